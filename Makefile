@@ -1,0 +1,49 @@
+# SID Helpdesk. `make run` starts everything on the embedded default; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+
+.PHONY: run test bench lint typecheck check messages search-eval services services-stop clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $@
+
+run: $(VENV)/.installed
+	@PORT=$(PORT) PY=$(PY) bash scripts/run.sh
+
+test: $(VENV)/.installed-dev
+	@PY=$(PY) bash scripts/test.sh
+
+bench: $(VENV)/.installed-dev
+	$(PY) -m tests.bench $(BENCH_ARGS)
+
+search-eval: $(VENV)/.installed-dev
+	$(PY) -m tests.search_eval $(EVAL_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(PY) -m ruff check .
+
+typecheck: $(VENV)/.installed-dev
+	$(PY) -m mypy helpdesk bots search
+
+check: lint typecheck test
+
+messages: $(VENV)/.installed-dev
+	cd helpdesk && DEBUG=1 ../$(PY) ../manage.py makemessages -l id -l en --no-obsolete && DEBUG=1 ../$(PY) ../manage.py compilemessages
+
+services:
+	bash deploy/services/start-all.sh
+
+services-stop:
+	bash deploy/services/stop.sh
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,57 @@
+"""The API's error body: `{"detail", "code", "fields"?}` with the right status, for every error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class DomainError(exceptions.APIException):
+    """A rule of the domain was broken (an illegal transition, a claim someone else won): 409."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "Permintaan bertentangan dengan keadaan saat ini."
+
+
+def _flatten(detail: Any) -> list[str]:
+    if isinstance(detail, list):
+        return [m for item in detail for m in _flatten(item)]
+    if isinstance(detail, dict):
+        return [m for value in detail.values() for m in _flatten(value)]
+    return [str(detail)]
+
+
+def _fields(detail: Any) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        return {str(key): _flatten(value) for key, value in detail.items()}
+    return {"non_field_errors": _flatten(detail)}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = error_body(_("Data tidak valid."), "invalid", _fields(exc.detail))
+    else:
+        codes = exc.get_codes()
+        response.data = error_body(_flatten(exc.detail)[0], codes if isinstance(codes, str) else "error")
+    return response
+
+
+def error_body(detail: str, code: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"detail": detail, "code": code}
+    if fields is not None:
+        body["fields"] = fields
+    return body

@@ -1,0 +1,20 @@
+"""The core's own periodic jobs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from .models import OutboxJob, WorkerHeartbeat
+from .scheduler import periodic
+
+DONE_JOBS_KEPT = timedelta(days=7)
+
+
+@periodic("core.purge", every=timedelta(hours=1))
+def purge_finished_jobs() -> None:
+    """Drop finished outbox rows after a week, and heartbeats of workers gone for a day. Parked jobs stay."""
+    now = timezone.now()
+    OutboxJob.objects.filter(status=OutboxJob.Status.DONE, finished_at__lt=now - DONE_JOBS_KEPT).delete()
+    WorkerHeartbeat.objects.filter(seen_at__lt=now - timedelta(days=1)).delete()

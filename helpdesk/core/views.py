@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .api import error_body
+from .health import readiness
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html")
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> HttpResponse:
+    report = readiness()
+    return JsonResponse(report, status=503 if report["status"] == "down" else 200)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(error_body(_("Tidak ditemukan."), "not_found"), status=404)
+    return render(request, "core/error.html", {"title": _("Halaman tidak ditemukan"), "code": 404}, status=404)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(error_body(_("Anda tidak memiliki izin."), "permission_denied"), status=403)
+    return render(request, "core/error.html", {"title": _("Akses ditolak"), "code": 403}, status=403)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(error_body(_("Permintaan tidak valid."), "bad_request"), status=400)
+    return render(request, "core/error.html", {"title": _("Permintaan tidak valid"), "code": 400}, status=400)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(error_body(_("Terjadi kesalahan di server."), "server_error"), status=500)
+    return render(request, "core/error.html", {"title": _("Terjadi kesalahan"), "code": 500}, status=500)

@@ -1,0 +1,42 @@
+"""Test settings: the embedded default, or PostgreSQL when HELPDESK_TEST_DATABASE=postgres."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-7c1f0e9a4b2d8e6f3a5c7b9d1e3f5a7c9b1d3f5e7a9c")
+os.environ.setdefault("EMAIL_URL", "memory://")
+if os.environ.get("HELPDESK_TEST_DATABASE") == "postgres":
+    url = os.environ.get("HELPDESK_TEST_POSTGRES_URL", "")
+    if not url:
+        raise ImproperlyConfigured("HELPDESK_TEST_DATABASE=postgres needs HELPDESK_TEST_POSTGRES_URL")
+    os.environ["DATABASE_URL"] = os.environ.get("HELPDESK_TEST_SUBPROCESS_DATABASE_URL") or url
+elif os.environ.get("HELPDESK_TEST_SUBPROCESS_DATABASE_URL"):
+    # A server or worker process started by a test, sharing the test database.
+    os.environ["DATABASE_URL"] = os.environ["HELPDESK_TEST_SUBPROCESS_DATABASE_URL"]
+else:
+    os.environ.pop("DATABASE_URL", None)
+# Services are opted into per test through HELPDESK_TEST_*; the suite itself starts on the embedded default.
+for name in ("REDIS_URL", "SEARCH_URL", "TELEGRAM_BOT_TOKEN"):
+    os.environ.pop(name, None)
+
+from .base import *  # noqa: E402,F403
+from .base import DATABASES, VAR_DIR  # noqa: E402
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not :memory:, so that server and worker subprocesses in tests can share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.sqlite3")}
+
+# Argon2 is the production hasher (see base.py and its test); the suite hashes hundreds of passwords.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = VAR_DIR / "test-media"
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
+TASKS["BACKOFF_BASE_SECONDS"] = 1  # noqa: F405
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]  # noqa: F405

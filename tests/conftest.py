@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from django.conf import settings
+
+from tests.services import ROOT, free_port, require_service, subprocess_env, wait_for
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return require_service("HELPDESK_TEST_REDIS_URL", "Redis")
+
+
+@pytest.fixture
+def search_url() -> str:
+    return require_service("HELPDESK_TEST_SEARCH_URL", "OpenSearch")
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    return require_service("HELPDESK_TEST_CHROMIUM", "Chromium")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres") and "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        pytest.skip("PostgreSQL-only: runs in the PostgreSQL pass of `make test`")
+
+
+class AsgiServer:
+    def __init__(self, url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+        self.url = url
+        self.process = process
+        self.log = log
+
+
+@pytest.fixture
+def asgi_server(transactional_db: Any, tmp_path: Path) -> Iterator[AsgiServer]:
+    """A real daphne process serving the app against the test database (websockets need ASGI)."""
+    port = free_port()
+    log = tmp_path / "daphne.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "helpdesk.asgi:application"],
+        cwd=ROOT,
+        env=subprocess_env(DJANGO_SETTINGS_MODULE="helpdesk.settings.test"),
+        stdout=open(log, "ab"),  # noqa: SIM115
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"daphne exited early:\n{log.read_text()}")
+        try:
+            return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_for(up, timeout=30, what="daphne to answer /healthz")
+        yield AsgiServer(url, process, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser(chromium_path: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    # Playwright's sync API keeps an event loop on this thread; the ORM calls a test makes between browser
+    # steps are still synchronous, so Django's guard against async contexts does not apply.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def phone_page(browser: Any) -> Iterator[Any]:
+    """A page at phone size (360 x 740), as most operators see the service."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID")
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+

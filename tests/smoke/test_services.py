@@ -1,0 +1,82 @@
+"""One smoke test per real service; the capability tests that use them come with their issues."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.db import connection
+
+from tests.conftest import AsgiServer
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_is_the_database_in_this_pass() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+    assert int(version.split(".")[0]) >= 15
+
+
+@pytest.mark.redis
+def test_redis_channel_layer_round_trip(redis_url: str) -> None:
+    from channels_redis.core import RedisChannelLayer
+
+    layer = RedisChannelLayer(hosts=[redis_url])
+
+    async def round_trip() -> dict[str, Any]:
+        channel = await layer.new_channel()
+        group = f"smoke-{uuid.uuid4().hex}"
+        await layer.group_add(group, channel)
+        await layer.group_send(group, {"type": "smoke.ping", "text": "halo"})
+        message = await layer.receive(channel)
+        await layer.flush()
+        return message
+
+    assert async_to_sync(round_trip)() == {"type": "smoke.ping", "text": "halo"}
+
+
+@pytest.mark.search_engine
+def test_opensearch_indexes_and_finds_with_the_indonesian_stemmer(search_url: str) -> None:
+    from helpdesk.settings.env import search_config
+    from search.backends.engine import EngineBackend
+
+    config = search_config(search_url)
+    backend = EngineBackend(engine=config.engine, url=config.url, timeout=10)
+    assert backend.ping()["status"] == "ok"
+    index = f"smoke-{uuid.uuid4().hex}"
+    client = backend.client
+    client.indices.create(
+        index=index,
+        body={
+            "settings": {
+                "analysis": {
+                    "filter": {"id_stem": {"type": "stemmer", "language": "indonesian"}},
+                    "analyzer": {"id_text": {"tokenizer": "standard", "filter": ["lowercase", "id_stem"]}},
+                }
+            },
+            "mappings": {"properties": {"title": {"type": "text", "analyzer": "id_text"}}},
+        },
+    )
+    try:
+        client.index(index=index, id="1", body={"title": "Gagal mengimpor data penduduk"}, refresh=True)
+        hits = client.search(index=index, body={"query": {"match": {"title": "impor penduduk"}}})["hits"]["hits"]
+        assert [h["_id"] for h in hits] == ["1"]
+    finally:
+        client.indices.delete(index=index)
+
+
+@pytest.mark.browser
+def test_chromium_renders_the_home_page_over_asgi(asgi_server: AsgiServer, phone_page: Any) -> None:
+    violations: list[str] = []
+    phone_page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    response = phone_page.goto(asgi_server.url + "/")
+    assert response is not None and response.status == 200
+    assert phone_page.locator("h1").inner_text() == "Pusat Bantuan Teknis OpenSID"
+    # The stylesheet arrived (served by whitenoise from the ASGI process) and applied.
+    color = phone_page.evaluate("getComputedStyle(document.querySelector('header.top')).backgroundColor")
+    assert color == "rgb(11, 110, 79)"
+    assert violations == []

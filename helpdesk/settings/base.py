@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "csp",
     "helpdesk.core",
     "helpdesk.regions",
+    "helpdesk.categories",
+    "helpdesk.accounts",
 ]
 
 MIDDLEWARE = [
@@ -243,3 +245,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+AUTH_USER_MODEL = "accounts.User"

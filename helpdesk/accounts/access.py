@@ -1,0 +1,147 @@
+"""The role rules. Every entry point (web, API, websocket, Telegram) asks these functions, nothing else.
+
+An object's own door (`access_ticket`, ...) lives beside that object and is built on these helpers.
+Membership is read once per user object and cached on it, so a request asks the database at most once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+
+from helpdesk.regions.codes import ancestor_codes
+
+from .models import Forum, ForumMembership, ForumRegion, User
+
+ROLE_OPERATOR, ROLE_VOLUNTEER, ROLE_COORDINATOR, ROLE_ADMIN, ROLE_PLANNER = (
+    "operator",
+    "volunteer",
+    "coordinator",
+    "admin",
+    "planner",
+)
+
+AnyUser = User | AnonymousUser | Any
+
+
+def _signed_in(user: AnyUser) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def is_admin(user: AnyUser) -> bool:
+    return _signed_in(user) and bool(user.is_superuser)
+
+
+def is_planner(user: AnyUser) -> bool:
+    return _signed_in(user) and (bool(user.is_planner) or is_admin(user))
+
+
+def is_operator(user: AnyUser) -> bool:
+    """Has a desa, whatever the verification state."""
+    return _signed_in(user) and user.desa_id is not None and user.operator_status != User.OperatorStatus.NONE
+
+
+def is_verified_operator(user: AnyUser) -> bool:
+    return _signed_in(user) and user.desa_id is not None and user.operator_status == User.OperatorStatus.VERIFIED
+
+
+def forum_roles(user: AnyUser) -> dict[int, str]:
+    """{forum_id: role} of the user's active memberships in active forums (cached on the user object)."""
+    if not _signed_in(user):
+        return {}
+    cached = getattr(user, "_forum_roles_cache", None)
+    if cached is None:
+        cached = dict(
+            ForumMembership.objects.filter(user_id=user.pk, is_active=True, forum__is_active=True).values_list(
+                "forum_id", "role"
+            )
+        )
+        user._forum_roles_cache = cached
+    return cached
+
+
+def forget_roles(user: AnyUser) -> None:
+    """Drop the cached memberships after a change (tests, services that add a member)."""
+    if hasattr(user, "_forum_roles_cache"):
+        del user._forum_roles_cache
+
+
+def forums_of(user: AnyUser, role: str | None = None) -> set[int]:
+    """Forum ids where the user is a member; `role=coordinator` narrows to the ones they run."""
+    roles = forum_roles(user)
+    if role is None:
+        return set(roles)
+    return {forum_id for forum_id, r in roles.items() if r == role}
+
+
+def _forum_id(forum: Forum | int) -> int:
+    return forum if isinstance(forum, int) else forum.pk
+
+
+def is_member_of(user: AnyUser, forum: Forum | int) -> bool:
+    """Volunteer or coordinator of that forum (coordinators are volunteers too)."""
+    return _forum_id(forum) in forum_roles(user)
+
+
+def is_coordinator_of(user: AnyUser, forum: Forum | int) -> bool:
+    return forum_roles(user).get(_forum_id(forum)) == ForumMembership.Role.COORDINATOR
+
+
+def can_manage_forum(user: AnyUser, forum: Forum | int) -> bool:
+    return is_admin(user) or is_coordinator_of(user, forum)
+
+
+def roles_of(user: AnyUser) -> list[str]:
+    if not _signed_in(user):
+        return []
+    roles: list[str] = []
+    if is_operator(user):
+        roles.append(ROLE_OPERATOR)
+    forum_role_values = set(forum_roles(user).values())
+    if forum_role_values:
+        roles.append(ROLE_VOLUNTEER)
+    if ForumMembership.Role.COORDINATOR in forum_role_values:
+        roles.append(ROLE_COORDINATOR)
+    if is_admin(user):
+        roles.append(ROLE_ADMIN)
+    if is_planner(user):
+        roles.append(ROLE_PLANNER)
+    return roles
+
+
+def forum_for_region(code: str) -> Forum | None:
+    """The forum of the nearest covered node at or above `code`, else the national root forum. One query each."""
+    chain = ancestor_codes(code, include_self=True)
+    covered = {
+        cov.region_id: cov.forum
+        for cov in ForumRegion.objects.filter(region_id__in=chain, forum__is_active=True).select_related("forum")
+    }
+    for node in chain:
+        if node in covered:
+            return covered[node]
+    return root_forum()
+
+
+def root_forum() -> Forum | None:
+    """The national core team: the active forum with no parent and no regions of its own."""
+    return Forum.objects.filter(parent__isnull=True, is_active=True, coverage__isnull=True).order_by("pk").first()
+
+
+def can_verify_operator(user: AnyUser, operator: User) -> bool:
+    """Admins, and coordinators of the forum that covers the operator's desa (or of a forum above it)."""
+    if is_admin(user):
+        return True
+    if not _signed_in(user) or operator.desa_id is None:
+        return False
+    coordinated = forums_of(user, ForumMembership.Role.COORDINATOR)
+    if not coordinated:
+        return False
+    forum = forum_for_region(operator.desa_id)
+    seen: set[int] = set()
+    while forum is not None and forum.pk not in seen:
+        if forum.pk in coordinated:
+            return True
+        seen.add(forum.pk)
+        forum = forum.parent
+    return False

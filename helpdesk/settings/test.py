@@ -25,9 +25,13 @@ for name in ("REDIS_URL", "SEARCH_URL", "TELEGRAM_BOT_TOKEN"):
 from .base import *  # noqa: E402,F403
 from .base import DATABASES, VAR_DIR  # noqa: E402
 
+# One test database per pytest run, so that several runs on one machine don't share it. A file, not :memory:,
+# so that server and worker processes started by a test can open it.
+_run = os.environ.setdefault("HELPDESK_TEST_RUN_ID", str(os.getpid()))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not :memory:, so that server and worker subprocesses in tests can share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{_run}.sqlite3")}
+else:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_helpdesk_{_run}"}
 
 # Argon2 is the production hasher (see base.py and its test); the suite hashes hundreds of passwords.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -42,7 +42,7 @@ class UserFactory(DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@contoh.desa.id")
     name = factory.Faker("name", locale="id_ID")
-    password = factory.PostGenerationMethodCall("set_password", "rahasia-kuat-123")
+    password = factory.django.Password("rahasia-kuat-123")
 
 
 class OperatorFactory(UserFactory):
@@ -59,6 +59,7 @@ class ForumFactory(DjangoModelFactory):
     class Meta:
         model = Forum
         django_get_or_create = ("slug",)
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"ForSID Uji {n}")
     slug = factory.Sequence(lambda n: f"forsid-uji-{n}")

@@ -57,3 +57,18 @@ def timezone_of(code: str) -> str:
     if province in _WITA_PROVINCES:
         return WITA
     return WIB
+
+
+# Short province names used in ticket numbers (`NTB-000123`).
+PROVINCE_ABBREVIATIONS = {
+    "11": "ACEH", "12": "SUMUT", "13": "SUMBAR", "14": "RIAU", "15": "JAMBI", "16": "SUMSEL", "17": "BKL",
+    "18": "LPG", "19": "BABEL", "21": "KEPRI", "31": "DKI", "32": "JABAR", "33": "JATENG", "34": "DIY",
+    "35": "JATIM", "36": "BANTEN", "51": "BALI", "52": "NTB", "53": "NTT", "61": "KALBAR", "62": "KALTENG",
+    "63": "KALSEL", "64": "KALTIM", "65": "KALTARA", "71": "SULUT", "72": "SULTENG", "73": "SULSEL",
+    "74": "SULTRA", "75": "GTLO", "76": "SULBAR", "81": "MALUKU", "82": "MALUT", "91": "PAPUA", "92": "PABAR",
+    "93": "PAPSEL", "94": "PAPTENG", "95": "PAPPEG", "96": "PBD",
+}
+
+
+def province_abbreviation(code: str) -> str:
+    return PROVINCE_ABBREVIATIONS.get(code[:2], f"P{code[:2]}")

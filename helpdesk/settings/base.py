@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "helpdesk.regions",
     "helpdesk.categories",
     "helpdesk.accounts",
+    "search",
+    "helpdesk.tickets",
 ]
 
 MIDDLEWARE = [
@@ -204,9 +206,11 @@ CONTENT_SECURITY_POLICY = {
 
 # --- REST API --------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: its `WWW-Authenticate: Token` header makes a missing sign-in a 401, as the contract says
+    # (with session auth first, DRF turns 401 into 403). Both still authenticate every request.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -246,3 +250,12 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 AUTH_USER_MODEL = "accounts.User"
+
+# --- Tickets -------------------------------------------------------------------------------------------------
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 10, minimum=1) * 1024 * 1024
+# Per-user limits: (actions, window in seconds).
+RATE_LIMITS = {
+    "ticket_create": (env_int("RATE_TICKETS_PER_HOUR", 30, minimum=1), 3600),
+    "message_create": (env_int("RATE_MESSAGES_PER_HOUR", 240, minimum=1), 3600),
+    "attachment_create": (env_int("RATE_ATTACHMENTS_PER_HOUR", 120, minimum=1), 3600),
+}

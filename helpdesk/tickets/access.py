@@ -1,0 +1,138 @@
+"""The one door to tickets. Web pages, the API, websockets and Telegram all ask these functions.
+
+Who sees a ticket: anyone when it is public; otherwise the operators of its desa (verified), its reporter,
+volunteers of the forum handling it (or a forum it was escalated from), and admins. Internal notes: forum
+volunteers and admins only. Planners read aggregates, never tickets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+
+from helpdesk.accounts.access import (
+    forums_of,
+    is_admin,
+    is_member_of,
+    is_verified_operator,
+)
+
+from .models import Status, Ticket, TicketForumHistory, Visibility
+
+AnyUser = Any
+
+
+def _signed_in(user: AnyUser) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def handling_forum_ids(ticket: Ticket) -> set[int]:
+    """The forum that has the ticket now, plus those it was escalated from (they keep access)."""
+    ids = {ticket.forum_id}
+    ids.update(getattr(ticket, "previous_forum_ids", None) or [])
+    return ids
+
+
+def is_forum_volunteer(user: AnyUser, ticket: Ticket) -> bool:
+    return _signed_in(user) and any(is_member_of(user, forum_id) for forum_id in handling_forum_ids(ticket))
+
+
+def is_desa_side(user: AnyUser, ticket: Ticket) -> bool:
+    """The reporter, or a verified operator of the same desa."""
+    if not _signed_in(user):
+        return False
+    return user.pk == ticket.reporter_id or (is_verified_operator(user) and user.desa_id == ticket.desa_id)
+
+
+def can_see(user: AnyUser, ticket: Ticket) -> bool:
+    if ticket.visibility == Visibility.PUBLIC:
+        return True
+    return is_admin(user) or is_desa_side(user, ticket) or is_forum_volunteer(user, ticket)
+
+
+def can_see_internal(user: AnyUser, ticket: Ticket) -> bool:
+    return is_admin(user) or is_forum_volunteer(user, ticket)
+
+
+def is_verified_member(user: AnyUser) -> bool:
+    """Anyone who may take part in public questions: a verified operator or a forum member."""
+    return is_admin(user) or is_verified_operator(user) or bool(forums_of(user))
+
+
+def can_reply(user: AnyUser, ticket: Ticket) -> bool:
+    """Public replies: the desa side, the forum's volunteers, admins; on public questions any verified member."""
+    if not _signed_in(user):
+        return False
+    if is_admin(user) or is_forum_volunteer(user, ticket) or _operator_ok(user, ticket):
+        return True
+    return ticket.visibility == Visibility.PUBLIC and is_verified_member(user)
+
+
+def _operator_ok(user: AnyUser, ticket: Ticket) -> bool:
+    # A deactivated or pending reporter may still read their ticket, but only verified operators write.
+    return is_verified_operator(user) and user.desa_id == ticket.desa_id
+
+
+def can_add_internal_note(user: AnyUser, ticket: Ticket) -> bool:
+    return can_see_internal(user, ticket)
+
+
+def can_triage(user: AnyUser, ticket: Ticket) -> bool:
+    """Claim, change category/priority/assignee, mark duplicate, close at any time: the forum's volunteers."""
+    return is_admin(user) or is_forum_volunteer(user, ticket)
+
+
+def can_resolve(user: AnyUser, ticket: Ticket) -> bool:
+    return can_triage(user, ticket) or _operator_ok(user, ticket)
+
+
+def can_close(user: AnyUser, ticket: Ticket) -> bool:
+    if can_triage(user, ticket):
+        return True
+    return _operator_ok(user, ticket) and ticket.status == Status.SELESAI
+
+
+def can_reopen(user: AnyUser, ticket: Ticket) -> bool:
+    return can_triage(user, ticket) or _operator_ok(user, ticket)
+
+
+def can_rate(user: AnyUser, ticket: Ticket) -> bool:
+    return _operator_ok(user, ticket) and ticket.status in (Status.SELESAI, Status.DITUTUP)
+
+
+def visible_tickets_filter(user: AnyUser) -> Q | None:
+    """A filter for the tickets `user` may see; None means all of them (admins)."""
+    if is_admin(user):
+        return None
+    visible = Q(visibility=Visibility.PUBLIC)
+    if not _signed_in(user):
+        return visible
+    visible |= Q(reporter_id=user.pk)
+    if is_verified_operator(user):
+        visible |= Q(desa_id=user.desa_id)
+    forum_ids = forums_of(user)
+    if forum_ids:
+        escalated = TicketForumHistory.objects.filter(ticket=OuterRef("pk"), forum_id__in=forum_ids)
+        visible |= Q(forum_id__in=forum_ids) | Q(Exists(escalated))
+    return visible
+
+
+def access_ticket(user: AnyUser, ticket_id: int | str, *, by_number: bool = False) -> Ticket:
+    """The ticket if `user` may see it; otherwise 404, so that private tickets don't reveal they exist."""
+    lookup: dict[str, Any] = {"number": str(ticket_id).upper()} if by_number else {"pk": ticket_id}
+    try:
+        ticket = Ticket.objects.select_related("category", "desa", "forum", "reporter", "assignee").get(**lookup)
+    except (Ticket.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    load_forum_history(ticket)
+    if not can_see(user, ticket):
+        raise Http404
+    return ticket
+
+
+def load_forum_history(ticket: Ticket) -> None:
+    ticket.previous_forum_ids = list(  # type: ignore[attr-defined]
+        TicketForumHistory.objects.filter(ticket=ticket).values_list("forum_id", flat=True)
+    )

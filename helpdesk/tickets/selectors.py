@@ -1,0 +1,132 @@
+"""Reads of tickets. Every list is a fixed number of queries, whatever its length, with keyset pagination."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from . import access
+from .models import Attachment, Message, Status, Ticket
+
+DEFAULT_PAGE = 25
+MAX_PAGE = 100
+NUMBER_RE = re.compile(r"^[A-Za-z]{2,8}-\d{1,9}$")
+
+
+@dataclass
+class TicketFilters:
+    status: list[str] = field(default_factory=list)
+    forum: int | None = None
+    region: str = ""
+    category: str = ""
+    assignee: str = ""  # "me", "none", or a user id
+    q: str = ""
+    visibility: str = ""
+    # "desa": the user's desa and their own reports; "forums": the forums the user volunteers in.
+    scope: str = ""
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def encode_cursor(ticket_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{ticket_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    if not raw.startswith("id:") or not raw[3:].isdigit():
+        return None
+    return int(raw[3:])
+
+
+def visible_tickets(user: Any) -> QuerySet[Ticket]:
+    qs = Ticket.objects.all()
+    condition = access.visible_tickets_filter(user)
+    return qs if condition is None else qs.filter(condition)
+
+
+def _apply(qs: QuerySet[Ticket], user: Any, f: TicketFilters) -> QuerySet[Ticket]:
+    if f.scope == "desa":
+        desa_id = getattr(user, "desa_id", None)
+        qs = qs.filter(Q(reporter_id=getattr(user, "pk", None)) | Q(desa_id=desa_id)) if desa_id else qs.filter(
+            reporter_id=getattr(user, "pk", None)
+        )
+    elif f.scope == "forums":
+        qs = qs.filter(forum_id__in=access.forums_of(user))
+    if f.status:
+        qs = qs.filter(status__in=[s for s in f.status if s in Status.values] or ["-"])
+    if f.forum:
+        qs = qs.filter(forum_id=f.forum)
+    if f.region:
+        qs = qs.filter(Q(desa_id=f.region) | Q(desa_id__startswith=f"{f.region}."))
+    if f.category:
+        qs = qs.filter(category__slug=f.category)
+    if f.visibility:
+        qs = qs.filter(visibility=f.visibility)
+    if f.assignee == "me":
+        qs = qs.filter(assignee_id=getattr(user, "pk", None))
+    elif f.assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif f.assignee.isdigit():
+        qs = qs.filter(assignee_id=int(f.assignee))
+    q = f.q.strip()[:200]
+    if q:
+        qs = qs.filter(number=q.upper()) if NUMBER_RE.match(q) else qs.filter(title__icontains=q)
+    return qs
+
+
+def ticket_list(
+    *, user: Any, filters: TicketFilters | None = None, cursor: str = "", limit: int = DEFAULT_PAGE
+) -> tuple[list[Ticket], str | None]:
+    """One page, newest first, and the cursor of the next page (None at the end)."""
+    limit = max(1, min(int(limit), MAX_PAGE))
+    qs = _apply(visible_tickets(user), user, filters or TicketFilters())
+    if cursor:
+        after = decode_cursor(cursor)
+        if after is None:
+            raise BadCursor(cursor)
+        qs = qs.filter(pk__lt=after)
+    rows = list(
+        qs.select_related("category", "desa", "forum", "assignee", "reporter").order_by("-pk")[: limit + 1]
+    )
+    next_cursor = encode_cursor(rows[limit - 1].pk) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def ticket_messages(user: Any, ticket: Ticket) -> list[Message]:
+    """The thread as this user may see it: internal notes only for the forum's volunteers."""
+    qs = ticket.messages.select_related("author").prefetch_related(
+        Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
+    )
+    if not access.can_see_internal(user, ticket):
+        qs = qs.exclude(kind=Message.Kind.INTERNAL)
+    return list(qs.order_by("created_at", "pk"))
+
+
+def ticket_attachments(user: Any, ticket: Ticket) -> list[Attachment]:
+    qs = ticket.attachments.select_related("message")
+    if not access.can_see_internal(user, ticket):
+        qs = qs.exclude(message__kind=Message.Kind.INTERNAL)
+    return list(qs.order_by("pk"))
+
+
+def access_attachment(user: Any, attachment_id: int) -> Attachment:
+    """The attachment if the user may see its ticket (and its message, for internal notes); else 404."""
+    attachment = Attachment.objects.select_related("message", "ticket").filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    ticket = access.access_ticket(user, attachment.ticket_id)
+    if attachment.message and attachment.message.kind == Message.Kind.INTERNAL and not access.can_see_internal(user, ticket):
+        raise Http404
+    return attachment

@@ -1,0 +1,127 @@
+"""SLA time: targets counted in the working hours of the ticket's region, in its own time zone.
+
+lokal-id's helpers count whole days; tickets need minutes, so the arithmetic here is the project's own:
+walk the calendar in the region's zone, skipping non-working days and holidays (lokal-id's national list plus
+the admins' own), and spend the remaining minutes inside each day's working window.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+
+from django.db.models import Q
+
+from helpdesk.regions.codes import ancestor_codes
+
+from .models import Holiday, SlaPolicy, default_targets, default_working_days
+
+MAX_DAYS_AHEAD = 3660
+
+
+@dataclass(frozen=True)
+class Schedule:
+    tz: zoneinfo.ZoneInfo
+    working_days: frozenset[int] = frozenset(default_working_days())
+    start: time = time(8, 0)
+    end: time = time(16, 0)
+    holidays: frozenset[date] = field(default_factory=frozenset)
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() in self.working_days and day not in self.holidays
+
+
+@lru_cache(maxsize=8)
+def _lokal_holidays(year: int) -> frozenset[date]:
+    from lokal import HOLIDAY_YEARS, get_holidays
+
+    if year not in HOLIDAY_YEARS:
+        return frozenset()
+    return frozenset(date.fromisoformat(h.date) for h in get_holidays(year).holidays)
+
+
+def holidays_for(region_code: str, start: date, end: date) -> frozenset[date]:
+    days: set[date] = set()
+    for year in range(start.year, end.year + 1):
+        days |= _lokal_holidays(year)
+    prefixes = ["", *ancestor_codes(region_code, include_self=True)]
+    days |= set(
+        Holiday.objects.filter(date__range=(start, end))
+        .filter(Q(region_prefix__in=prefixes))
+        .values_list("date", flat=True)
+    )
+    return frozenset(days)
+
+
+def add_working_minutes(start: datetime, minutes: int, schedule: Schedule) -> datetime:
+    """The moment `minutes` of working time after `start` (aware), in UTC-aware form."""
+    if minutes <= 0:
+        raise ValueError("an SLA target must be positive")
+    local = start.astimezone(schedule.tz)
+    remaining = timedelta(minutes=minutes)
+    for _ in range(MAX_DAYS_AHEAD):
+        day = local.date()
+        if schedule.is_working_day(day):
+            opens = datetime.combine(day, schedule.start, schedule.tz)
+            closes = datetime.combine(day, schedule.end, schedule.tz)
+            if local < opens:
+                local = opens
+            if local < closes:
+                available = closes - local
+                if remaining <= available:
+                    return local + remaining
+                remaining -= available
+        local = datetime.combine(day + timedelta(days=1), time(0, 0), schedule.tz)
+    raise ValueError("no working time found within ten years: check the working days")
+
+
+def working_minutes_between(start: datetime, end: datetime, schedule: Schedule) -> int:
+    """Working minutes elapsed from `start` to `end` (for "time left" and the 80 % warning)."""
+    if end <= start:
+        return 0
+    local = start.astimezone(schedule.tz)
+    stop = end.astimezone(schedule.tz)
+    total = timedelta()
+    while local < stop:
+        day = local.date()
+        if schedule.is_working_day(day):
+            opens = datetime.combine(day, schedule.start, schedule.tz)
+            closes = datetime.combine(day, schedule.end, schedule.tz)
+            lo, hi = max(local, opens), min(stop, closes)
+            if hi > lo:
+                total += hi - lo
+        local = datetime.combine(day + timedelta(days=1), time(0, 0), schedule.tz)
+    return int(total.total_seconds() // 60)
+
+
+def policy_for(forum_id: int | None) -> SlaPolicy:
+    policy = None
+    if forum_id is not None:
+        policy = SlaPolicy.objects.filter(forum_id=forum_id).first()
+    return policy or SlaPolicy.objects.filter(forum__isnull=True).first() or SlaPolicy()
+
+
+def schedule_for(region_code: str, tz_name: str, policy: SlaPolicy, around: datetime) -> Schedule:
+    start = around.date() - timedelta(days=1)
+    return Schedule(
+        tz=zoneinfo.ZoneInfo(tz_name),
+        working_days=frozenset(int(d) for d in policy.working_days),
+        start=policy.work_start if isinstance(policy.work_start, time) else time.fromisoformat(str(policy.work_start)),
+        end=policy.work_end if isinstance(policy.work_end, time) else time.fromisoformat(str(policy.work_end)),
+        holidays=holidays_for(region_code, start, start + timedelta(days=120)),
+    )
+
+
+def due_dates(
+    *, created_at: datetime, priority: str, region_code: str, tz_name: str, forum_id: int | None
+) -> tuple[datetime, datetime]:
+    policy = policy_for(forum_id)
+    targets = policy.targets or default_targets()
+    first_minutes, resolve_minutes = targets.get(priority) or default_targets()[priority]
+    schedule = schedule_for(region_code, tz_name, policy, created_at)
+    return (
+        add_working_minutes(created_at, int(first_minutes), schedule),
+        add_working_minutes(created_at, int(resolve_minutes), schedule),
+    )

@@ -1,0 +1,287 @@
+"""Server-rendered ticket pages for operators and volunteers. Every form works without JavaScript."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from rest_framework.exceptions import APIException
+
+from helpdesk.accounts.access import forums_of, is_verified_operator
+from helpdesk.accounts.models import User
+from helpdesk.categories.selectors import category_list
+from helpdesk.core.ratelimit import hit
+from helpdesk.core.uploads import UploadRejected, check_upload
+
+from . import access, selectors, services
+from .api import attachment_file_response, me, ticket_actions
+from .models import Channel, Hosting, Message, Priority, Status, Ticket, Visibility
+
+
+class TicketForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Judul masalah"), max_length=200)
+    description = forms.CharField(
+        label=gettext_lazy("Uraian"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,
+        max_length=65536,
+        help_text=gettext_lazy("Apa yang Anda lakukan, apa yang terjadi, pesan galat yang muncul. Markdown boleh."),
+    )
+    category = forms.ChoiceField(label=gettext_lazy("Kategori"))
+    priority = forms.ChoiceField(label=gettext_lazy("Prioritas"), choices=Priority.choices, initial=Priority.NORMAL)
+    opensid_version = forms.CharField(
+        label=gettext_lazy("Versi OpenSID"), max_length=40, required=False,
+        widget=forms.TextInput(attrs={"placeholder": "v2410.0.0"}),
+    )
+    hosting = forms.ChoiceField(label=gettext_lazy("Jenis hosting"), choices=Hosting.choices, initial=Hosting.LAINNYA)
+    visibility = forms.ChoiceField(
+        label=gettext_lazy("Siapa yang boleh melihat"), choices=Visibility.choices, initial=Visibility.PRIVATE,
+        widget=forms.RadioSelect,
+    )
+    file = forms.FileField(label=gettext_lazy("Tangkapan layar atau log (opsional)"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "—")] + [(c.slug, c.name) for c in category_list()]
+        self.fields["category"].choices = choices  # type: ignore[attr-defined]
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=gettext_lazy("Balasan"), widget=forms.Textarea(attrs={"rows": 5}), max_length=65536)
+    internal = forms.BooleanField(label=gettext_lazy("Catatan internal (hanya relawan)"), required=False)
+    file = forms.FileField(label=gettext_lazy("Lampiran (opsional)"), required=False)
+
+
+def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _rate_ok(request: HttpRequest, scope: str) -> bool:
+    limit, window = settings.RATE_LIMITS[scope]
+    if hit(scope, me(request).pk, limit=limit, window_seconds=window):
+        return True
+    messages.error(request, _("Terlalu banyak permintaan. Coba lagi nanti."))
+    return False
+
+
+def _attach(request: HttpRequest, ticket: Ticket, upload: Any, message: Message | None = None) -> bool:
+    if not upload:
+        return True
+    try:
+        checked = check_upload(upload.name or "", upload, declared_size=upload.size)
+        services.attachment_add(ticket=ticket, actor=me(request), checked=checked, message=message)
+    except UploadRejected as exc:
+        messages.error(request, exc.message)
+        return False
+    return True
+
+
+@login_required
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    if not is_verified_operator(request.user):
+        return render(request, "tickets/not_operator.html", status=403)
+    form = TicketForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid() and _rate_ok(request, "ticket_create"):
+        data = dict(form.cleaned_data)
+        upload = data.pop("file", None)
+        try:
+            ticket = services.ticket_create(reporter=me(request), channel=Channel.WEB, **data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            _attach(request, ticket, upload)
+            messages.success(request, _("Tiket %(number)s terkirim ke %(forum)s.") % {
+                "number": ticket.number, "forum": ticket.forum.name})
+            return redirect(ticket.get_absolute_url())
+    return render(request, "tickets/new.html", {"form": form})
+
+
+@login_required
+def ticket_list_page(request: HttpRequest) -> HttpResponse:
+    """The operator's page: their desa's tickets (and their own, wherever they were filed)."""
+    filters = selectors.TicketFilters(status=[s for s in request.GET.getlist("status") if s], scope="desa")
+    rows, next_cursor = selectors.ticket_list(
+        user=request.user, filters=filters, cursor=request.GET.get("cursor", "") if _cursor_ok(request) else ""
+    )
+    return render(request, "tickets/list.html", {
+        "tickets": rows, "next_cursor": next_cursor, "statuses": Status.choices,
+        "is_volunteer": bool(forums_of(request.user)),
+    })
+
+
+def _cursor_ok(request: HttpRequest) -> bool:
+    cursor = request.GET.get("cursor", "")
+    return not cursor or selectors.decode_cursor(cursor) is not None
+
+
+@login_required
+def queue_page(request: HttpRequest) -> HttpResponse:
+    """The volunteer's queue: their forums' tickets, with filters and a search box."""
+    forum_ids = forums_of(request.user)
+    if not forum_ids and not request.user.is_superuser:
+        raise PermissionDenied
+    g = request.GET
+    show = g.get("tampil", "terbuka")
+    status = [s for s in g.getlist("status") if s] or (
+        [Status.BARU, Status.DITANGANI, Status.MENUNGGU] if show == "terbuka" else []
+    )
+    forum = g.get("forum", "")
+    filters = selectors.TicketFilters(
+        status=status,
+        forum=int(forum) if forum.isdigit() else None,
+        region=g.get("region", "").strip()[:13],
+        category=g.get("category", "").strip()[:50],
+        assignee={"saya": "me", "belum": "none"}.get(g.get("milik", ""), ""),
+        q=g.get("q", ""),
+        scope="" if request.user.is_superuser else "forums",
+    )
+    rows, next_cursor = selectors.ticket_list(
+        user=request.user, filters=filters, cursor=g.get("cursor", "") if _cursor_ok(request) else "", limit=50
+    )
+    from helpdesk.accounts.models import Forum
+
+    return render(request, "tickets/queue.html", {
+        "tickets": rows, "next_cursor": next_cursor, "categories": category_list(),
+        "forums": Forum.objects.filter(pk__in=forum_ids).order_by("name"),
+        "statuses": Status.choices, "params": g, "show": show,
+    })
+
+
+def ticket_page(request: HttpRequest, number: str) -> HttpResponse:
+    ticket = access.access_ticket(request.user, number, by_number=True)
+    thread = selectors.ticket_messages(request.user, ticket)
+    actions = ticket_actions(request.user, ticket)
+    context = {
+        "ticket": ticket,
+        "thread": thread,
+        "attachments": [a for a in selectors.ticket_attachments(request.user, ticket) if a.message_id is None],
+        "answers": [m for m in thread if m.kind == Message.Kind.REPLY],
+        "actions": actions,
+        "reply_form": ReplyForm(),
+        "priorities": Priority.choices,
+        "categories": category_list() if "edit" in actions else [],
+        "forum_members": _forum_members(ticket) if "edit" in actions else [],
+        "rating": getattr(ticket, "rating", None) if _has_rating(ticket) else None,
+    }
+    return render(request, "tickets/detail.html", context)
+
+
+def _has_rating(ticket: Ticket) -> bool:
+    from .models import Rating
+
+    return Rating.objects.filter(ticket=ticket).exists()
+
+
+def _forum_members(ticket: Ticket) -> list[User]:
+    return list(
+        User.objects.filter(memberships__forum_id=ticket.forum_id, memberships__is_active=True, is_active=True)
+        .order_by("name", "username")
+        .distinct()
+    )
+
+
+def _back(ticket: Ticket) -> HttpResponseRedirect:
+    return redirect(ticket.get_absolute_url())
+
+
+def _run(request: HttpRequest, ticket: Ticket, fn: Any, success: str, **kwargs: Any) -> HttpResponseRedirect:
+    """Call a service; show its Indonesian error instead of failing the page."""
+    try:
+        fn(ticket=ticket, actor=me(request), **kwargs)
+    except (APIException, PermissionDenied) as exc:
+        messages.error(request, str(getattr(exc, "detail", "") or exc or _("Tindakan tidak diizinkan.")))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, success)
+    return _back(ticket)
+
+
+@login_required
+@require_POST
+def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
+    ticket = access.access_ticket(request.user, number, by_number=True)
+    form = ReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Balasan kosong atau terlalu panjang."))
+        return _back(ticket)
+    if not _rate_ok(request, "message_create"):
+        return _back(ticket)
+    try:
+        message = services.message_create(
+            ticket=ticket, author=me(request), body=form.cleaned_data["body"],
+            internal=form.cleaned_data["internal"], channel=Channel.WEB,
+        )
+    except (APIException, PermissionDenied, ValidationError) as exc:
+        messages.error(request, str(getattr(exc, "detail", "") or " ".join(getattr(exc, "messages", [str(exc)]))))
+        return _back(ticket)
+    _attach(request, ticket, form.cleaned_data.get("file"), message)
+    return HttpResponseRedirect(f"{ticket.get_absolute_url()}#pesan-{message.pk}")
+
+
+@login_required
+@require_POST
+def ticket_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    ticket = access.access_ticket(request.user, number, by_number=True)
+    post = request.POST
+    if action == "ambil":
+        return _run(request, ticket, services.ticket_claim, _("Tiket ini sekarang Anda tangani."), channel=Channel.WEB)
+    if action == "selesai":
+        answer = post.get("message", "")
+        return _run(request, ticket, services.ticket_resolve, _("Terima kasih! Tiket ditandai selesai."),
+                    message_id=int(answer) if answer.isdigit() else None, channel=Channel.WEB)
+    if action == "tutup":
+        return _run(request, ticket, services.ticket_close, _("Tiket ditutup."), channel=Channel.WEB)
+    if action == "buka":
+        return _run(request, ticket, services.ticket_reopen, _("Tiket dibuka kembali."), channel=Channel.WEB)
+    if action == "nilai":
+        score = post.get("score", "")
+        return _run(request, ticket, services.ticket_rate, _("Terima kasih atas penilaian Anda."),
+                    score=int(score) if score.isdigit() else 0, comment=post.get("comment", ""))
+    if action == "duplikat":
+        try:
+            other = access.access_ticket(request.user, post.get("of", "").strip(), by_number=True)
+        except Exception:
+            messages.error(request, _("Tiket tujuan tidak ditemukan."))
+            return _back(ticket)
+        return _run(request, ticket, services.ticket_mark_duplicate, _("Ditandai sebagai duplikat."), of=other,
+                    channel=Channel.WEB)
+    if action == "ubah":
+        kwargs: dict[str, Any] = {"category": post.get("category") or None, "priority": post.get("priority") or None}
+        if "assignee" in post:
+            assignee_id = post.get("assignee", "")
+            kwargs["assignee"] = User.objects.filter(pk=assignee_id).first() if assignee_id.isdigit() else None
+        return _run(request, ticket, services.ticket_update, _("Tiket diperbarui."), channel=Channel.WEB, **kwargs)
+    raise PermissionDenied
+
+
+@login_required
+@require_POST
+def ticket_attach(request: HttpRequest, number: str) -> HttpResponse:
+    ticket = access.access_ticket(request.user, number, by_number=True)
+    if _rate_ok(request, "attachment_create") and _attach(request, ticket, request.FILES.get("file")):
+        messages.success(request, _("Lampiran ditambahkan."))
+    return _back(ticket)
+
+
+def attachment_page(request: HttpRequest, attachment_id: int) -> FileResponse:
+    return attachment_file_response(request.user, attachment_id, thumbnail=request.GET.get("thumbnail") == "1")
+
+
+def ticket_redirect(request: HttpRequest, ticket_id: int) -> HttpResponseRedirect:
+    ticket = access.access_ticket(request.user, ticket_id)
+    return redirect(reverse("ticket", args=[ticket.number]))

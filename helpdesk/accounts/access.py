@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
 from helpdesk.regions.codes import ancestor_codes
 
@@ -22,7 +23,7 @@ ROLE_OPERATOR, ROLE_VOLUNTEER, ROLE_COORDINATOR, ROLE_ADMIN, ROLE_PLANNER = (
     "planner",
 )
 
-AnyUser = User | AnonymousUser | Any
+AnyUser = Any  # a User, an AnonymousUser, or None: every helper copes with all three
 
 
 def _signed_in(user: AnyUser) -> bool:
@@ -145,3 +146,46 @@ def can_verify_operator(user: AnyUser, operator: User) -> bool:
         seen.add(forum.pk)
         forum = forum.parent
     return False
+
+
+# --- Doors to the accounts app's own objects -------------------------------------------------------------
+# Each raises Http404 when the object does not exist and PermissionDenied (403) when it exists but the
+# user may not act on it; the API and the web pages turn those into the contract's errors.
+
+
+def access_forum(user: AnyUser, forum_id: int, *, manage: bool = False) -> Forum:
+    """A forum its members may see and its coordinators (or an admin) may manage."""
+    forum = Forum.objects.filter(pk=forum_id).first()
+    if forum is None:
+        raise Http404
+    allowed = can_manage_forum(user, forum) if manage else (is_admin(user) or is_member_of(user, forum))
+    if not allowed:
+        raise PermissionDenied
+    return forum
+
+
+def access_operator(user: AnyUser, operator_id: int) -> User:
+    """An operator account that `user` may verify, reject or deactivate."""
+    operator = User.objects.filter(pk=operator_id).exclude(operator_status=User.OperatorStatus.NONE).first()
+    if operator is None or operator.desa_id is None:
+        raise Http404
+    if not can_verify_operator(user, operator):
+        raise PermissionDenied
+    return operator
+
+
+def access_membership(user: AnyUser, forum: Forum, member_id: int, *, manage: bool = True) -> ForumMembership:
+    """A membership of `forum`: managers may change any; a member may change their own availability."""
+    membership = ForumMembership.objects.select_related("user", "forum").filter(forum=forum, user_id=member_id).first()
+    if membership is None:
+        raise Http404
+    if not (can_manage_forum(user, forum) or (not manage and _signed_in(user) and membership.user_id == user.pk)):
+        raise PermissionDenied
+    return membership
+
+
+def can_deactivate_membership(user: AnyUser, membership: ForumMembership) -> bool:
+    """Coordinators remove volunteers of their forum; removing a coordinator takes an admin."""
+    if is_admin(user):
+        return True
+    return membership.role == ForumMembership.Role.VOLUNTEER and is_coordinator_of(user, membership.forum_id)

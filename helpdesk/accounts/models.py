@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.categories.models import Category
@@ -42,6 +43,8 @@ class User(AbstractUser):
     language = models.CharField(_("bahasa"), max_length=5, default="id")
     timezone = models.CharField(_("zona waktu"), max_length=40, blank=True, default="")
     notification_prefs = models.JSONField(_("preferensi notifikasi"), default=dict, blank=True)
+    # Mixed into the session hash: changing it signs the user out of every browser ("keluar dari semua perangkat").
+    auth_salt = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("pengguna")
@@ -56,6 +59,13 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.name or self.get_full_name() or self.username
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        if not self.auth_salt:
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
+        return salted_hmac(
+            "helpdesk.accounts.User.session", f"{self.password}:{self.auth_salt}", secret=secret, algorithm="sha256"
+        ).hexdigest()
 
 
 class Forum(models.Model):
@@ -165,6 +175,7 @@ class Invitation(models.Model):
     used_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations_used"
     )
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("undangan")

@@ -55,3 +55,18 @@ def region_path_names(region: Region, ancestors: list[Region] | None = None) -> 
     """`Desa Tanjung Luar, Kec. Keruak, Kab. Lombok Timur, Nusa Tenggara Barat`."""
     chain = [region, *reversed(ancestors if ancestors is not None else region_ancestors(region.code))]
     return ", ".join(r.name for r in chain)
+
+
+def region_chains(regions: list[Region]) -> dict[str, list[Region]]:
+    """For each region, its ancestors province first, for a whole list in one query."""
+    wanted = {code for r in regions for code in ancestor_codes(r.code)}
+    found = {r.code: r for r in Region.objects.filter(code__in=wanted)} if wanted else {}
+    return {r.code: [found[c] for c in reversed(ancestor_codes(r.code)) if c in found] for r in regions}
+
+
+def region_with_ancestors(code: str) -> tuple[Region | None, list[Region]]:
+    """A region and its chain (province first) in one query."""
+    code = normalize_code(code) or code
+    rows = {r.code: r for r in Region.objects.filter(code__in=ancestor_codes(code, include_self=True))}
+    region = rows.pop(code, None)
+    return region, sorted(rows.values(), key=lambda r: r.level) if region else []

@@ -1,0 +1,237 @@
+"""Writes for people: operator sign-up and verification, profiles, API tokens, signing out everywhere.
+
+Forums, memberships and invitations are in `forum_services.py`. Every function here checks what it needs,
+raises `ValidationError({field: [...]})` before writing anything, and sends mail only through the outbox
+("accounts.email"), so a mail leaves after the change commits and never for a change that rolled back.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
+
+from helpdesk.core import outbox
+from helpdesk.core.api import DomainError
+
+from .access import can_verify_operator, forum_for_region
+from .models import ForumMembership, OperatorReview, User
+from .preferences import TIMEZONE_CHOICES, clean_prefs, wants_notification
+from .validation import FieldErrors, check_email, check_password, check_phone, check_username, check_village
+
+Status = User.OperatorStatus
+
+# The operator's life: which decision may follow which state. Anything else is a 409.
+OPERATOR_TRANSITIONS: dict[str, set[str]] = {
+    Status.PENDING: {Status.VERIFIED, Status.REJECTED},
+    Status.REJECTED: {Status.VERIFIED},
+    Status.VERIFIED: {Status.DEACTIVATED},
+    Status.DEACTIVATED: {Status.VERIFIED},
+}
+
+EMAIL_KIND = "accounts.email"
+PASSWORD_RESET_EVERY_SECONDS = 15 * 60
+
+
+def resolve_language(language: str | None) -> str:
+    codes = {code for code, _name in settings.LANGUAGES}
+    language = (language or get_language() or "").split("-")[0]
+    return language if language in codes else str(settings.LANGUAGE_CODE)
+
+
+# --- Operator sign-up and verification --------------------------------------------------------------------
+
+
+def operator_register(
+    *,
+    username: str,
+    email: str,
+    password: str,
+    desa_code: str,
+    name: str = "",
+    phone: str = "",
+    language: str | None = None,
+) -> User:
+    """A new operator of a desa, pending until a coordinator of that desa's forum (or an admin) verifies them."""
+    errors = FieldErrors()
+    username = check_username(username, errors)
+    email = check_email(email, errors)
+    desa = check_village(desa_code, errors)
+    phone = check_phone(phone, errors)
+    name = (name or "").strip()[:150]
+    user = User(
+        username=username,
+        email=email,
+        name=name,
+        phone=phone,
+        desa=desa,
+        operator_status=Status.PENDING,
+        language=resolve_language(language),
+    )
+    check_password(password, user, errors)
+    errors.raise_if_any()
+    user.set_password(password)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            # Someone took the name or address between our check and the insert.
+            raise ValidationError(
+                {"username": [_("Nama pengguna atau e-mail ini sudah dipakai. Pilih yang lain.")]}
+            ) from None
+        _tell_coordinators_of_pending(user)
+    return user
+
+
+def _tell_coordinators_of_pending(operator: User) -> None:
+    assert operator.desa_id is not None
+    forum = forum_for_region(operator.desa_id)
+    if forum is None:
+        return
+    coordinators = User.objects.filter(
+        memberships__forum=forum,
+        memberships__role=ForumMembership.Role.COORDINATOR,
+        memberships__is_active=True,
+        is_active=True,
+    ).exclude(email="")
+    for coordinator in coordinators:
+        if wants_notification(coordinator, "operator_pending", "email"):
+            outbox.enqueue(
+                EMAIL_KIND,
+                {"template": "operator_pending", "user": coordinator.pk, "operator": operator.pk},
+                key=f"accounts.operator-pending:{operator.pk}:{coordinator.pk}",
+            )
+
+
+def operator_review(*, actor: User, operator: User, decision: str, note: str = "") -> OperatorReview:
+    """Verify, reject or deactivate an operator; recorded, and the operator is told by e-mail."""
+    if not can_verify_operator(actor, operator):
+        raise PermissionDenied
+    note = (note or "").strip()[:2000]
+    with transaction.atomic():
+        current = User.objects.filter(pk=operator.pk).values_list("operator_status", flat=True).first()
+        if current is None or decision not in OPERATOR_TRANSITIONS.get(current, set()):
+            raise DomainError(
+                _("Operator berstatus %(status)s tidak dapat diubah menjadi %(decision)s.")
+                % {"status": Status(current).label if current else "-", "decision": Status(decision).label}
+            )
+        # Compare-and-set: two coordinators deciding at once cannot both win.
+        if not User.objects.filter(pk=operator.pk, operator_status=current).update(operator_status=decision):
+            raise DomainError(_("Status operator baru saja diubah orang lain. Muat ulang halaman."))
+        review = OperatorReview.objects.create(operator=operator, reviewer=actor, decision=decision, note=note)
+        outbox.enqueue(
+            EMAIL_KIND,
+            {"template": f"operator_{decision}", "user": operator.pk, "note": note},
+            key=f"accounts.operator-review:{review.pk}",
+        )
+    operator.operator_status = decision
+    return review
+
+
+def operator_verify(*, actor: User, operator: User, note: str = "") -> OperatorReview:
+    return operator_review(actor=actor, operator=operator, decision=Status.VERIFIED, note=note)
+
+
+def operator_reject(*, actor: User, operator: User, note: str = "") -> OperatorReview:
+    return operator_review(actor=actor, operator=operator, decision=Status.REJECTED, note=note)
+
+
+def operator_deactivate(*, actor: User, operator: User, note: str = "") -> OperatorReview:
+    return operator_review(actor=actor, operator=operator, decision=Status.DEACTIVATED, note=note)
+
+
+# --- Profile ----------------------------------------------------------------------------------------------
+
+
+def profile_update(
+    *,
+    user: User,
+    name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    language: str | None = None,
+    timezone: str | None = None,
+    notification_prefs: dict[str, Any] | None = None,
+) -> User:
+    """Change what a person may change about themselves. Fields left as None stay as they are."""
+    errors = FieldErrors()
+    changed: list[str] = []
+    if name is not None:
+        user.name = name.strip()[:150]
+        changed.append("name")
+    if email is not None:
+        user.email = check_email(email, errors, exclude_pk=user.pk)
+        changed.append("email")
+    if phone is not None:
+        user.phone = check_phone(phone, errors)
+        changed.append("phone")
+    if language is not None:
+        if language not in {code for code, _name in settings.LANGUAGES}:
+            errors.add("language", _("Bahasa tidak dikenal."))
+        user.language = language
+        changed.append("language")
+    if timezone is not None:
+        if timezone not in {code for code, _label in TIMEZONE_CHOICES}:
+            errors.add("timezone", _("Zona waktu tidak dikenal."))
+        user.timezone = timezone
+        changed.append("timezone")
+    if notification_prefs is not None:
+        user.notification_prefs = clean_prefs(notification_prefs)
+        changed.append("notification_prefs")
+    errors.raise_if_any()
+    if changed:
+        try:
+            with transaction.atomic():
+                user.save(update_fields=changed)
+        except IntegrityError:
+            raise ValidationError({"email": [_("Alamat e-mail ini sudah terdaftar.")]}) from None
+    return user
+
+
+# --- Signing in and out -----------------------------------------------------------------------------------
+
+
+def api_token_issue(*, user: User) -> str:
+    """The user's API token (one per account; revoking it signs out every API client of that account)."""
+    token, _created = Token.objects.get_or_create(user=user)
+    return str(token.key)
+
+
+def api_token_revoke(*, user: User) -> bool:
+    deleted, _rows = Token.objects.filter(user=user).delete()
+    return bool(deleted)
+
+
+def sign_out_everywhere(*, user: User) -> None:
+    """Invalidate every session (a new auth salt changes the session hash) and the API token."""
+    with transaction.atomic():
+        user.auth_salt = secrets.token_hex(16)
+        user.save(update_fields=["auth_salt"])
+        Token.objects.filter(user=user).delete()
+
+
+def password_reset_request(*, email: str) -> None:
+    """Queue a reset link for the active accounts with this address; silent when there are none.
+
+    The link's token is made by the worker when it sends the mail, so no secret waits in the outbox.
+    Repeated requests within 15 minutes send one mail.
+    """
+    email = (email or "").strip()
+    if not email:
+        return
+    slot = int(time.time() // PASSWORD_RESET_EVERY_SECONDS)
+    for user in User.objects.filter(email__iexact=email, is_active=True):
+        if user.has_usable_password():
+            outbox.enqueue(
+                EMAIL_KIND,
+                {"template": "password_reset", "user": user.pk},
+                key=f"accounts.password-reset:{user.pk}:{slot}",
+            )

@@ -1,0 +1,28 @@
+"""`{% account_menu %}`: the sign-in links, or the signed-in person's links by role, for base.html's header."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from helpdesk.accounts.access import forums_of, is_admin
+
+register = template.Library()
+
+
+@register.inclusion_tag("accounts/_menu.html", takes_context=True)
+def account_menu(context: template.Context) -> dict[str, Any]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    signed_in = bool(user is not None and user.is_authenticated)
+    coordinates = signed_in and bool(forums_of(user, "coordinator"))
+    admin = signed_in and is_admin(user)
+    return {
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "signed_in": signed_in,
+        "account": user,
+        "in_forum": signed_in and (admin or bool(forums_of(user))),
+        "verifies": coordinates or admin,
+    }

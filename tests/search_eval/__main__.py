@@ -1,0 +1,92 @@
+"""Search quality per database backend: Recall@5, MRR@10 and latency, against the targets of issue 7.
+
+    python -m tests.search_eval [--queries FILE] [--corpus FILE] [--backend sqlite|postgres|all] [--json FILE]
+            [--show-misses]
+
+The corpus is the release-notes TSV in ../shared/data/ (read at run time, never copied) or a kb_import JSONL
+file. Each backend runs in its own process on a fresh test database; PostgreSQL needs
+HELPDESK_TEST_POSTGRES_URL (`source .services/env`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tests.search_eval.core import (
+    QUERIES,
+    ROOT,
+    TARGET_MRR_AT_10,
+    TARGET_RECALL_AT_5,
+    default_corpus,
+    summary_line,
+)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="make search-eval")
+    parser.add_argument("--queries", default=str(QUERIES))
+    parser.add_argument("--corpus", default=str(default_corpus()))
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "all"], default="all")
+    parser.add_argument("--json", default="", help="where to write the full results (default var/search-eval/)")
+    parser.add_argument("--show-misses", action="store_true", help="list questions whose answer is not ranked first")
+    args = parser.parse_args()
+
+    corpus = Path(args.corpus)
+    if not corpus.exists():
+        print(f"corpus not found: {corpus} (pass --corpus, or set HELPDESK_SEARCH_EVAL_CORPUS)", file=sys.stderr)
+        return 2
+    backends = ["sqlite", "postgres"] if args.backend == "all" else [args.backend]
+    if "postgres" in backends and not os.environ.get("HELPDESK_TEST_POSTGRES_URL"):
+        print("PostgreSQL skipped: HELPDESK_TEST_POSTGRES_URL is not set (source .services/env)")
+        backends.remove("postgres")
+
+    report: dict[str, object] = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "queries": args.queries,
+        "corpus": str(corpus),
+        "targets": {"recall_at_5": TARGET_RECALL_AT_5, "mrr_at_10": TARGET_MRR_AT_10},
+        "backends": {},
+    }
+    failed = False
+    for backend in backends:
+        print(f"== {backend}", flush=True)
+        child = subprocess.run(
+            [sys.executable, "-m", "tests.search_eval.child", "--backend", backend, "--queries", args.queries,
+             "--corpus", str(corpus)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if child.returncode != 0:
+            print(child.stderr[-4000:], file=sys.stderr)
+            failed = True
+            continue
+        data = json.loads(child.stdout.strip().splitlines()[-1])
+        report["backends"][backend] = data["results"]  # type: ignore[index]
+        for name, result in data["results"].items():
+            print("  " + summary_line(name, result))
+            if name.startswith("database"):
+                ok = result["recall_at_5"] >= TARGET_RECALL_AT_5 and result["mrr_at_10"] >= TARGET_MRR_AT_10
+                print(f"  {'meets' if ok else 'MISSES'} the targets (Recall@5 >= {TARGET_RECALL_AT_5}, "
+                      f"MRR@10 >= {TARGET_MRR_AT_10}); indexed {result['documents']} notes in {result['index_seconds']} s")
+                failed = failed or not ok
+                if args.show_misses:
+                    for row in result["per_query"]:
+                        if row["rank"] != 1:
+                            print(f"    rank {row['rank']}: {row['q']}  top={row['top']}")
+    out = Path(args.json) if args.json else ROOT / "var" / "search-eval" / f"{report['started_at']}.json".replace(":", "")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=1))
+    print(f"results: {out}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -69,7 +69,7 @@ def _apply(qs: QuerySet[Ticket], user: Any, f: TicketFilters) -> QuerySet[Ticket
     if f.forum:
         qs = qs.filter(forum_id=f.forum)
     if f.region:
-        qs = qs.filter(Q(desa_id=f.region) | Q(desa_id__startswith=f"{f.region}."))
+        qs = qs.filter(Q(desa_id=f.region) | Q(desa__code__startswith=f"{f.region}."))
     if f.category:
         qs = qs.filter(category__slug=f.category)
     if f.visibility:

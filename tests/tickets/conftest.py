@@ -9,6 +9,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from helpdesk.accounts.models import Forum, User
+from helpdesk.categories.services import ensure_default_categories
 from helpdesk.tickets import services
 from helpdesk.tickets.models import Ticket
 from tests.factories import ForumFactory, OperatorFactory, UserFactory, region, volunteer
@@ -42,6 +43,7 @@ DESA_A, DESA_B, DESA_BIMA = "52.03.01.2001", "52.03.01.2002", "52.06.01.2001"
 
 @pytest.fixture
 def world(db: Any) -> World:
+    ensure_default_categories()  # transactional tests on PostgreSQL truncate the migration's rows
     region("52", "Nusa Tenggara Barat")
     region("52.03", "Kabupaten Lombok Timur")
     region("52.06", "Kabupaten Bima")

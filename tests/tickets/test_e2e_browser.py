@@ -1,0 +1,64 @@
+"""End to end in Chromium at phone size: file with a screenshot, claim and answer, solve and rate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpdesk.tickets.models import Attachment, Rating, Status, Ticket
+from tests.browser_helpers import login_context
+from tests.conftest import AsgiServer
+from tests.tickets.conftest import World, png_bytes
+
+pytestmark = pytest.mark.browser
+
+
+def test_operator_files_volunteer_answers_operator_solves_and_rates(
+    world: World, asgi_server: AsgiServer, browser: Any, tmp_path: Path
+) -> None:
+    screenshot = tmp_path / "layar-galat.png"
+    screenshot.write_bytes(png_bytes(size=(800, 600)))
+
+    operator = login_context(browser, asgi_server.url, world.op_a).new_page()
+    operator.goto("/tiket/baru/")
+    operator.fill("#id_title", "Gagal impor data penduduk: Data too long for column")
+    operator.fill("#id_description", "Saat impor file Excel muncul galat `Data too long for column 'nama'`.")
+    operator.select_option("#id_category", "kependudukan")
+    operator.fill("#id_opensid_version", "v2410.0.0")
+    operator.set_input_files("#id_file", str(screenshot))
+    operator.click("form.ticket-form button[type=submit]")
+    operator.wait_for_url("**/tiket/NTB-*/")
+    number = operator.locator("header .small").first.inner_text().split(" · ")[0]
+    ticket = Ticket.objects.get(number=number)
+    assert ticket.forum == world.lotim
+    assert Attachment.objects.filter(ticket=ticket, content_type="image/png").exists()
+    assert operator.locator(".files img").count() == 1
+
+    volunteer = login_context(browser, asgi_server.url, world.vol_lotim, phone=False).new_page()
+    volunteer.goto("/antrian/?milik=belum")
+    volunteer.click(f"text={number}")
+    volunteer.click("text=Saya tangani")
+    volunteer.wait_for_selector("text=Tiket ini sekarang Anda tangani.")
+    volunteer.fill("#id_body", "Kolom nama maksimal 100 karakter. Potong nama yang terlalu panjang lalu impor ulang.")
+    volunteer.click("text=Kirim balasan")
+    volunteer.wait_for_selector("text=Potong nama yang terlalu panjang")
+
+    operator.reload()
+    operator.wait_for_selector("text=Potong nama yang terlalu panjang")
+    assert operator.locator(".badge.status-menunggu").count() == 1
+    operator.locator("fieldset input[type=radio]").first.check()
+    operator.click("text=Masalah selesai >> nth=-1")
+    operator.wait_for_selector("text=Tiket ditandai selesai")
+    operator.check("#nilai-5")
+    operator.fill("#id_comment", "Terima kasih, langsung berhasil.")
+    operator.click("text=Kirim nilai")
+    operator.wait_for_selector("text=Terima kasih atas penilaian Anda.")
+
+    ticket.refresh_from_db()
+    assert ticket.status == Status.SELESAI
+    assert ticket.assignee == world.vol_lotim
+    assert ticket.accepted_message is not None and "Potong nama" in ticket.accepted_message.body
+    rating = Rating.objects.get(ticket=ticket)
+    assert (rating.score, rating.volunteer) == (5, world.vol_lotim)

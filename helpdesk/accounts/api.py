@@ -39,7 +39,8 @@ def _errors(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: ERRORS[code] for code in codes}
 
 
-def category_slugs(**kwargs: Any) -> serializers.ManyRelatedField:
+def category_slugs(**kwargs: Any) -> Any:
+    """A list of category slugs (a ManyRelatedField at run time)."""
     return serializers.SlugRelatedField(
         slug_field="slug", queryset=Category.objects.filter(is_active=True), many=True, **kwargs
     )

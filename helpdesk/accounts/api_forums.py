@@ -39,7 +39,7 @@ class ForumOutputSerializer(serializers.Serializer):
     slug = serializers.CharField()
     mode = serializers.ChoiceField(choices=Forum.Mode.choices)
     mode_display = serializers.CharField()
-    parent = serializers.IntegerField(allow_null=True)
+    parent = serializers.IntegerField(allow_null=True)  # type: ignore[assignment]  # shadows Field.parent
     parent_name = serializers.CharField(allow_null=True)
     telegram_chat_id = serializers.IntegerField(allow_null=True)
     is_active = serializers.BooleanField()
@@ -67,7 +67,9 @@ def forum_payload(forum: Forum) -> dict[str, Any]:
 class ForumInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     region_codes = serializers.ListField(child=serializers.CharField(max_length=20), required=False, max_length=500)
-    parent = serializers.PrimaryKeyRelatedField(queryset=Forum.objects.all(), allow_null=True, required=False)
+    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]  # shadows Field.parent
+        queryset=Forum.objects.all(), allow_null=True, required=False
+    )
     mode = serializers.ChoiceField(choices=Forum.Mode.choices, required=False)
     telegram_chat_id = serializers.IntegerField(allow_null=True, required=False)
     is_active = serializers.BooleanField(required=False)

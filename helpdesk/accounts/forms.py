@@ -91,7 +91,9 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args: Any, prefs: dict[str, dict[str, bool]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["language"].choices = list(settings.LANGUAGES)
+        language = self.fields["language"]
+        assert isinstance(language, forms.ChoiceField)
+        language.choices = list(settings.LANGUAGES)
         for event, spec in NOTIFICATION_EVENTS.items():
             for channel, label in CHANNELS.items():
                 self.fields[f"notif__{event}__{channel}"] = forms.BooleanField(

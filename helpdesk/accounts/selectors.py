@@ -74,7 +74,7 @@ def operator_pending_list(*, user: User) -> list[User]:
             return []
         where = Q()
         for code in nodes:
-            where |= Q(desa_id=code) | Q(desa_id__startswith=f"{code}.")
+            where |= Q(desa_id=code) | Q(desa__code__startswith=f"{code}.")
         pending = pending.filter(where)
     return [op for op in pending[: PENDING_LIST_LIMIT * 2] if allowed(tree.forum_of(str(op.desa_id)))][
         :PENDING_LIST_LIMIT

@@ -41,7 +41,7 @@ def _context(template: str, user: User, payload: dict[str, Any]) -> dict[str, An
         token = default_token_generator.make_token(user)
         context["reset_url"] = settings.SITE_URL + reverse("accounts:password-reset-confirm", args=[uid, token])
     elif template == "operator_pending":
-        operator = User.objects.select_related("desa").filter(pk=payload.get("operator")).first()
+        operator = User.objects.select_related("desa").filter(pk=int(payload.get("operator") or 0)).first()
         context["operator"] = operator
         context["review_url"] = settings.SITE_URL + reverse("accounts:pending-operators")
     else:
@@ -54,7 +54,7 @@ def send_account_email(payload: dict[str, Any], job: OutboxJob) -> None:
     template = str(payload.get("template", ""))
     if template not in EMAIL_TEMPLATES:
         raise ValueError(f"unknown account e-mail template {template!r}")
-    user = User.objects.filter(pk=payload.get("user")).first()
+    user = User.objects.filter(pk=int(payload.get("user") or 0)).first()
     if user is None or not user.email:
         return  # the account is gone or has no address: nothing to send, nothing to retry
     if template == "password_reset" and not (user.is_active and user.has_usable_password()):

@@ -24,7 +24,7 @@ class RegionSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Region.Kind.choices)
     kind_display = serializers.CharField()
     level = serializers.IntegerField(help_text="1 provinsi, 2 kabupaten/kota, 3 kecamatan, 4 desa/kelurahan")
-    parent = serializers.CharField(allow_null=True)
+    parent = serializers.CharField(allow_null=True)  # type: ignore[assignment]  # shadows Field.parent, a name the API keeps
 
 
 def region_payload(region: Region) -> dict[str, Any]:
@@ -45,7 +45,7 @@ class RegionListApi(APIView):
     class FilterSerializer(serializers.Serializer):
         q = serializers.CharField(required=False, allow_blank=True, max_length=100)
         level = serializers.IntegerField(required=False, min_value=1, max_value=4)
-        parent = serializers.CharField(required=False, allow_blank=True, max_length=20)
+        parent = serializers.CharField(required=False, allow_blank=True, max_length=20)  # type: ignore[assignment]  # the query parameter is named parent
         within = serializers.CharField(required=False, allow_blank=True, max_length=20)
         limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT, default=20)
 

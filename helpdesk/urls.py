@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from bots import views as bots_views
 from helpdesk.core import views as core_views
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -18,6 +19,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("", include("helpdesk.accounts.urls")),
     path("", include("helpdesk.tickets.urls")),
+    path("telegram/webhook/", bots_views.webhook, name="telegram-webhook"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "helpdesk.accounts",
     "search",
     "helpdesk.tickets",
+    "bots",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,64 @@
+"""The bridge's settings, read from Django settings when needed (never copied at import)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+
+# Telegram's documented flood limits. `margin` widens each window a little, so that network jitter between
+# the reservation here and the arrival at Telegram never turns a conforming pace into a 429.
+DEFAULT_LIMITS = {"per_chat": (1, 1.0), "per_group": (20, 60.0), "overall": (30, 1.0), "margin": 0.05}
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    per_chat: tuple[int, float]
+    per_group: tuple[int, float]
+    overall: tuple[int, float]
+    margin: float
+
+
+def token() -> str:
+    return str(settings.TELEGRAM_BOT_TOKEN or "")
+
+
+def enabled() -> bool:
+    return bool(token())
+
+
+def base_url() -> str:
+    return str(settings.TELEGRAM_API_BASE_URL or "https://api.telegram.org/bot")
+
+
+def base_file_url() -> str:
+    """The contract: the file URL is the API URL with its final `/bot` replaced by `/file/bot`."""
+    url = base_url()
+    head, sep, tail = url.rpartition("/bot")
+    return f"{head}/file/bot{tail}" if sep else url
+
+
+def webhook_secret() -> str:
+    return str(getattr(settings, "TELEGRAM_WEBHOOK_SECRET", "") or "")
+
+
+def bot_key() -> str:
+    """A stable name for this bot that does not reveal its token (lease and offset rows)."""
+    raw = token()
+    bot_id = raw.split(":", 1)[0] if ":" in raw else ""
+    digest = hashlib.sha256(raw.encode()).hexdigest()[:12]
+    return f"{bot_id}-{digest}"
+
+
+def limits() -> Limits:
+    raw = {**DEFAULT_LIMITS, **getattr(settings, "TELEGRAM_SEND_LIMITS", {})}
+    return Limits(
+        per_chat=tuple(raw["per_chat"]),  # type: ignore[arg-type]
+        per_group=tuple(raw["per_group"]),  # type: ignore[arg-type]
+        overall=tuple(raw["overall"]),  # type: ignore[arg-type]
+        margin=float(raw["margin"]),  # type: ignore[arg-type]
+    )

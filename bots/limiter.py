@@ -1,0 +1,170 @@
+"""Telegram's flood limits, shared by every worker process: sliding windows in the database or in Redis.
+
+`reserve(chat_id)` books the earliest moment at which one more message to that chat keeps within all of
+its windows (overall, the chat, and the group for group chats) and returns how long to wait for it. A wait
+longer than `inline_max` is not booked: the caller re-schedules its job for then, so that one busy chat
+never holds up the others. Each window is a short log of send times, widened by the margin in
+`config.limits()`, so it allows bursts up to the limit, like Telegram, and never more.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.conf import settings
+from django.db import transaction
+
+from . import config
+from .models import RateWindow
+
+
+@dataclass(frozen=True)
+class Bucket:
+    name: str
+    count: int
+    window: float
+
+
+def buckets_for(chat_id: int, limits: config.Limits | None = None) -> list[Bucket]:
+    limits = limits or config.limits()
+    widen = 1.0 + limits.margin
+    result = [
+        Bucket("overall", limits.overall[0], limits.overall[1] * widen),
+        Bucket(f"chat:{chat_id}", limits.per_chat[0], limits.per_chat[1] * widen),
+    ]
+    if chat_id < 0:  # groups, supergroups and channels have negative ids
+        result.append(Bucket(f"group:{chat_id}", limits.per_group[0], limits.per_group[1] * widen))
+    return result
+
+
+def earliest(stamps: list[float], bucket: Bucket, now: float) -> float:
+    """The earliest time >= now at which one more send keeps `bucket` within its window."""
+    recent = sorted(s for s in stamps if s > now - bucket.window)
+    if len(recent) < bucket.count:
+        # Future bookings (made by others who are waiting) still count against the window.
+        return now
+    return max(now, recent[-bucket.count] + bucket.window)
+
+
+class Limiter(Protocol):
+    def reserve(self, chat_id: int, *, inline_max: float) -> tuple[bool, float]: ...
+
+    def block(self, chat_id: int, seconds: float) -> None: ...
+
+
+class DatabaseLimiter:
+    """Windows as rows of RateWindow, updated under a row lock (SQLite: the write lock of the transaction)."""
+
+    def _rows(self, names: Iterable[str]) -> dict[str, RateWindow]:
+        names = list(names)
+        RateWindow.objects.bulk_create([RateWindow(name=n) for n in names], ignore_conflicts=True)
+        return {row.name: row for row in RateWindow.objects.select_for_update().filter(name__in=names)}
+
+    def reserve(self, chat_id: int, *, inline_max: float) -> tuple[bool, float]:
+        buckets = buckets_for(chat_id)
+        with transaction.atomic():
+            rows = self._rows(b.name for b in buckets)
+            now = time.time()
+            at = max(earliest(rows[b.name].stamps, b, now) for b in buckets)
+            # A booking moves `at` for the other buckets too; settle on a time all of them accept.
+            for _ in range(3):
+                settled = max(earliest(rows[b.name].stamps, b, at) for b in buckets)
+                if settled == at:
+                    break
+                at = settled
+            wait = at - now
+            if wait > inline_max:
+                return False, wait
+            for b in buckets:
+                row = rows[b.name]
+                kept = sorted(s for s in row.stamps if s > now - b.window)
+                row.stamps = [*kept, at][-max(b.count, 1) :]
+                row.save(update_fields=["stamps"])
+            return True, wait
+
+    def block(self, chat_id: int, seconds: float) -> None:
+        """Telegram said retry_after for this chat: fill its window until then."""
+        bucket = buckets_for(chat_id)[1]
+        with transaction.atomic():
+            row = self._rows([bucket.name])[bucket.name]
+            until = time.time() + seconds - bucket.window
+            row.stamps = [until] * bucket.count
+            row.save(update_fields=["stamps"])
+
+
+_RESERVE_LUA = """
+local now_s, now_us = unpack(redis.call('TIME'))
+local now = tonumber(now_s) + tonumber(now_us) / 1000000
+local inline_max = tonumber(ARGV[1])
+local n = #KEYS - 1
+local seq = redis.call('INCR', KEYS[#KEYS])
+local at = now
+for round = 1, 3 do
+  local moved = false
+  for i = 1, n do
+    local count = tonumber(ARGV[1 + 2 * i - 1])
+    local window = tonumber(ARGV[1 + 2 * i])
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
+    local size = redis.call('ZCARD', KEYS[i])
+    if size >= count then
+      local nth = redis.call('ZRANGE', KEYS[i], size - count, size - count, 'WITHSCORES')
+      local candidate = tonumber(nth[2]) + window
+      if candidate > at then at = candidate; moved = true end
+    end
+  end
+  if not moved then break end
+end
+local wait = at - now
+if wait > inline_max then return {0, tostring(wait)} end
+for i = 1, n do
+  local window = tonumber(ARGV[1 + 2 * i])
+  redis.call('ZADD', KEYS[i], at, tostring(at) .. ':' .. seq)
+  redis.call('EXPIRE', KEYS[i], math.ceil(window) + 60)
+end
+return {1, tostring(wait)}
+"""
+
+
+class RedisLimiter:
+    """The same windows as sorted sets in Redis, booked atomically by a Lua script with Redis's clock."""
+
+    def __init__(self, url: str, prefix: str = "helpdesk:tg:rate:") -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        self.prefix = prefix
+        self.script = self.client.register_script(_RESERVE_LUA)
+
+    def reserve(self, chat_id: int, *, inline_max: float) -> tuple[bool, float]:
+        buckets = buckets_for(chat_id)
+        args: list[float] = [inline_max]
+        for b in buckets:
+            args += [b.count, b.window]
+        keys = [self.prefix + b.name for b in buckets] + [self.prefix + "seq"]
+        booked, wait = self.script(keys=keys, args=args)
+        return bool(int(booked)), float(wait)
+
+    def block(self, chat_id: int, seconds: float) -> None:
+        bucket = buckets_for(chat_id)[1]
+        key = self.prefix + bucket.name
+        until = time.time() + seconds - bucket.window
+        pipe = self.client.pipeline()
+        pipe.delete(key)
+        pipe.zadd(key, {f"block:{i}": until for i in range(bucket.count)})
+        pipe.expire(key, int(seconds + bucket.window) + 60)
+        pipe.execute()
+
+
+_limiter: tuple[str, Limiter] | None = None
+
+
+def get_limiter() -> Limiter:
+    """Redis when REDIS_URL is set (one round trip per booking), else the database."""
+    global _limiter
+    url = str(getattr(settings, "REDIS_URL", "") or "")
+    if _limiter is None or _limiter[0] != url:
+        _limiter = (url, RedisLimiter(url) if url else DatabaseLimiter())
+    return _limiter[1]

@@ -112,7 +112,8 @@ def score(plan: QueryPlan, candidate: Candidate, stats: CorpusStats, now: dateti
         where: set[int] = set()
         for alt in concept.alternatives:
             present = [t for t in alt.terms if t in tf]
-            if not present:
+            # A synonym phrase counts only whole: `basis data` must not match every note with `data`.
+            if not present or (alt.kind == "synonym" and len(present) < len(alt.terms)):
                 continue
             fraction = len(present) / len(alt.terms)
             value = alt.weight * fraction * idf * sum(saturated(t) for t in present) / len(alt.terms)

@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
@@ -589,14 +590,13 @@ class DatabaseBackend:
 
 
 def _aware(value: Any, connection: Any) -> Any:
-    """Raw SQLite rows hold datetimes as text; convert them like the ORM would."""
-    if value is None or not isinstance(value, str):
-        return value
-    from django.utils.dateparse import parse_datetime
+    """Raw SQLite rows hold naive UTC datetimes (or text); make them aware like the ORM would."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        from django.utils.dateparse import parse_datetime
 
-    parsed = parse_datetime(value)
-    if parsed is not None and parsed.tzinfo is None:
-        from datetime import UTC
-
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
+        value = parse_datetime(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value

@@ -112,7 +112,12 @@ def roles_of(user: AnyUser) -> list[str]:
 
 
 def forum_for_region(code: str) -> Forum | None:
-    """The forum of the nearest covered node at or above `code`, else the national root forum. One query each."""
+    """The forum of the nearest covered node at or above `code`, else the national root forum."""
+    return forum_and_node_for_region(code)[0]
+
+
+def forum_and_node_for_region(code: str) -> tuple[Forum | None, str | None]:
+    """The forum for `code` and the covered region node that decided it (None for the root fallback)."""
     chain = ancestor_codes(code, include_self=True)
     covered = {
         cov.region_id: cov.forum
@@ -120,8 +125,8 @@ def forum_for_region(code: str) -> Forum | None:
     }
     for node in chain:
         if node in covered:
-            return covered[node]
-    return root_forum()
+            return covered[node], node
+    return root_forum(), None
 
 
 def root_forum() -> Forum | None:

@@ -77,3 +77,18 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.worker_id
+
+
+class RateCounter(models.Model):
+    """A fixed-window counter for per-user rate limits, incremented with one UPSERT."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("penghitung batas laju")
+        verbose_name_plural = _("penghitung batas laju")
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.count}"

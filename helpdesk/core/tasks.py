@@ -18,3 +18,10 @@ def purge_finished_jobs() -> None:
     now = timezone.now()
     OutboxJob.objects.filter(status=OutboxJob.Status.DONE, finished_at__lt=now - DONE_JOBS_KEPT).delete()
     WorkerHeartbeat.objects.filter(seen_at__lt=now - timedelta(days=1)).delete()
+
+
+@periodic("core.purge_rate_counters", every=timedelta(minutes=15))
+def purge_rate_counters() -> None:
+    from .ratelimit import purge_expired
+
+    purge_expired()

@@ -12,7 +12,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from helpdesk.accounts.access import forum_for_region
+from helpdesk.accounts.access import forum_and_node_for_region
 from helpdesk.accounts.models import Forum, ForumMembership, User
 
 from .models import OPEN_STATUSES, Ticket
@@ -30,11 +30,9 @@ class NoForum(Exception):
 
 
 def choose_forum(desa_code: str) -> tuple[Forum, str]:
-    forum = forum_for_region(desa_code)
+    forum, matched = forum_and_node_for_region(desa_code)
     if forum is None:
         raise NoForum(desa_code)
-    covered = list(forum.coverage.values_list("region_id", flat=True))
-    matched = next((c for c in covered if desa_code == c or desa_code.startswith(f"{c}.")), None)
     if matched:
         reason = _("Desa %(desa)s dilayani %(forum)s (wilayah %(region)s).") % {
             "desa": desa_code, "forum": forum.name, "region": matched

@@ -14,8 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
@@ -107,11 +106,20 @@ def _name(user: User | None) -> str:
 
 
 def next_number(desa_code: str) -> str:
-    """`NTB-000123`: the next number of the desa's province, taken inside the caller's transaction."""
+    """`NTB-000123`: the next number of the desa's province, taken inside the caller's transaction.
+
+    One UPSERT ... RETURNING: the row lock it takes is held to the end of the transaction, so numbers are
+    unique and never reused by a rolled-back ticket's neighbour.
+    """
     prefix = province_abbreviation(desa_code)
-    TicketCounter.objects.bulk_create([TicketCounter(prefix=prefix, value=0)], ignore_conflicts=True)
-    TicketCounter.objects.filter(prefix=prefix).update(value=F("value") + 1)
-    value = TicketCounter.objects.filter(prefix=prefix).values_list("value", flat=True).get()
+    table = TicketCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (prefix, value) VALUES (%s, 1) "  # noqa: S608 - fixed table name
+            f"ON CONFLICT (prefix) DO UPDATE SET value = {table}.value + 1 RETURNING value",
+            [prefix],
+        )
+        value = cursor.fetchone()[0]
     return f"{prefix}-{value:06d}"
 
 
@@ -170,10 +178,15 @@ def ticket_create(
             forum_id=ticket.forum_id,
         )
         ticket.save()
-        _event(ticket, reporter, "created", new=ticket.number, channel=channel)
-        _event(ticket, None, "routed", new=ticket.forum.name, note=decision.reason)
+        events = [
+            TicketEvent(ticket=ticket, actor=reporter, action="created", new=ticket.number, channel=channel),
+            TicketEvent(ticket=ticket, action="routed", new=ticket.forum.name[:200], note=decision.reason),
+        ]
         if decision.assignee:
-            _event(ticket, None, "assigned", new=decision.assignee.username, note=decision.reason)
+            events.append(TicketEvent(ticket=ticket, action="assigned", new=decision.assignee.username,
+                                      note=decision.reason))
+        TicketEvent.objects.bulk_create(events)
+    ticket.previous_forum_ids = []  # type: ignore[attr-defined]
     return ticket
 
 

@@ -97,10 +97,11 @@ def working_minutes_between(start: datetime, end: datetime, schedule: Schedule) 
 
 
 def policy_for(forum_id: int | None) -> SlaPolicy:
-    policy = None
-    if forum_id is not None:
-        policy = SlaPolicy.objects.filter(forum_id=forum_id).first()
-    return policy or SlaPolicy.objects.filter(forum__isnull=True).first() or SlaPolicy()
+    """The forum's own policy, else the default row, else the built-in defaults. One query."""
+    rows = list(SlaPolicy.objects.filter(Q(forum_id=forum_id) | Q(forum__isnull=True)))
+    own = next((p for p in rows if forum_id is not None and p.forum_id == forum_id), None)
+    default = next((p for p in rows if p.forum_id is None), None)
+    return own or default or SlaPolicy()
 
 
 def schedule_for(region_code: str, tz_name: str, policy: SlaPolicy, around: datetime) -> Schedule:

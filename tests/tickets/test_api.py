@@ -205,3 +205,18 @@ def test_detail_with_many_messages_is_a_fixed_number_of_queries(world: World) ->
     with CaptureQueriesContext(connection) as many:
         client.get(f"/api/v1/tickets/{ticket.pk}/")
     assert len(many) == len(few)
+
+
+def test_hand_built_representations_match_the_documented_serializers(world: World) -> None:
+    from helpdesk.tickets.api import MessageOut, TicketDetailOut, TicketOut
+
+    ticket = world.ticket()
+    services.message_create(ticket=ticket, author=world.vol_lotim, body="jawaban")
+    client = as_user(APIClient(), world.vol_lotim)
+    listed = client.get("/api/v1/tickets/").json()["results"][0]
+    detail = client.get(f"/api/v1/tickets/{ticket.pk}/").json()
+    assert set(listed) == set(TicketOut().fields)
+    assert set(detail) == set(TicketDetailOut().fields)
+    assert set(detail["messages"][0]) == set(MessageOut().fields)
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json")
+    assert schema.status_code == 200

@@ -27,7 +27,7 @@ from helpdesk.core.markdown import render_markdown
 from helpdesk.core.uploads import CheckedFile
 from helpdesk.regions.codes import province_abbreviation
 
-from . import access, lifecycle, routing, sla
+from . import access, events, lifecycle, routing, sla
 from .models import (
     OPEN_STATUSES,
     Attachment,
@@ -99,6 +99,19 @@ def _set_status(ticket: Ticket, action: str, actor: User | None, channel: str) -
     if ticket.status != old:
         _event(ticket, actor, "status", old=old, new=ticket.status, channel=channel)
     return old
+
+
+TRACKED = ("status", "assignee_id", "priority", "category_id", "forum_id", "visibility")
+
+
+def _snapshot(ticket: Ticket) -> dict[str, Any]:
+    return {field: getattr(ticket, field) for field in TRACKED}
+
+
+def _emit_changes(ticket: Ticket, before: dict[str, Any], actor: User | None) -> None:
+    changes = {f: (before[f], getattr(ticket, f)) for f in TRACKED if before[f] != getattr(ticket, f)}
+    if changes:
+        events.ticket_updated(ticket, changes, actor)
 
 
 def _name(user: User | None) -> str:
@@ -178,15 +191,16 @@ def ticket_create(
             forum_id=ticket.forum_id,
         )
         ticket.save()
-        events = [
+        audit = [
             TicketEvent(ticket=ticket, actor=reporter, action="created", new=ticket.number, channel=channel),
             TicketEvent(ticket=ticket, action="routed", new=ticket.forum.name[:200], note=decision.reason),
         ]
         if decision.assignee:
-            events.append(TicketEvent(ticket=ticket, action="assigned", new=decision.assignee.username,
+            audit.append(TicketEvent(ticket=ticket, action="assigned", new=decision.assignee.username,
                                       note=decision.reason))
-        TicketEvent.objects.bulk_create(events)
-    ticket.previous_forum_ids = []  # type: ignore[attr-defined]
+        TicketEvent.objects.bulk_create(audit)
+        ticket.previous_forum_ids = []  # type: ignore[attr-defined]
+        events.ticket_created(ticket)
     return ticket
 
 
@@ -220,6 +234,7 @@ def message_create(
             if not access.can_reply(author, ticket):
                 raise PermissionDenied(_("Anda tidak bisa membalas tiket ini."))
             action = _reply_action(ticket, author)
+        before = _snapshot(ticket)
         now = timezone.now()
         by_volunteer = action == "volunteer_reply" and access.is_forum_volunteer(author, ticket)
         if by_volunteer and ticket.assignee_id is None and ticket.status in OPEN_STATUSES:
@@ -244,6 +259,8 @@ def message_create(
                 _event(ticket, author, "first_response", channel=channel)
         ticket.updated_at = now
         ticket.save()
+        events.message_created(ticket, message)
+        _emit_changes(ticket, before, author)
     return message
 
 
@@ -253,6 +270,7 @@ def message_create(
 def ticket_claim(*, ticket: Ticket, actor: User, channel: str = Channel.WEB) -> Ticket:
     with transaction.atomic():
         ticket = _locked(ticket)
+        before = _snapshot(ticket)
         if not access.is_forum_volunteer(actor, ticket):
             raise PermissionDenied(_("Hanya relawan forum ini yang bisa mengambil tiket."))
         if ticket.assignee_id == actor.pk:
@@ -266,6 +284,7 @@ def ticket_claim(*, ticket: Ticket, actor: User, channel: str = Channel.WEB) -> 
         ticket.save()
         _event(ticket, actor, "claimed", new=actor.username, channel=channel)
         _system_message(ticket, _("%(name)s menangani tiket ini.") % {"name": _name(actor)}, actor)
+        _emit_changes(ticket, before, actor)
     return ticket
 
 
@@ -274,6 +293,7 @@ def ticket_resolve(
 ) -> Ticket:
     with transaction.atomic():
         ticket = _locked(ticket)
+        before = _snapshot(ticket)
         if not access.can_resolve(actor, ticket):
             raise PermissionDenied(_("Anda tidak bisa menyelesaikan tiket ini."))
         accepted = None
@@ -288,12 +308,14 @@ def ticket_resolve(
         ticket.save()
         _event(ticket, actor, "resolved", new=str(accepted.pk) if accepted else "", channel=channel)
         _system_message(ticket, _("%(name)s menandai masalah selesai.") % {"name": _name(actor)}, actor)
+        _emit_changes(ticket, before, actor)
     return ticket
 
 
 def ticket_close(*, ticket: Ticket, actor: User, channel: str = Channel.WEB) -> Ticket:
     with transaction.atomic():
         ticket = _locked(ticket)
+        before = _snapshot(ticket)
         if not access.can_close(actor, ticket):
             if access.can_resolve(actor, ticket):  # the desa side, before the problem is solved
                 raise lifecycle.IllegalTransition(_("Operator bisa menutup tiket setelah masalahnya selesai."))
@@ -302,12 +324,14 @@ def ticket_close(*, ticket: Ticket, actor: User, channel: str = Channel.WEB) -> 
         ticket.closed_at = ticket.updated_at = timezone.now()
         ticket.save()
         _system_message(ticket, _("%(name)s menutup tiket ini.") % {"name": _name(actor)}, actor)
+        _emit_changes(ticket, before, actor)
     return ticket
 
 
 def ticket_reopen(*, ticket: Ticket, actor: User, channel: str = Channel.WEB) -> Ticket:
     with transaction.atomic():
         ticket = _locked(ticket)
+        before = _snapshot(ticket)
         if not access.can_reopen(actor, ticket):
             raise PermissionDenied(_("Anda tidak bisa membuka kembali tiket ini."))
         _set_status(ticket, "reopen", actor, channel)
@@ -317,6 +341,7 @@ def ticket_reopen(*, ticket: Ticket, actor: User, channel: str = Channel.WEB) ->
         ticket.updated_at = timezone.now()
         ticket.save()
         _system_message(ticket, _("%(name)s membuka kembali tiket ini.") % {"name": _name(actor)}, actor)
+        _emit_changes(ticket, before, actor)
     return ticket
 
 
@@ -325,6 +350,7 @@ def ticket_mark_duplicate(*, ticket: Ticket, actor: User, of: Ticket, channel: s
         raise ValidationError({"of": [_("Tiket tidak bisa menjadi duplikat dirinya sendiri.")]})
     with transaction.atomic():
         ticket = _locked(ticket)
+        before = _snapshot(ticket)
         if not access.can_triage(actor, ticket):
             raise PermissionDenied(_("Hanya relawan forum ini yang bisa menandai duplikat."))
         if of.duplicate_of_id == ticket.pk:
@@ -340,6 +366,7 @@ def ticket_mark_duplicate(*, ticket: Ticket, actor: User, of: Ticket, channel: s
             % {"name": _name(actor), "number": of.number},
             actor,
         )
+        _emit_changes(ticket, before, actor)
     return ticket
 
 
@@ -357,6 +384,7 @@ def ticket_update(
 ) -> Ticket:
     with transaction.atomic():
         ticket = _locked(ticket)
+        before = _snapshot(ticket)
         if not access.can_triage(actor, ticket):
             raise PermissionDenied(_("Hanya relawan forum ini yang bisa mengubah tiket."))
         notes: list[str] = []
@@ -396,6 +424,7 @@ def ticket_update(
             ticket.updated_at = timezone.now()
             ticket.save()
             _system_message(ticket, _("%(name)s mengubah %(what)s.") % {"name": _name(actor), "what": ", ".join(notes)}, actor)
+        _emit_changes(ticket, before, actor)
     return ticket
 
 
@@ -462,6 +491,7 @@ def release_tickets_of(membership: ForumMembership) -> int:
     ):
         with transaction.atomic():
             locked = _locked(ticket)
+            before = _snapshot(locked)
             locked.assignee = None
             if locked.status == Status.DITANGANI:
                 _event(locked, None, "status", old=locked.status, new=Status.BARU)
@@ -470,6 +500,7 @@ def release_tickets_of(membership: ForumMembership) -> int:
             locked.save()
             _event(locked, None, "unassigned", old=membership.user.username, note=_("relawan dinonaktifkan"))
             _system_message(locked, _("Relawan tidak aktif lagi; tiket kembali ke antrean forum."))
+            _emit_changes(locked, before, None)
             released += 1
     return released
 
@@ -483,9 +514,11 @@ def auto_close_solved() -> int:
             locked = _locked(ticket)
             if locked.status != Status.SELESAI or locked.updated_at > cutoff:
                 continue
+            before = _snapshot(locked)
             _set_status(locked, "auto_close", None, Channel.SYSTEM)
             locked.closed_at = timezone.now()
             locked.save()
             _system_message(locked, _("Tiket ditutup otomatis: tujuh hari tanpa balasan setelah selesai."))
+            _emit_changes(locked, before, None)
             closed += 1
     return closed

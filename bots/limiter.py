@@ -50,7 +50,9 @@ def earliest(stamps: list[float], bucket: Bucket, now: float) -> float:
 
 
 class Limiter(Protocol):
-    def reserve(self, chat_id: int, *, inline_max: float) -> tuple[bool, float]: ...
+    def reserve(self, chat_id: int, *, inline_max: float) -> tuple[bool, float, str]: ...
+
+    def confirm(self, chat_id: int, token: str) -> None: ...
 
     def block(self, chat_id: int, seconds: float) -> None: ...
 
@@ -63,7 +65,7 @@ class DatabaseLimiter:
         RateWindow.objects.bulk_create([RateWindow(name=n) for n in names], ignore_conflicts=True)
         return {row.name: row for row in RateWindow.objects.select_for_update().filter(name__in=names)}
 
-    def reserve(self, chat_id: int, *, inline_max: float) -> tuple[bool, float]:
+    def reserve(self, chat_id: int, *, inline_max: float) -> tuple[bool, float, str]:
         buckets = buckets_for(chat_id)
         with transaction.atomic():
             rows = self._rows(b.name for b in buckets)
@@ -77,13 +79,28 @@ class DatabaseLimiter:
                 at = settled
             wait = at - now
             if wait > inline_max:
-                return False, wait
+                return False, wait, ""
             for b in buckets:
                 row = rows[b.name]
                 kept = sorted(s for s in row.stamps if s > now - b.window)
                 row.stamps = [*kept, at][-max(b.count, 1) :]
                 row.save(update_fields=["stamps"])
-            return True, wait
+            return True, wait, repr(at)
+
+    def confirm(self, chat_id: int, token: str) -> None:
+        """The request is done: move its booking to now, which is no earlier than its arrival at Telegram.
+        Windows then hold whatever delay the request had on its way, so jitter cannot squeeze two sends."""
+        if not token:
+            return
+        booked, done = float(token), time.time()
+        buckets = buckets_for(chat_id)
+        with transaction.atomic():
+            for row in RateWindow.objects.select_for_update().filter(name__in=[b.name for b in buckets]):
+                if booked in row.stamps and done > booked:
+                    stamps = list(row.stamps)
+                    stamps[stamps.index(booked)] = done
+                    row.stamps = sorted(stamps)
+                    row.save(update_fields=["stamps"])
 
     def block(self, chat_id: int, seconds: float) -> None:
         """Telegram said retry_after for this chat: fill its window until then."""
@@ -94,6 +111,16 @@ class DatabaseLimiter:
             row.stamps = [until] * bucket.count
             row.save(update_fields=["stamps"])
 
+
+_CONFIRM_LUA = """
+local now_s, now_us = unpack(redis.call('TIME'))
+local now = tonumber(now_s) + tonumber(now_us) / 1000000
+for i = 1, #KEYS do
+  local score = redis.call('ZSCORE', KEYS[i], ARGV[1])
+  if score and tonumber(score) < now then redis.call('ZADD', KEYS[i], now, ARGV[1]) end
+end
+return 1
+"""
 
 _RESERVE_LUA = """
 local now_s, now_us = unpack(redis.call('TIME'))
@@ -118,13 +145,13 @@ for round = 1, 3 do
   if not moved then break end
 end
 local wait = at - now
-if wait > inline_max then return {0, tostring(wait)} end
+if wait > inline_max then return {0, tostring(wait), ''} end
 for i = 1, n do
   local window = tonumber(ARGV[1 + 2 * i])
-  redis.call('ZADD', KEYS[i], at, tostring(at) .. ':' .. seq)
+  redis.call('ZADD', KEYS[i], at, 'b' .. seq)
   redis.call('EXPIRE', KEYS[i], math.ceil(window) + 60)
 end
-return {1, tostring(wait)}
+return {1, tostring(wait), 'b' .. seq}
 """
 
 
@@ -137,15 +164,20 @@ class RedisLimiter:
         self.client = redis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
         self.prefix = prefix
         self.script = self.client.register_script(_RESERVE_LUA)
+        self.confirm_script = self.client.register_script(_CONFIRM_LUA)
 
-    def reserve(self, chat_id: int, *, inline_max: float) -> tuple[bool, float]:
+    def reserve(self, chat_id: int, *, inline_max: float) -> tuple[bool, float, str]:
         buckets = buckets_for(chat_id)
         args: list[float] = [inline_max]
         for b in buckets:
             args += [b.count, b.window]
         keys = [self.prefix + b.name for b in buckets] + [self.prefix + "seq"]
-        booked, wait = self.script(keys=keys, args=args)
-        return bool(int(booked)), float(wait)
+        booked, wait, token = self.script(keys=keys, args=args)
+        return bool(int(booked)), float(wait), token.decode() if isinstance(token, bytes) else str(token)
+
+    def confirm(self, chat_id: int, token: str) -> None:
+        if token:
+            self.confirm_script(keys=[self.prefix + b.name for b in buckets_for(chat_id)], args=[token])
 
     def block(self, chat_id: int, seconds: float) -> None:
         bucket = buckets_for(chat_id)[1]

@@ -177,8 +177,8 @@ def telegram_call(part: Part, target: Target, options: dict[str, Any]) -> Callab
 def never_arrived(exc: NetworkError) -> bool:
     """True when the failure proves Telegram never got the request (safe to send again)."""
     cause = exc.__cause__
-    if cause is None:
-        return True  # Telegram (or its proxy) answered with an error status: 5xx, 502
+    if cause is None or isinstance(cause, TelegramError):
+        return True  # Telegram (or its proxy) answered with an error status (5xx), perhaps not in JSON
     return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
@@ -273,9 +273,9 @@ class Sender:
         index = outbound.parts_done
         while index < len(parts):
             part = parts[index].as_plain() if outbound.plain_fallback and parts[index].parse_mode else parts[index]
-            limited = part.kind in {"text", "photo", "document", Kind.TOPIC_CREATE}
-            if limited:
-                booked, wait = self.limiter.reserve(target.chat_id, inline_max=INLINE_WAIT_MAX)
+            booking = ""
+            if part.kind in {"text", "photo", "document", Kind.TOPIC_CREATE}:
+                booked, wait, booking = self.limiter.reserve(target.chat_id, inline_max=INLINE_WAIT_MAX)
                 if not booked:
                     return wait
                 if wait > 0:
@@ -283,7 +283,10 @@ class Sender:
             self._update(outbound, sending_part=index)
             crash_point("before_send")
             try:
-                result = self.client.run(telegram_call(part, target, outbound.options))
+                try:
+                    result = self.client.run(telegram_call(part, target, outbound.options))
+                finally:
+                    self.limiter.confirm(target.chat_id, booking)
             except RetryAfter as exc:
                 self._update(outbound, sending_part=None, last_error=str(exc))
                 seconds = exc.retry_after.total_seconds() if isinstance(exc.retry_after, timedelta) else float(

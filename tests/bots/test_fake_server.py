@@ -15,7 +15,15 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 import telegram
-from telegram.error import BadRequest, ChatMigrated, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+)
 
 from tests.fake_telegram import FakeTelegram, RemoteFake, image_bytes
 from tests.services import ROOT, free_port, wait_for
@@ -76,30 +84,30 @@ def test_send_message_formats_replies_and_buttons(fake: FakeTelegram, people: di
 ])
 def test_bad_messages_are_refused_with_telegrams_words(fake: FakeTelegram, people: dict[str, Any], text: str,
                                                         mode: str | None, error: str) -> None:
-    with pytest.raises(BadRequest, match=f"(?i){error}"):
+    with pytest.raises(BadRequest, match=rf"(?i){error}"):
         call(fake, lambda bot: bot.send_message(people["group"], text, parse_mode=mode))
     assert fake.bot_texts(people["group"]) == []
 
 
 def test_length_is_counted_in_utf16_after_parsing(fake: FakeTelegram, people: dict[str, Any]) -> None:
     call(fake, lambda bot: bot.send_message(people["group"], "<b>" + "a" * 4096 + "</b>", parse_mode="HTML"))
-    with pytest.raises(BadRequest, match="(?i)too long"):
+    with pytest.raises(BadRequest, match=r"(?i)too long"):
         call(fake, lambda bot: bot.send_message(people["group"], "\U0001f600" * 2049))
 
 
 def test_unknown_chat_kicked_blocked_and_migrated(fake: FakeTelegram, people: dict[str, Any]) -> None:
-    with pytest.raises(BadRequest, match="(?i)Chat not found"):
+    with pytest.raises(BadRequest, match=r"(?i)Chat not found"):
         call(fake, lambda bot: bot.send_message(-42, "x"))
     fake.kick_bot(people["group"])
-    with pytest.raises(Forbidden, match="(?i)bot was kicked from the group chat"):
+    with pytest.raises(Forbidden, match=r"(?i)bot was kicked from the group chat"):
         call(fake, lambda bot: bot.send_message(people["group"], "x"))
     private = fake.create_private_chat(people["budi"]["id"], started=False)
-    with pytest.raises(Forbidden, match="(?i)can't initiate conversation"):
+    with pytest.raises(Forbidden, match=r"(?i)can't initiate conversation"):
         call(fake, lambda bot: bot.send_message(private, "x"))
     fake.user_starts_bot(people["budi"]["id"])
     call(fake, lambda bot: bot.send_message(private, "halo"))
     fake.block_bot(people["budi"]["id"])
-    with pytest.raises(Forbidden, match="(?i)blocked by the user"):
+    with pytest.raises(Forbidden, match=r"(?i)blocked by the user"):
         call(fake, lambda bot: bot.send_message(private, "x"))
     old = fake.create_group("Lama", members=[people["sari"]["id"]])
     new = fake.migrate_group(old)
@@ -118,14 +126,14 @@ def test_forum_topics_need_a_forum_and_rights(fake: FakeTelegram, people: dict[s
     assert posted.message_thread_id == topic.message_thread_id and posted.is_topic_message
     assert call(fake, lambda bot: bot.edit_forum_topic(forum, topic.message_thread_id, name="[selesai] x"))
     assert call(fake, lambda bot: bot.close_forum_topic(forum, topic.message_thread_id))
-    with pytest.raises(BadRequest, match="(?i)TOPIC_CLOSED"):
+    with pytest.raises(BadRequest, match=r"(?i)TOPIC_CLOSED"):
         call(fake, lambda bot: bot.send_message(forum, "lagi", message_thread_id=topic.message_thread_id))
     assert fake.topics(forum) == [{"message_thread_id": topic.message_thread_id, "name": "[selesai] x",
                                    "closed": True}]
-    with pytest.raises(BadRequest, match="(?i)not a forum"):
+    with pytest.raises(BadRequest, match=r"(?i)not a forum"):
         call(fake, lambda bot: bot.create_forum_topic(people["group"], "x"))
     plain = fake.create_supergroup("Tanpa hak", forum=True, bot_admin=True, can_manage_topics=False)
-    with pytest.raises(BadRequest, match="(?i)not enough rights"):
+    with pytest.raises(BadRequest, match=r"(?i)not enough rights"):
         call(fake, lambda bot: bot.create_forum_topic(plain, "x"))
     member = call(fake, lambda bot: bot.get_chat_member(plain, fake.bot.id))
     assert member.status == "administrator" and member.can_manage_topics is False
@@ -153,11 +161,11 @@ def test_uploads_get_file_and_download(fake: FakeTelegram, people: dict[str, Any
         return bytes(await f.download_as_bytearray())
 
     assert call(fake, fetch) == b"log isi"
-    with pytest.raises(BadRequest, match="(?i)IMAGE_PROCESS_FAILED"):
+    with pytest.raises(BadRequest, match=r"(?i)IMAGE_PROCESS_FAILED"):
         call(fake, lambda bot: bot.send_photo(group, b"bukan gambar"))
     big = fake.user_sends(group, people["sari"]["id"], document=("besar.zip", b"", "application/zip"),
                           document_size=25 * 1024 * 1024)
-    with pytest.raises(BadRequest, match="(?i)too big"):
+    with pytest.raises(BadRequest, match=r"(?i)too big"):
         call(fake, lambda bot: bot.get_file(big["document"]["file_id"]))
     user_photo = fake.user_sends(group, people["sari"]["id"], photo=image_bytes(), caption="ini errornya")
     assert call(fake, lambda bot: bot.get_file(user_photo["photo"][-1]["file_id"])).file_size > 0
@@ -213,17 +221,17 @@ def test_injected_failures_and_callback_answers(fake: FakeTelegram, people: dict
     markup = telegram.InlineKeyboardMarkup([[telegram.InlineKeyboardButton("Saya tangani", callback_data="claim:9")]])
     message = call(fake, lambda bot: bot.send_message(group, "tiket", reply_markup=markup))
     query_id = fake.press_button(group, message.message_id, people["sari"]["id"], "claim:9")
-    with pytest.raises(ValueError, match="(?i)no button"):
+    with pytest.raises(ValueError, match=r"(?i)no button"):
         fake.press_button(group, message.message_id, people["sari"]["id"], "claim:10")
     assert call(fake, lambda bot: bot.answer_callback_query(query_id, "Diambil"))
-    with pytest.raises(BadRequest, match="(?i)query is too old"):
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
         call(fake, lambda bot: bot.answer_callback_query(query_id))
     assert fake.callback_answers == [{"callback_query_id": query_id, "text": "Diambil", "show_alert": False,
                                       "user_id": people["sari"]["id"]}]
-    with pytest.raises(BadRequest, match="(?i)not modified"):
+    with pytest.raises(BadRequest, match=r"(?i)not modified"):
         call(fake, lambda bot: bot.edit_message_text("tiket", group, message.message_id, reply_markup=markup))
     fake.fail_next("sendMessage", status=500)
-    with pytest.raises(NetworkError, match="(?i)Internal Server Error"):
+    with pytest.raises(NetworkError, match=r"(?i)Internal Server Error"):
         call(fake, lambda bot: bot.send_message(group, "x"))
     fake.fail_next("sendMessage", status=502, raw_body="<html>Bad Gateway</html>")
     with pytest.raises(NetworkError):
@@ -277,7 +285,7 @@ def receiver() -> Iterator[str]:
 
 def test_webhook_delivery_with_secret_and_retries(fake: FakeTelegram, people: dict[str, Any], receiver: str) -> None:
     assert call(fake, lambda bot: bot.set_webhook(receiver, secret_token="rahasia-123"))
-    with pytest.raises(Conflict, match="(?i)webhook is active"):
+    with pytest.raises(Conflict, match=r"(?i)webhook is active"):
         call(fake, lambda bot: bot.get_updates())
     fake.user_sends(people["group"], people["sari"]["id"], "lewat webhook")
     wait_for(lambda: _Receiver.received, what="the webhook delivery")

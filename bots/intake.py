@@ -31,14 +31,18 @@ State = TelegramUpdate.State
 
 
 def _peek(payload: dict[str, Any]) -> tuple[str, int | None, int | None]:
+    """Kind, chat id and sender id, for the admin list; any odd shape just gives None."""
+
+    def obj(value: Any) -> dict[str, Any]:
+        return value if isinstance(value, dict) else {}
+
     kind = next((k for k in payload if k != "update_id"), "")
-    found = payload.get(kind)
-    body: dict[str, Any] = found if isinstance(found, dict) else {}
-    chat = body.get("chat") or (body.get("message") or {}).get("chat") or {}
-    user = body.get("from") or {}
+    body = obj(payload.get(kind))
+    chat = obj(body.get("chat")) or obj(obj(body.get("message")).get("chat"))
+    user = obj(body.get("from"))
     chat_id = chat.get("id") if isinstance(chat.get("id"), int) else None
     user_id = user.get("id") if isinstance(user.get("id"), int) else None
-    return kind[:40], chat_id, user_id
+    return str(kind)[:40], chat_id, user_id
 
 
 def receive(payload: Any, *, source: str) -> TelegramUpdate | None:

@@ -64,6 +64,7 @@ class Poller:
     def poll_once(self) -> int:
         """One getUpdates round: store the batch with the new offset, then apply it. Returns the batch size."""
         client = self.client or get_client()
+        BridgeState.objects.bulk_create([BridgeState(name=self.name)], ignore_conflicts=True)
         offset = self.offset()
         params: dict[str, object] = {"timeout": self.poll_timeout, "allowed_updates": ALLOWED_UPDATES}
         if offset:

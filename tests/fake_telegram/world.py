@@ -7,6 +7,7 @@ bot did ("what did the bot send to this chat, how often").
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import itertools
@@ -197,7 +198,7 @@ class World:
     def push_update(self, kind: str, obj: dict[str, Any]) -> dict[str, Any] | None:
         if kind not in self.allowed_updates:
             return None
-        update = {"update_id": next(self.update_ids), kind: obj}
+        update = {"update_id": next(self.update_ids), kind: copy.deepcopy(obj)}  # later edits don't leak in
         self.updates.append(update)
         self.changed.notify_all()
         return update

@@ -4,12 +4,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from bots import views as bots_views
 from helpdesk.core import views as core_views
+from helpdesk.notifications import urls as notification_urls
 
 api_v1: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("helpdesk.accounts.api_urls")),
     path("", include("helpdesk.tickets.api_urls")),
+    path("", include("helpdesk.realtime.api_urls")),
+    path("", include(notification_urls.api_urlpatterns)),
 ]
 
 urlpatterns = [
@@ -19,6 +22,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("", include("helpdesk.accounts.urls")),
     path("", include("helpdesk.tickets.urls")),
+    path("", include(notification_urls.urlpatterns)),
     path("telegram/webhook/", bots_views.webhook, name="telegram-webhook"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

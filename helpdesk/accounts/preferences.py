@@ -42,6 +42,7 @@ NOTIFICATION_EVENTS: dict[str, NotificationEvent] = {
     "ticket_status": NotificationEvent(_("Status tiket saya berubah")),
     "ticket_new": NotificationEvent(_("Tiket baru di antrean forum saya"), email=False),
     "ticket_assigned": NotificationEvent(_("Tiket diserahkan kepada saya")),
+    "sla_warning": NotificationEvent(_("Tiket saya mendekati batas waktu layanan"), email=False),
     "sla_breach": NotificationEvent(_("Tiket melewati batas waktu layanan")),
     "operator_pending": NotificationEvent(_("Operator baru menunggu verifikasi"), telegram=False),
 }

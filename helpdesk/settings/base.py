@@ -60,8 +60,10 @@ INSTALLED_APPS = [
     "helpdesk.categories",
     "helpdesk.accounts",
     "search",
+    "helpdesk.notifications",
     "helpdesk.tickets",
     "bots",
+    "helpdesk.realtime",
 ]
 
 MIDDLEWARE = [
@@ -94,6 +96,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "helpdesk.notifications.context_processors.unread",
             ],
         },
     },
@@ -261,3 +264,7 @@ RATE_LIMITS = {
     "message_create": (env_int("RATE_MESSAGES_PER_HOUR", 240, minimum=1), 3600),
     "attachment_create": (env_int("RATE_ATTACHMENTS_PER_HOUR", 120, minimum=1), 3600),
 }
+
+# --- Realtime (websockets) ---------------------------------------------------------------------------------
+# How long the event log keeps events for clients that reconnect; at least an hour. Other knobs: realtime/conf.py.
+REALTIME_RETENTION_SECONDS = env_int("REALTIME_RETENTION_SECONDS", 3600, minimum=3600)

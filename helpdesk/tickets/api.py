@@ -318,8 +318,9 @@ class MessageCreateApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
-        body = serializers.CharField(max_length=65536, trim_whitespace=False)
+        body = serializers.CharField(max_length=65536, trim_whitespace=False, required=False, allow_blank=True, default="")
         internal = serializers.BooleanField(default=False)
+        canned = serializers.IntegerField(required=False, help_text="a canned reply; its placeholders (or those in body) are filled in")
 
     @extend_schema(request=InputSerializer, responses={201: MessageOut})
     def post(self, request: Request, ticket_id: int) -> Response:
@@ -327,9 +328,13 @@ class MessageCreateApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         _rate_limit(request, "message_create")
-        message = services.message_create(
-            ticket=ticket, author=me(request), channel=_channel(request), **serializer.validated_data
-        )
+        data = dict(serializer.validated_data)
+        canned_id = data.pop("canned", None)
+        if canned_id is not None:
+            from .canned import use
+
+            data["body"] = use(canned_id, ticket, me(request), edited=data["body"])
+        message = services.message_create(ticket=ticket, author=me(request), channel=_channel(request), **data)
         return Response(message_dict(message), status=status.HTTP_201_CREATED)
 
 

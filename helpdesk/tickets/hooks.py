@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from helpdesk.accounts.forum_services import on_membership_deactivated
+from helpdesk.accounts.models import ForumMembership
 from helpdesk.core.scheduler import periodic
 
-from . import services
+from . import escalation, notify, services  # noqa: F401 - importing registers consumers and jobs
+from . import live  # noqa: F401 - registers the ticket and queue streams and publishes their events
+
+
+def _release(membership: ForumMembership) -> None:
+    services.release_tickets_of(membership)
+
+
+# A deactivated volunteer's open tickets go back to the forum's queue.
+on_membership_deactivated.append(_release)
 
 
 @periodic("tickets.auto_close", every=timedelta(hours=1))

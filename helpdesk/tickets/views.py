@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -23,7 +24,7 @@ from helpdesk.categories.selectors import category_list
 from helpdesk.core.ratelimit import hit
 from helpdesk.core.uploads import UploadRejected, check_upload
 
-from . import access, selectors, services
+from . import access, canned, selectors, services
 from .api import attachment_file_response, me, ticket_actions
 from .models import Channel, Hosting, Message, Priority, Status, Ticket, Visibility
 
@@ -118,7 +119,7 @@ def ticket_list_page(request: HttpRequest) -> HttpResponse:
         user=request.user, filters=filters, cursor=request.GET.get("cursor", "") if _cursor_ok(request) else ""
     )
     return render(request, "tickets/list.html", {
-        "tickets": rows, "next_cursor": next_cursor, "statuses": Status.choices,
+        "tickets": rows, "next_cursor": next_cursor, "statuses": Status.choices, "now": timezone.now(),
         "is_volunteer": bool(forums_of(request.user)),
     })
 
@@ -158,11 +159,20 @@ def queue_page(request: HttpRequest) -> HttpResponse:
         "tickets": rows, "next_cursor": next_cursor, "categories": category_list(),
         "forums": Forum.objects.filter(pk__in=forum_ids).order_by("name"),
         "statuses": Status.choices, "params": g, "show": show,
+        "now": timezone.now(),
+        "coordinated": Forum.objects.filter(pk__in=forums_of(request.user, "coordinator")).order_by("name"),
     })
 
 
 def ticket_page(request: HttpRequest, number: str) -> HttpResponse:
     ticket = access.access_ticket(request.user, number, by_number=True)
+    if ticket.merged and ticket.duplicate_of_id:
+        try:
+            target = access.access_ticket(request.user, ticket.duplicate_of_id)
+        except Exception:  # the target is not visible to this person: stay on the old page
+            target = None
+        if target is not None:
+            return redirect(target.get_absolute_url())
     thread = selectors.ticket_messages(request.user, ticket)
     actions = ticket_actions(request.user, ticket)
     context = {
@@ -176,6 +186,8 @@ def ticket_page(request: HttpRequest, number: str) -> HttpResponse:
         "categories": category_list() if "edit" in actions else [],
         "forum_members": _forum_members(ticket) if "edit" in actions else [],
         "rating": getattr(ticket, "rating", None) if _has_rating(ticket) else None,
+        "canned_replies": canned.canned_for(me(request), ticket.forum_id) if "internal_note" in actions else [],
+        "watching": request.user.is_authenticated and ticket.watchers.filter(pk=request.user.pk).exists(),
     }
     return render(request, "tickets/detail.html", context)
 
@@ -215,7 +227,15 @@ def _run(request: HttpRequest, ticket: Ticket, fn: Any, success: str, **kwargs: 
 @require_POST
 def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
     ticket = access.access_ticket(request.user, number, by_number=True)
-    form = ReplyForm(request.POST, request.FILES)
+    post = request.POST.copy()
+    canned_id = post.get("canned", "")
+    if canned_id.isdigit():
+        try:
+            post["body"] = canned.use(int(canned_id), ticket, me(request), edited=post.get("body", ""))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return _back(ticket)
+    form = ReplyForm(post, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Balasan kosong atau terlalu panjang."))
         return _back(ticket)
@@ -260,6 +280,26 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
             return _back(ticket)
         return _run(request, ticket, services.ticket_mark_duplicate, _("Ditandai sebagai duplikat."), of=other,
                     channel=Channel.WEB)
+    if action in ("ikuti", "berhenti-ikuti"):
+        return _run(request, ticket, lambda ticket, actor: services.ticket_watch(
+            ticket=ticket, user=actor, watch=action == "ikuti"),
+            _("Anda mengikuti tiket ini.") if action == "ikuti" else _("Anda berhenti mengikuti tiket ini."))
+    if action == "gabung":
+        try:
+            target = access.access_ticket(request.user, post.get("into", "").strip(), by_number=True)
+        except Exception:
+            messages.error(request, _("Tiket tujuan tidak ditemukan."))
+            return _back(ticket)
+        try:
+            services.ticket_merge(ticket=ticket, actor=me(request), into=target, channel=Channel.WEB)
+        except (APIException, PermissionDenied) as exc:
+            messages.error(request, str(getattr(exc, "detail", "") or exc))
+            return _back(ticket)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return _back(ticket)
+        messages.success(request, _("Tiket digabung ke %(n)s.") % {"n": target.number})
+        return _back(target)
     if action == "ubah":
         kwargs: dict[str, Any] = {"category": post.get("category") or None, "priority": post.get("priority") or None}
         if "assignee" in post:
@@ -267,6 +307,37 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
             kwargs["assignee"] = User.objects.filter(pk=assignee_id).first() if assignee_id.isdigit() else None
         return _run(request, ticket, services.ticket_update, _("Tiket diperbarui."), channel=Channel.WEB, **kwargs)
     raise PermissionDenied
+
+
+@login_required
+@require_POST
+def queue_bulk(request: HttpRequest) -> HttpResponse:
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:200]
+    action = {"ambil": "claim", "tutup": "close"}.get(request.POST.get("aksi", ""), "")
+    if not ids or not action:
+        messages.error(request, _("Pilih tiket dan tindakannya."))
+        return redirect("queue")
+    results = services.tickets_bulk(actor=me(request), ids=ids, action=action, channel=Channel.WEB)
+    ok = [i for i, r in results.items() if r == "ok"]
+    if ok:
+        messages.success(request, _("%(n)d tiket diproses.") % {"n": len(ok)})
+    for ticket_id, result in results.items():
+        if result != "ok":
+            messages.warning(request, f"#{ticket_id}: {result}")
+    return redirect(request.POST.get("next") if str(request.POST.get("next", "")).startswith("/antrian/") else "queue")
+
+
+@login_required
+def csat_page(request: HttpRequest, forum_id: int) -> HttpResponse:
+    from django.shortcuts import get_object_or_404
+
+    from helpdesk.accounts.access import can_manage_forum
+    from helpdesk.accounts.models import Forum
+
+    forum = get_object_or_404(Forum, pk=forum_id)
+    if not can_manage_forum(request.user, forum):
+        raise PermissionDenied
+    return render(request, "tickets/csat.html", {"forum": forum, "csat": selectors.csat_for_forum(forum.pk)})
 
 
 @login_required

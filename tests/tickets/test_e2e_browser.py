@@ -62,3 +62,32 @@ def test_operator_files_volunteer_answers_operator_solves_and_rates(
     assert ticket.accepted_message is not None and "Potong nama" in ticket.accepted_message.body
     rating = Rating.objects.get(ticket=ticket)
     assert (rating.score, rating.volunteer) == (5, world.vol_lotim)
+
+
+def test_volunteer_answers_with_a_canned_reply_and_the_operator_sees_the_badge(
+    world: World, asgi_server: AsgiServer, browser: Any
+) -> None:
+    from helpdesk.tickets.canned import canned_create
+
+    canned_create(actor=world.vol_lotim, forum=world.lotim, title="Cek versi PHP",
+                  body="Halo {nama_operator}, untuk tiket {nomor_tiket}: pastikan PHP minimal 8.1 di hosting Desa {nama_desa}.")
+    ticket = world.ticket(title="Halaman putih setelah update")
+    operator = login_context(browser, asgi_server.url, world.op_a).new_page()
+    operator.goto("/")
+    assert operator.locator("#notif-badge .count").count() == 0
+
+    volunteer = login_context(browser, asgi_server.url, world.vol_lotim, phone=False).new_page()
+    volunteer.goto(ticket.get_absolute_url())
+    volunteer.select_option("#id_canned", label="Cek versi PHP")
+    # The script puts the text in the box to edit; placeholders are filled when it is sent.
+    assert "{nama_operator}" in volunteer.input_value("#id_body")
+    volunteer.click("text=Kirim balasan")
+    volunteer.wait_for_selector("text=Halo Operator Tanjung Luar, untuk tiket")
+
+    operator.goto("/")
+    badge = operator.locator("#notif-badge .count")
+    assert badge.inner_text() == "1"
+    operator.click("#notif-badge")
+    operator.wait_for_selector(f"text={ticket.number}")
+    operator.click(f"text=membalas tiket {ticket.number}")
+    operator.wait_for_selector("text=pastikan PHP minimal 8.1 di hosting Desa Tanjung Luar")

@@ -1,0 +1,74 @@
+"""Notifications: in the app always, by e-mail (grouped, through the outbox) and Telegram when wanted.
+
+Called inside the transaction of the change that caused them. E-mail never leaves inside a request: one
+outbox job per person, thread and ten-minute window collects everything that happened in that window into
+one message, so a busy ticket does not send ten e-mails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from helpdesk.accounts.models import User
+from helpdesk.accounts.preferences import wants_notification
+from helpdesk.core import outbox
+
+from .models import Notification
+
+EMAIL_WINDOW = timedelta(minutes=10)
+
+# Other channels (Telegram) register a callable here; each gets the saved notification, inside the transaction.
+CHANNEL_HOOKS: list[Callable[[Notification], None]] = []
+
+
+def notify(
+    *,
+    user: User,
+    event: str,
+    text: str,
+    url: str = "",
+    ticket_id: int | None = None,
+    group_key: str = "",
+) -> Notification | None:
+    if not user.is_active:
+        return None
+    email = bool(user.email) and wants_notification(user, event, "email")
+    notification = Notification.objects.create(
+        user=user, type=event, text=text[:500], url=url, ticket_id=ticket_id, group_key=group_key, wants_email=email
+    )
+    if email:
+        now = timezone.now()
+        window = int(now.timestamp() // EMAIL_WINDOW.total_seconds())
+        window_end = (window + 1) * EMAIL_WINDOW.total_seconds()
+        outbox.enqueue(
+            "notifications.email",
+            {"user": user.pk, "group": group_key},
+            key=f"notify-email:{user.pk}:{group_key or 'umum'}:{window}",
+            delay=timedelta(seconds=max(0.0, window_end - now.timestamp()) + 5),
+        )
+    for hook in CHANNEL_HOOKS:
+        hook(notification)
+    return notification
+
+
+def notify_many(users: list[User], **kwargs: Any) -> int:
+    sent = 0
+    seen: set[int] = set()
+    for user in users:
+        if user.pk in seen:
+            continue
+        seen.add(user.pk)
+        if notify(user=user, **kwargs) is not None:
+            sent += 1
+    return sent
+
+
+def mark_read(*, user: User, ids: list[int] | None = None, everything: bool = False) -> int:
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if not everything:
+        qs = qs.filter(pk__in=ids or [])
+    return qs.update(read_at=timezone.now())

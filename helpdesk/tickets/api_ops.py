@@ -1,0 +1,166 @@
+"""API for the volunteers' tools and SLA settings: merge, watch, bulk, canned replies, CSAT, SLA policy, holidays."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from helpdesk.accounts.access import can_manage_forum
+from helpdesk.accounts.models import Forum
+
+from . import access, canned, selectors, services, sla_config
+from .api import detail_response, me
+from .models import CannedReply, Channel, Holiday, SlaPolicy
+
+
+class MergeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        into = serializers.IntegerField()
+
+    @extend_schema(request=InputSerializer, responses={200: dict})
+    def post(self, request: Request, ticket_id: int) -> Response:
+        ticket = access.access_ticket(request.user, ticket_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            target = access.access_ticket(request.user, serializer.validated_data["into"])
+        except Exception:
+            raise exceptions.ValidationError({"into": ["Tiket tujuan tidak ditemukan."]}) from None
+        merged_into = services.ticket_merge(ticket=ticket, actor=me(request), into=target, channel=Channel.API)
+        return detail_response(request, merged_into)
+
+
+class WatchApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=inline_serializer("Watch", {"watching": serializers.BooleanField()}))
+    def post(self, request: Request, ticket_id: int) -> Response:
+        services.ticket_watch(ticket=access.access_ticket(request.user, ticket_id), user=me(request), watch=True)
+        return Response({"watching": True})
+
+    @extend_schema(request=None, responses=inline_serializer("Unwatch", {"watching": serializers.BooleanField()}))
+    def delete(self, request: Request, ticket_id: int) -> Response:
+        services.ticket_watch(ticket=access.access_ticket(request.user, ticket_id), user=me(request), watch=False)
+        return Response({"watching": False})
+
+
+class BulkApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        action = serializers.ChoiceField(choices=services.BULK_ACTIONS)
+        ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=200)
+
+    @extend_schema(request=InputSerializer, responses=inline_serializer("BulkResult", {"results": serializers.DictField()}))
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        results = services.tickets_bulk(actor=me(request), ids=data["ids"], action=data["action"], channel=Channel.API)
+        return Response({"results": {str(k): v for k, v in results.items()}})
+
+
+def canned_dict(reply: CannedReply) -> dict[str, Any]:
+    return {"id": reply.pk, "forum": reply.forum_id, "title": reply.title, "body": reply.body,
+            "usage_count": reply.usage_count}
+
+
+class CannedReplyApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        forum = serializers.IntegerField(required=False, allow_null=True)
+        title = serializers.CharField(max_length=120)
+        body = serializers.CharField(max_length=20000)
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request) -> Response:
+        forum = request.query_params.get("forum", "")
+        rows = canned.canned_for(me(request), int(forum) if forum.isdigit() else None)
+        return Response({"results": [canned_dict(r) for r in rows], "placeholders": sorted(canned.PLACEHOLDERS)})
+
+    @extend_schema(request=InputSerializer, responses={201: dict})
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        forum = get_object_or_404(Forum, pk=data["forum"]) if data.get("forum") else None
+        reply = canned.canned_create(actor=me(request), forum=forum, title=data["title"], body=data["body"])
+        return Response(canned_dict(reply), status=status.HTTP_201_CREATED)
+
+
+class CsatApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, forum_id: int) -> Response:
+        forum = get_object_or_404(Forum, pk=forum_id)
+        if not can_manage_forum(request.user, forum):
+            raise exceptions.PermissionDenied()
+        data = selectors.csat_for_forum(forum.pk)
+        data["recent_comments"] = [
+            {"ticket": r.ticket.number, "score": r.score, "comment": r.comment,
+             "volunteer": r.volunteer.username if r.volunteer else None}
+            for r in data["recent_comments"]
+        ]
+        return Response({"forum": forum.pk, **data})
+
+
+def policy_dict(policy: SlaPolicy) -> dict[str, Any]:
+    return {"forum": policy.forum_id, "targets": policy.targets, "working_days": policy.working_days,
+            "work_start": str(policy.work_start)[:5], "work_end": str(policy.work_end)[:5]}
+
+
+class SlaPolicyApi(APIView):
+    """`/sla/policies/default/` or `/sla/policies/<forum id>/`: targets in working minutes, working hours."""
+
+    permission_classes = [IsAuthenticated]
+
+    def _forum(self, key: str) -> Forum | None:
+        return None if key == "default" else get_object_or_404(Forum, pk=int(key) if key.isdigit() else -1)
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, key: str) -> Response:
+        forum = self._forum(key)
+        from .sla import policy_for
+
+        return Response(policy_dict(policy_for(forum.pk if forum else None)))
+
+    @extend_schema(request=inline_serializer("SlaPolicyInput", {
+        "targets": serializers.DictField(required=False), "working_days": serializers.ListField(required=False),
+        "work_start": serializers.CharField(required=False), "work_end": serializers.CharField(required=False)}),
+        responses={200: dict})
+    def put(self, request: Request, key: str) -> Response:
+        if not isinstance(request.data, dict):
+            raise exceptions.ParseError()
+        policy = sla_config.policy_update(actor=me(request), forum=self._forum(key), data=dict(request.data))
+        return Response(policy_dict(policy))
+
+
+class HolidayApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request) -> Response:
+        rows = Holiday.objects.order_by("date")[:1000]
+        return Response({"results": [{"id": h.pk, "date": h.date.isoformat(), "name": h.name,
+                                      "region_prefix": h.region_prefix} for h in rows]})
+
+    @extend_schema(request=inline_serializer("HolidayInput", {
+        "date": serializers.CharField(), "name": serializers.CharField(),
+        "region_prefix": serializers.CharField(required=False)}), responses={201: dict})
+    def post(self, request: Request) -> Response:
+        data = request.data if isinstance(request.data, dict) else {}
+        holiday = sla_config.holiday_add(actor=me(request), date=data.get("date", ""), name=data.get("name", ""),
+                                         region_prefix=data.get("region_prefix", ""))
+        return Response({"id": holiday.pk, "date": holiday.date.isoformat(), "name": holiday.name,
+                         "region_prefix": holiday.region_prefix}, status=status.HTTP_201_CREATED)

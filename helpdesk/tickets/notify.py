@@ -86,7 +86,7 @@ def _updated(ticket: Ticket, changes: dict[str, Any], actor: Any) -> None:
     # "menunggu" comes with a reply, which is already notified.
     if "status" in changes and changes["status"][1] in (Status.SELESAI, Status.DITUTUP, Status.DUPLIKAT):
         new = Status(changes["status"][1]).label
-        audience = [ticket.reporter] + [w for w in _watchers(ticket)]
+        audience = [ticket.reporter, *_watchers(ticket)]
         notify_many(
             [u for u in audience if u.pk != actor_id and access.can_see(u, ticket)],
             event="ticket_status",

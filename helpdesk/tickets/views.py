@@ -324,7 +324,8 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
     for ticket_id, result in results.items():
         if result != "ok":
             messages.warning(request, f"#{ticket_id}: {result}")
-    return redirect(request.POST.get("next") if str(request.POST.get("next", "")).startswith("/antrian/") else "queue")
+    target = request.POST.get("next", "")
+    return redirect(target if target.startswith("/antrian/") else "queue")
 
 
 @login_required

@@ -9,6 +9,8 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from helpdesk.accounts.models import Forum, User
+from helpdesk.categories.defaults import DEFAULT_CATEGORIES
+from helpdesk.categories.models import Category
 from helpdesk.core.outbox import Dispatcher
 from tests.factories import ForumFactory, OperatorFactory, UserFactory, region, volunteer
 
@@ -52,8 +54,15 @@ class World:
         return client
 
 
+def ensure_default_categories() -> None:
+    # A transactional test (the browser ones) flushes the tables, data migrations included.
+    for position, (slug, name, name_en) in enumerate(DEFAULT_CATEGORIES, start=1):
+        Category.objects.get_or_create(slug=slug, defaults={"name": name, "name_en": name_en, "position": position * 10})
+
+
 @pytest.fixture
 def world(db: Any, fresh_cache: None) -> World:
+    ensure_default_categories()
     region("52", "Nusa Tenggara Barat")
     region("52.03", "Kabupaten Lombok Timur")
     region("52.03.01", "Keruak")

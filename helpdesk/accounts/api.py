@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -60,6 +60,7 @@ class MeForumSerializer(serializers.Serializer):
 class MeApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema_serializer(component_name="MeOutput")
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         username = serializers.CharField()
@@ -73,6 +74,7 @@ class MeApi(APIView):
         timezone = serializers.CharField()
         notification_prefs = serializers.DictField(child=serializers.DictField(child=serializers.BooleanField()))
 
+    @extend_schema_serializer(component_name="MeInput")
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(required=False, allow_blank=True, max_length=150)
         email = serializers.CharField(required=False, allow_blank=True, max_length=254)
@@ -132,6 +134,7 @@ class MeApi(APIView):
 class RegisterApi(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema_serializer(component_name="RegisterInput")
     class InputSerializer(serializers.Serializer):
         username = serializers.CharField(max_length=150, trim_whitespace=True)
         password = serializers.CharField(max_length=256, trim_whitespace=False, style={"input_type": "password"})
@@ -140,6 +143,7 @@ class RegisterApi(APIView):
         name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
         phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
 
+    @extend_schema_serializer(component_name="RegisterOutput")
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         status = serializers.CharField()
@@ -161,6 +165,7 @@ class RegisterApi(APIView):
 class OperatorPendingListApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema_serializer(component_name="OperatorPendingListOutput")
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         username = serializers.CharField()
@@ -209,9 +214,11 @@ class _OperatorDecisionApi(APIView):
     permission_classes = [IsAuthenticated]
     decision = ""
 
+    @extend_schema_serializer(component_name="OperatorDecisionInput")
     class InputSerializer(serializers.Serializer):
         note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
+    @extend_schema_serializer(component_name="OperatorDecisionOutput")
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         status = serializers.ChoiceField(choices=User.OperatorStatus.choices)
@@ -271,10 +278,12 @@ class TokenApi(APIView):
     # Token auth only: the POST needs no session (and so no CSRF token), and the DELETE names its token.
     authentication_classes = [TokenAuthentication]
 
+    @extend_schema_serializer(component_name="TokenInput")
     class InputSerializer(serializers.Serializer):
         username = serializers.CharField(max_length=150)
         password = serializers.CharField(max_length=256, trim_whitespace=False, style={"input_type": "password"})
 
+    @extend_schema_serializer(component_name="TokenOutput")
     class OutputSerializer(serializers.Serializer):
         token = serializers.CharField()
 
@@ -334,6 +343,7 @@ class SignOutEverywhereApi(APIView):
 class AcceptInviteApi(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema_serializer(component_name="AcceptInviteInput")
     class InputSerializer(serializers.Serializer):
         token = serializers.CharField(max_length=200)
         username = serializers.CharField(max_length=150, required=False, default="")
@@ -345,6 +355,7 @@ class AcceptInviteApi(APIView):
         work_start = serializers.TimeField(required=False, allow_null=True, default=None)
         work_end = serializers.TimeField(required=False, allow_null=True, default=None)
 
+    @extend_schema_serializer(component_name="AcceptInviteOutput")
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField(help_text="id akun")
         username = serializers.CharField()

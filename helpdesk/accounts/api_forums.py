@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -166,6 +166,7 @@ def member_payload(m: ForumMembership) -> dict[str, Any]:
 class ForumMembersApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema_serializer(component_name="ForumMembersInput")
     class InputSerializer(serializers.Serializer):
         username = serializers.CharField(max_length=150)
         role = serializers.ChoiceField(choices=ForumMembership.Role.choices, default=ForumMembership.Role.VOLUNTEER)
@@ -210,6 +211,7 @@ class ForumMembersApi(APIView):
 class ForumMemberDetailApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema_serializer(component_name="ForumMemberDetailInput")
     class InputSerializer(serializers.Serializer):
         role = serializers.ChoiceField(choices=ForumMembership.Role.choices, required=False)
         categories = category_slugs(required=False)
@@ -306,11 +308,13 @@ def invitation_payload(inv: Invitation) -> dict[str, Any]:
 class ForumInvitationsApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema_serializer(component_name="ForumInvitationsInput")
     class InputSerializer(serializers.Serializer):
         role = serializers.ChoiceField(choices=ForumMembership.Role.choices, default=ForumMembership.Role.VOLUNTEER)
         categories = category_slugs(required=False)
         email = serializers.EmailField(required=False, allow_blank=True, default="")
 
+    @extend_schema_serializer(component_name="ForumInvitationsOutput")
     class OutputSerializer(serializers.Serializer):
         token = serializers.CharField(help_text="hanya ditampilkan sekali; yang disimpan hanya hash-nya")
         url = serializers.URLField()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -42,6 +42,7 @@ class RegionListApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
 
+    @extend_schema_serializer(component_name="RegionListFilter")
     class FilterSerializer(serializers.Serializer):
         q = serializers.CharField(required=False, allow_blank=True, max_length=100)
         level = serializers.IntegerField(required=False, min_value=1, max_value=4)
@@ -49,6 +50,7 @@ class RegionListApi(APIView):
         within = serializers.CharField(required=False, allow_blank=True, max_length=20)
         limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT, default=20)
 
+    @extend_schema_serializer(component_name="RegionListOutput")
     class OutputSerializer(RegionSerializer):
         path = serializers.CharField(help_text="nama wilayah di atasnya, terdekat dahulu")
 
@@ -87,6 +89,7 @@ class RegionDetailApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
 
+    @extend_schema_serializer(component_name="RegionDetailOutput")
     class OutputSerializer(RegionSerializer):
         timezone = serializers.CharField()
         zone = serializers.CharField(help_text="WIB, WITA atau WIT")

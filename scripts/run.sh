@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 PORT=${PORT:-8000}
 HOST=${HOST:-127.0.0.1}
-mkdir -p var
+mkdir -p var "${HELPDESK_VAR_DIR:-var}"
 
 # A development secret that stays the same across runs, unless the deployment gives its own.
 if [[ -z "${SECRET_KEY:-}" ]]; then

@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
-mkdir -p var
+mkdir -p var "${HELPDESK_VAR_DIR:-var}"
 
 pytest_pass() {
     "$PY" -m pytest "$@"

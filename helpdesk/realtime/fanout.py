@@ -1,0 +1,111 @@
+"""After commit: get a logged event to the websocket consumers, without ever failing the request.
+
+- In-memory channel layer (the embedded default): the ASGI process's log follower (follower.py) delivers it.
+  Here we only wake the follower of this process, if there is one, so that events made by a web request
+  reach its own process's clients at once instead of at the next poll.
+- Redis channel layer: `group_send` to the stream's group reaches consumers in every ASGI process. Sends go
+  through one background thread with its own event loop, in order, each bounded by a timeout, so a slow or
+  dead Redis never blocks or breaks the request; what it drops, clients get from the log when they resume.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import logging
+import threading
+import time
+from typing import Any
+
+from channels.layers import get_channel_layer
+
+from . import conf, follower, streams
+
+log = logging.getLogger(__name__)
+
+
+def after_commit(event: dict[str, Any]) -> None:
+    if conf.follows_log():
+        follower.nudge()
+        return
+    publisher().submit(streams.group(event["stream"]), {"type": "realtime.event", "event": event})
+
+
+class Publisher:
+    """A daemon thread that owns an event loop and sends group messages in the order they were submitted."""
+
+    def __init__(self) -> None:
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: asyncio.Queue[tuple[str, dict[str, Any]]] | None = None
+        self._pending = 0
+        self._lock = threading.Lock()
+        self._last_error_log = 0.0
+        self.failures = 0
+        self._thread = threading.Thread(target=self._main, name="realtime-publisher", daemon=True)
+        self._thread.start()
+        self._ready.wait(5)
+
+    def _main(self) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self._loop = loop
+        self._queue = asyncio.Queue()
+        self._ready.set()
+        loop.run_until_complete(self._run())
+
+    async def _run(self) -> None:
+        assert self._queue is not None
+        while True:
+            group, message = await self._queue.get()
+            try:
+                layer = get_channel_layer()
+                if layer is not None:
+                    await asyncio.wait_for(
+                        layer.group_send(group, message), timeout=conf.get("REALTIME_PUBLISH_TIMEOUT_SECONDS")
+                    )
+            except Exception as exc:
+                self.failures += 1
+                now = time.monotonic()
+                if now - self._last_error_log > 10:
+                    self._last_error_log = now
+                    log.warning("realtime: fan-out to %s failed (%s); clients will resume from the log", group, exc)
+            finally:
+                with self._lock:
+                    self._pending -= 1
+
+    def submit(self, group: str, message: dict[str, Any]) -> None:
+        loop, queue = self._loop, self._queue
+        if loop is None or queue is None or loop.is_closed():
+            return
+        with self._lock:
+            if self._pending >= conf.get_int("REALTIME_PUBLISH_QUEUE"):
+                self.failures += 1
+                return  # Redis is far behind or gone: the log keeps the event
+            self._pending += 1
+        loop.call_soon_threadsafe(queue.put_nowait, (group, message))
+
+    def flush(self, timeout: float = 2.0) -> bool:
+        """Wait until everything submitted was sent (or given up); True when nothing is left."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self._pending <= 0:
+                    return True
+            time.sleep(0.01)
+        return False
+
+
+_publisher: Publisher | None = None
+_publisher_lock = threading.Lock()
+
+
+def publisher() -> Publisher:
+    global _publisher
+    if _publisher is None:
+        with _publisher_lock:
+            if _publisher is None:
+                _publisher = Publisher()
+                # Short-lived processes (management commands) send what they published before exiting.
+                atexit.register(_publisher.flush)
+    return _publisher

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import exceptions, serializers, status
@@ -23,6 +22,7 @@ from .selectors import (
     forum_list,
     forum_members,
     invitation_get,
+    invitation_state,
     user_by_username,
 )
 
@@ -284,14 +284,7 @@ class InvitationOutputSerializer(serializers.Serializer):
 
 
 def invitation_payload(inv: Invitation) -> dict[str, Any]:
-    if inv.used_at:
-        state = "used"
-    elif inv.revoked_at:
-        state = "revoked"
-    elif inv.expires_at <= timezone.now():
-        state = "expired"
-    else:
-        state = "open"
+    state = invitation_state(inv)
     field = serializers.DateTimeField()
     return {
         "id": inv.pk,

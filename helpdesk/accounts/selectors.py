@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from helpdesk.regions.codes import ancestor_codes
 
@@ -117,6 +118,17 @@ def forum_invitations(*, forum: Forum, limit: int = 50) -> list[Invitation]:
         .prefetch_related("categories")
         .order_by("-created_at")[:limit]
     )
+
+
+def invitation_state(invitation: Invitation) -> str:
+    """`open`, `used`, `revoked` or `expired`."""
+    if invitation.used_at:
+        return "used"
+    if invitation.revoked_at:
+        return "revoked"
+    if invitation.expires_at <= timezone.now():
+        return "expired"
+    return "open"
 
 
 def invitation_get(*, forum: Forum, invitation_id: int) -> Invitation | None:

@@ -31,6 +31,7 @@ from .selectors import (
     forum_list,
     forum_members,
     invitation_get,
+    invitation_state,
     operator_pending_list,
     user_by_username,
 )
@@ -155,7 +156,8 @@ def forum_invitations_page(request: HttpRequest, forum_id: int) -> HttpResponse:
             actor=_user(request), forum=forum, role=form.cleaned_data["role"], categories=form.cleaned_data["categories"]
         )
         form = InvitationForm()
-    context = {"forum": forum, "form": form, "created": created, "invitations": forum_invitations(forum=forum)}
+    rows = [(inv, invitation_state(inv)) for inv in forum_invitations(forum=forum)]
+    context = {"forum": forum, "form": form, "created": created, "invitations": rows}
     response = render(request, "accounts/forum_invitations.html", context)
     response["Cache-Control"] = "no-store"  # the new link is shown once
     return response

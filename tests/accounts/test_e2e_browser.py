@@ -34,6 +34,11 @@ def phone(browser: Any, server: AsgiServer, *, javascript: bool = True) -> Any:
     return context.new_page()
 
 
+def fits(page: Any) -> bool:
+    """No sideways scrolling at phone width."""
+    return bool(page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"])
+
+
 def sign_in(page: Any, username: str, password: str) -> None:
     page.goto("/masuk/")
     page.fill("#id_username", username)
@@ -68,7 +73,7 @@ def test_operator_signs_up_without_javascript_is_verified_and_signs_in(
     operator.click("main form button[type=submit]")
     operator.wait_for_url("**/daftar/selesai/")
     assert "menunggu verifikasi" in operator.content()
-    assert operator.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scrolling
+    assert fits(operator)
     new = User.objects.get(username="baiq.pijot")
     assert (new.operator_status, new.desa_id, new.phone) == ("pending", "52.03.01.2002", "+6281907654321")
     operator.context.close()
@@ -83,6 +88,7 @@ def test_operator_signs_up_without_javascript_is_verified_and_signs_in(
     card = coordinator.locator(f"#operator-{new.pk}")
     card.wait_for()
     assert "Pijot" in card.inner_text() and "Keruak" in card.inner_text()
+    assert fits(coordinator)
     card.locator("input[name=note]").fill("Sudah dikonfirmasi lewat grup ForSID")
     card.locator("button[value=verified]").click()
     coordinator.wait_for_selector("text=sudah diverifikasi")
@@ -97,6 +103,7 @@ def test_operator_signs_up_without_javascript_is_verified_and_signs_in(
     sign_in(again, "baiq.pijot", "Tanjung-Ringgit-8")
     again.goto("/profil/")
     assert "terverifikasi" in again.locator("main").inner_text()
+    assert fits(again)
     new.refresh_from_db()
     assert is_verified_operator(new)
 
@@ -110,6 +117,7 @@ def test_volunteer_accepts_an_invitation(world: World, asgi_server: AsgiServer, 
     coordinator.check("input[name=categories][value=kependudukan]")
     coordinator.click("text=Buat tautan undangan")
     link = coordinator.input_value("#tautan")
+    assert fits(coordinator)
     assert link.startswith(settings.SITE_URL + "/undangan/")  # links are built on SITE_URL, as in e-mail
     link = urlsplit(link).path  # this test's server listens on its own port
 
@@ -128,6 +136,7 @@ def test_volunteer_accepts_an_invitation(world: World, asgi_server: AsgiServer, 
     invitee.click("text=Terima undangan")
     invitee.wait_for_url(f"**/forsid/{world.lotim.pk}/")
     assert "Selamat bergabung" in invitee.content()
+    assert fits(invitee)
     assert invitee.locator("#member-" + str(User.objects.get(username="lalu.rizki").pk)).count() == 1
 
     member = User.objects.get(username="lalu.rizki")

@@ -10,6 +10,8 @@ urlpatterns = [
     path("daftar/", views.register, name="register"),
     path("daftar/selesai/", views.register_done, name="register-done"),
     path("masuk/", views.login_view, name="login"),
+    # Mounted before /admin/ in helpdesk/urls.py: the admin's own login form is never served.
+    path("admin/login/", views.admin_login, name="admin-login"),
     path("keluar/", views.logout_view, name="logout"),
     path("keluar/semua/", views.sign_out_everywhere, name="sign-out-everywhere"),
     path("sandi/lupa/", views.password_reset, name="password-reset"),

@@ -192,3 +192,15 @@ def test_password_change_keeps_this_session(world: World, client: Client) -> Non
     assert response.status_code == 302
     assert client.get("/profil/").status_code == 200
     assert api_sign_in("relawan_lotim", "Pulau-Moyo-2027").status_code == 200
+
+
+def test_the_admin_signs_in_through_the_throttled_form(world: World) -> None:
+    client = Client()
+    response = client.get("/admin/login/?next=/admin/accounts/user/")
+    assert response.status_code == 302 and response.headers["Location"] == "/masuk/?next=%2Fadmin%2Faccounts%2Fuser%2F"
+    assert client.post("/admin/login/", {"username": "admin", "password": "x"}).status_code == 302
+    assert User.objects.get(username="admin").last_login is None  # the redirect signs nobody in
+    assert client.get("/admin/").headers["Location"].startswith("/admin/login/")
+    User.objects.filter(username="admin").update(is_staff=True)
+    client.post("/masuk/", {"username": "admin", "password": PASSWORD, "next": "/admin/"})
+    assert client.get("/admin/").status_code == 200

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import forum_services
-from .access import access_forum, access_membership, is_admin
+from .access import access_forum, access_membership, can_manage_forum, is_admin
 from .api import _errors, category_slugs
 from .models import Forum, ForumMembership, Invitation, User
 from .selectors import (
@@ -180,8 +180,8 @@ class ForumMembersApi(APIView):
     )
     def get(self, request: Request, forum_id: int) -> Response:
         forum = access_forum(request.user, forum_id)
-        include_inactive = request.query_params.get("all") == "1" and access_forum(request.user, forum_id, manage=True)
-        members = forum_members(forum=forum, include_inactive=bool(include_inactive))
+        include_inactive = request.query_params.get("all") == "1" and can_manage_forum(request.user, forum)
+        members = forum_members(forum=forum, include_inactive=include_inactive)
         return Response([member_payload(m) for m in members])
 
     @extend_schema(

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from helpdesk.accounts import forum_services
 from helpdesk.accounts.access import is_coordinator_of, is_member_of
 from helpdesk.accounts.models import ForumMembership, Invitation, User
+from tests.factories import UserFactory
 
 from .conftest import PASSWORD, World
 
@@ -230,3 +231,28 @@ def test_web_invitation_page_and_accept_link(world: World, client: Client) -> No
 
 def test_factories_password_still_signs_in(world: World) -> None:
     assert User.objects.get(username="relawan_lotim").check_password(PASSWORD)
+
+
+def test_former_members_are_listed_for_managers_only(world: World) -> None:
+    forum_services.membership_deactivate(
+        actor=world.coord_lotim, membership=ForumMembership.objects.get(user=world.vol_lotim)
+    )
+    url = f"/api/v1/forums/{world.lotim.pk}/members/?all=1"
+    managers = {m["username"]: m["is_active"] for m in world.client(world.coord_lotim).get(url).json()}
+    assert managers == {"koord_lotim": True, "relawan_lotim": False}
+    member = world.client(world.coord_lotim)
+    assert {m["username"] for m in member.get(f"/api/v1/forums/{world.lotim.pk}/members/").json()} == {"koord_lotim"}
+    second = UserFactory(username="relawan_dua")
+    forum_services.membership_add(actor=world.admin, forum=world.lotim, user=second)
+    plain = {m["username"] for m in world.client(second).get(url).json()}
+    assert plain == {"koord_lotim", "relawan_dua"}  # a volunteer asking for all sees the active ones
+
+
+def test_signed_in_web_accept_joins_as_that_account(world: World, client: Client) -> None:
+    new = forum_services.invitation_create(actor=world.coord_lotim, forum=world.lotim, role="volunteer")
+    client.force_login(world.operator)
+    page = client.get(f"/undangan/{new.token}/")
+    assert "op_tanjungluar" in page.content.decode() and 'name="username"' not in page.content.decode()
+    done = client.post(f"/undangan/{new.token}/", {"categories": ["keuangan"], "available": "on"})
+    assert done.status_code == 302
+    assert is_member_of(User.objects.get(pk=world.operator.pk), world.lotim)

@@ -7,3 +7,7 @@ class SearchConfig(AppConfig):
     label = "search"
     verbose_name = _("Pencarian")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registers the outbox handler that indexes on an engine after commit.
+        from . import indexing  # noqa: F401

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from .analysis import Group, QueryPlan
+from .analysis import QueryPlan
 
 K1 = 1.2
 B = 0.75
@@ -45,8 +45,9 @@ class CorpusStats:
 @dataclass
 class Candidate:
     id: int
-    title_groups: list[Group]
-    body_groups: list[Group]
+    # search.analysis serialisation: space-separated groups of `|`-joined terms.
+    terms_title: str
+    terms_body: str
     length: int
     accepted: bool = False
     helpful_votes: int = 0
@@ -62,19 +63,61 @@ class Scored:
     matched: int
 
 
-def _term_stats(candidate: Candidate) -> tuple[dict[str, float], dict[str, list[int]]]:
-    tf: dict[str, float] = {}
-    positions: dict[str, list[int]] = {}
-    for pos, group in enumerate(candidate.title_groups):
-        for term in group:
-            tf[term] = tf.get(term, 0.0) + TITLE_WEIGHT
-            positions.setdefault(term, []).append(pos)
-    offset = len(candidate.title_groups) + 10
-    for pos, group in enumerate(candidate.body_groups, start=offset):
-        for term in group:
-            tf[term] = tf.get(term, 0.0) + 1.0
-            positions.setdefault(term, []).append(pos)
-    return tf, positions
+@dataclass(frozen=True)
+class _Alt:
+    terms: tuple[str, ...]
+    weight: float
+    whole_only: bool  # a synonym phrase counts only when all its terms are there
+    identifier: bool  # the identifier itself, found whole
+
+
+@dataclass(frozen=True)
+class _Concept:
+    alternatives: tuple[_Alt, ...]
+    idf: float
+    countable: bool
+
+
+class PreparedPlan:
+    """What does not depend on the candidate, computed once per query."""
+
+    def __init__(self, plan: QueryPlan, stats: CorpusStats) -> None:
+        self.stats = stats
+        self.terms = frozenset(plan.terms)
+        concepts = []
+        for concept in plan.concepts:
+            # A concept's alternatives (synonyms, typo corrections) share one IDF, computed as if they were one
+            # word: otherwise a rare spelling (`tdk`) would outweigh the common one (`tidak`) it stands for.
+            blended = sum(min(stats.df.get(t, 0) for t in alt.terms) for alt in concept.alternatives)
+            alternatives = tuple(
+                _Alt(
+                    alt.terms,
+                    alt.weight,
+                    alt.kind == "synonym",
+                    concept.identifier and alt.kind == "original",
+                )
+                for alt in concept.alternatives
+            )
+            concepts.append(_Concept(alternatives, stats.idf_of(blended), blended > 0))
+        self.concepts = tuple(concepts)
+        self.length_base = K1 * (1.0 - B)
+        self.length_scale = K1 * B / max(stats.avg_length, 1.0)
+
+
+def _scan(
+    serialized: str, terms: frozenset[str], weight: float, offset: int,
+    tf: dict[str, float], positions: dict[str, list[int]],
+) -> int:
+    pos = offset
+    for group in serialized.split(" "):
+        if not group:
+            continue
+        for term in group.split("|"):
+            if term in terms:
+                tf[term] = tf.get(term, 0.0) + weight
+                positions.setdefault(term, []).append(pos)
+        pos += 1
+    return pos
 
 
 def boost(candidate: Candidate, now: datetime | None = None) -> float:
@@ -89,44 +132,39 @@ def boost(candidate: Candidate, now: datetime | None = None) -> float:
     return factor
 
 
-def score(plan: QueryPlan, candidate: Candidate, stats: CorpusStats, now: datetime | None = None) -> Scored:
-    tf, positions = _term_stats(candidate)
-    length_norm = K1 * (1.0 - B + B * candidate.length / max(stats.avg_length, 1.0))
-
-    def saturated(term: str) -> float:
-        f = tf.get(term, 0.0)
-        return f * (K1 + 1.0) / (f + length_norm) if f else 0.0
+def score(prepared: PreparedPlan, candidate: Candidate, now: datetime | None = None) -> Scored:
+    tf: dict[str, float] = {}
+    positions: dict[str, list[int]] = {}
+    end = _scan(candidate.terms_title, prepared.terms, TITLE_WEIGHT, 0, tf, positions)
+    _scan(candidate.terms_body, prepared.terms, 1.0, end + 10, tf, positions)
+    length_norm = prepared.length_base + prepared.length_scale * candidate.length
 
     relevance = 0.0
     covered = 0.0
     countable = 0.0
     matched = 0
     concept_positions: list[set[int]] = []
-    for concept in plan.concepts:
-        # A concept's alternatives (synonyms, typo corrections) share one IDF, computed as if they were one
-        # word: otherwise a rare spelling (`tdk`) would outweigh the common one (`tidak`) it stands for.
-        blended = sum(min(stats.df.get(t, 0) for t in alt.terms) for alt in concept.alternatives)
-        idf = stats.idf_of(blended)
+    for concept in prepared.concepts:
         best = 0.0
         best_fraction = 0.0
         where: set[int] = set()
         for alt in concept.alternatives:
             present = [t for t in alt.terms if t in tf]
-            # A synonym phrase counts only whole: `basis data` must not match every note with `data`.
-            if not present or (alt.kind == "synonym" and len(present) < len(alt.terms)):
+            if not present or (alt.whole_only and len(present) < len(alt.terms)):
                 continue
             fraction = len(present) / len(alt.terms)
-            value = alt.weight * fraction * idf * sum(saturated(t) for t in present) / len(alt.terms)
-            if concept.identifier and alt.kind == "original" and fraction == 1.0:
+            saturated = sum(tf[t] * (K1 + 1.0) / (tf[t] + length_norm) for t in present)
+            value = alt.weight * fraction * concept.idf * saturated / len(alt.terms)
+            if alt.identifier and fraction == 1.0:
                 value *= IDENTIFIER_BOOST
             best = max(best, value)
             best_fraction = max(best_fraction, fraction * min(alt.weight / 0.9, 1.0))
             for t in present:
                 where.update(positions[t])
         concept_positions.append(where)
-        if blended > 0:
-            countable += idf
-            covered += idf * best_fraction
+        if concept.countable:
+            countable += concept.idf
+            covered += concept.idf * best_fraction
         if best > 0:
             matched += 1
         relevance += best
@@ -135,7 +173,7 @@ def score(plan: QueryPlan, candidate: Candidate, stats: CorpusStats, now: dateti
         for left, right in itertools.pairwise(concept_positions)
         if left and right and any(p + 1 in right or p + 2 in right for p in left)
     )
-    relevance *= 1.0 + PHRASE_BONUS * adjacent / max(len(plan.concepts) - 1, 1)
+    relevance *= 1.0 + PHRASE_BONUS * adjacent / max(len(prepared.concepts) - 1, 1)
     coverage = covered / countable if countable else 0.0
     value = relevance * (0.2 + 0.8 * coverage * coverage) * boost(candidate, now)
     return Scored(candidate.id, value, relevance, coverage, matched)

@@ -16,11 +16,12 @@ from itertools import islice
 from typing import Any
 
 from django.db import connections, transaction
+from django.utils import timezone
 
 from ..analysis import AnalyzedText, QueryPlan, analyze, parse_groups, plan_query
 from ..highlight import highlight, snippet
 from ..models import SearchDocument
-from ..scoring import Candidate, CorpusStats, Scored, score
+from ..scoring import IDENTIFIER_BOOST, Candidate, CorpusStats, PreparedPlan, Scored, score
 from ..synonyms import current_synonyms
 from ..types import (
     MAX_QUERY_CHARS,
@@ -40,6 +41,7 @@ BATCH = 500
 # A term in more than this share of the documents does not pick candidates (it still counts in the ranking),
 # unless the query has nothing rarer.
 COMMON_TERM_SHARE = 0.2
+POSTINGS_BUDGET = 5000
 MAX_BODY_GROUPS = 5000
 SUGGEST_CONCEPTS = 12
 
@@ -53,6 +55,21 @@ class Filters:
     region: str = ""
     version: str = ""
     audiences: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """Which documents become candidates: `groups` of terms (OR inside a group). `conjunctive` means every
+    group must match (all terms were common); otherwise any term may, and `weights` (one IDF per group)
+    order the candidates on backends whose own rank has no IDF."""
+
+    groups: tuple[tuple[str, ...], ...]
+    weights: tuple[float, ...]
+    conjunctive: bool = False
+
+    @property
+    def terms(self) -> list[str]:
+        return list(dict.fromkeys(t for g in self.groups for t in g))
 
 
 @dataclass
@@ -102,11 +119,8 @@ class _Dialect:
     def clear_fts(self, cursor: Any) -> None:
         raise NotImplementedError
 
-    def match(self, terms: list[str]) -> tuple[str, str, list[Any], list[Any]]:
-        """(FROM clause, WHERE condition, params for FROM+WHERE, params for ORDER BY) for an OR over terms."""
-        raise NotImplementedError
-
-    def order(self) -> str:
+    def match(self, retrieval: Retrieval) -> tuple[str, str, list[Any], str, list[Any]]:
+        """(FROM clause, WHERE condition, its params, ORDER BY clause, its params)."""
         raise NotImplementedError
 
     def after_reindex(self, cursor: Any) -> None:
@@ -133,18 +147,21 @@ class _SqliteDialect(_Dialect):
     def clear_fts(self, cursor: Any) -> None:
         cursor.execute("DELETE FROM search_document_fts")
 
-    def match(self, terms: list[str]) -> tuple[str, str, list[Any], list[Any]]:
+    def match(self, retrieval: Retrieval) -> tuple[str, str, list[Any], str, list[Any]]:
         # Every term is quoted, so FTS5 syntax in the user's text (OR, NEAR, *, :, ^) is never syntax here.
-        expression = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        def group(terms: tuple[str, ...]) -> str:
+            return "(" + " OR ".join('"' + t.replace('"', '""') + '"' for t in terms) + ")"
+
+        joiner = " AND " if retrieval.conjunctive else " OR "
+        expression = joiner.join(group(g) for g in retrieval.groups)
         return (
-            "search_document_fts f JOIN search_document d ON d.id = f.rowid",
+            # CROSS JOIN keeps the FTS index as the outer loop (SQLite's planner may otherwise scan documents).
+            "search_document_fts f CROSS JOIN search_document d ON d.id = f.rowid",
             "search_document_fts MATCH %s",
             [expression],
+            "bm25(search_document_fts, 2.0, 1.0)",  # has IDF already
             [],
         )
-
-    def order(self) -> str:
-        return "bm25(search_document_fts, 2.0, 1.0)"
 
     def after_reindex(self, cursor: Any) -> None:
         cursor.execute("INSERT INTO search_document_fts (search_document_fts) VALUES ('optimize')")
@@ -199,12 +216,22 @@ class _PostgresDialect(_Dialect):
     def clear_fts(self, cursor: Any) -> None:
         return None
 
-    def match(self, terms: list[str]) -> tuple[str, str, list[Any], list[Any]]:
-        query = " | ".join(_tsquote(t) for t in terms)
-        return ("search_document d", "d.tsv @@ %s::tsquery", [query], [query])
+    def match(self, retrieval: Retrieval) -> tuple[str, str, list[Any], str, list[Any]]:
+        def group(terms: tuple[str, ...]) -> str:
+            return "(" + " | ".join(_tsquote(t) for t in terms) + ")"
 
-    def order(self) -> str:
-        return "ts_rank_cd(d.tsv, %s::tsquery) DESC"
+        if retrieval.conjunctive:
+            # Only common words: any document holding all of them will do; the reranker orders them.
+            query = " & ".join(group(g) for g in retrieval.groups)
+            return ("search_document d", "d.tsv @@ %s::tsquery", [query], "d.id", [])
+        query = " | ".join(group(g) for g in retrieval.groups)
+        # ts_rank_cd knows nothing of how rare a word is; order candidates by the summed IDF of the query
+        # groups they match, so that the document with the one rare word is not crowded out.
+        order = " + ".join(["(CASE WHEN d.tsv @@ %s::tsquery THEN %s ELSE 0 END)"] * len(retrieval.groups))
+        order_params: list[Any] = []
+        for g, weight in zip(retrieval.groups, retrieval.weights, strict=True):
+            order_params += [group(g), round(weight, 4)]
+        return ("search_document d", "d.tsv @@ %s::tsquery", [query], f"{order} DESC, d.id", order_params)
 
     def after_reindex(self, cursor: Any) -> None:
         cursor.execute("ANALYZE search_document")
@@ -430,6 +457,18 @@ class DatabaseBackend:
     ) -> SearchResults:
         started = time.perf_counter()
         limit = max(1, min(limit, 20))
+        focused, stats = self._suggest_plan(text)
+        filters = Filters(doc_types=doc_types, audiences=audiences)
+        min_matched = 1 if len(focused.concepts) <= 2 else 2
+        return self._execute(
+            focused, filters, limit, 0, started, stats=stats, min_matched=min_matched, count_total=False
+        )
+
+    def suggest_plan(self, text: str) -> QueryPlan:
+        """The more-like-this query `suggest` runs for a text (for benchmarks and debugging)."""
+        return self._suggest_plan(text)[0]
+
+    def _suggest_plan(self, text: str) -> tuple[QueryPlan, CorpusStats]:
         plan = plan_query(
             text, synonyms=current_synonyms(), vocabulary=vocabulary_for(self.using), max_concepts=64, max_chars=4000
         )
@@ -440,10 +479,7 @@ class DatabaseBackend:
             key=lambda c: -max(stats.idf(t) for t in c.terms if stats.df.get(t, 0)),
         )[:SUGGEST_CONCEPTS]
         keep = {id(c) for c in ranked}
-        focused = QueryPlan(plan.text, tuple(c for c in plan.concepts if id(c) in keep))
-        filters = Filters(doc_types=doc_types, audiences=audiences)
-        min_matched = 1 if len(focused.concepts) <= 2 else 2
-        return self._execute(focused, filters, limit, 0, started, stats=stats, min_matched=min_matched)
+        return QueryPlan(plan.text, tuple(c for c in plan.concepts if id(c) in keep)), stats
 
     def _stats(self, terms: list[str]) -> CorpusStats:
         df: dict[str, int] = {}
@@ -489,12 +525,46 @@ class DatabaseBackend:
         clauses.append("(" + " OR ".join(visible) + ")")
         return clauses, params
 
-    def _retrieval_terms(self, plan: QueryPlan, stats: CorpusStats) -> list[str]:
-        present = [t for t in plan.terms if stats.df.get(t, 0) > 0]
+    def _retrieval(self, plan: QueryPlan, stats: CorpusStats) -> Retrieval | None:
+        """Pick the terms that choose candidates, keeping the work bounded: the rarest terms, up to
+        POSTINGS_BUDGET matching documents in all, none in more than COMMON_TERM_SHARE of the corpus. When
+        every term is common, candidates must hold every concept instead."""
+        df = stats.df
+        concepts = [[t for t in c.terms if df.get(t, 0) > 0] for c in plan.concepts]
+        concepts = [c for c in concepts if c]
+        if not concepts:
+            return None
+        present = list(dict.fromkeys(t for c in concepts for t in c))
+        chosen: set[str] = set()
         if stats.docs < 50:
-            return present
-        rare = [t for t in present if stats.df[t] <= COMMON_TERM_SHARE * stats.docs]
-        return rare or present
+            chosen = set(present)
+        else:
+            spent = 0
+            for term in sorted(present, key=lambda t: (df[t], t)):
+                if df[term] > COMMON_TERM_SHARE * stats.docs or spent + df[term] > POSTINGS_BUDGET:
+                    break
+                chosen.add(term)
+                spent += df[term]
+        if not chosen:
+            every = tuple(tuple(c) for c in concepts)
+            return Retrieval(every, tuple(1.0 for _ in every), conjunctive=True)
+        groups: list[tuple[str, ...]] = []
+        weights: list[float] = []
+        for concept in plan.concepts:
+            if concept.identifier:
+                # The identifier itself and its parts are separate signals of very different strength.
+                for alt in concept.alternatives:
+                    terms = tuple(t for t in alt.terms if t in chosen)
+                    if terms:
+                        boost = IDENTIFIER_BOOST if alt.kind == "original" else alt.weight
+                        groups.append(terms)
+                        weights.append(stats.idf_of(sum(df[t] for t in terms)) * boost)
+                continue
+            terms = tuple(t for t in concept.terms if t in chosen)
+            if terms:
+                groups.append(terms)
+                weights.append(stats.idf_of(sum(df.get(t, 0) for t in concept.terms)))
+        return Retrieval(tuple(groups), tuple(weights))
 
     def _execute(
         self,
@@ -506,21 +576,22 @@ class DatabaseBackend:
         *,
         stats: CorpusStats | None = None,
         min_matched: int = 1,
+        count_total: bool = True,
     ) -> SearchResults:
         dialect = self.dialect
         empty = SearchResults(hits=[], total=0, backend=f"database:{dialect.vendor}", terms=tuple(plan.terms))
         if not plan:
             return empty
         stats = stats or self._stats(plan.terms)
-        terms = self._retrieval_terms(plan, stats)
-        if not terms:
+        retrieval = self._retrieval(plan, stats)
+        if retrieval is None:
             return empty
-        source, condition, match_params, order_params = dialect.match(terms)
+        source, condition, match_params, order, order_params = dialect.match(retrieval)
         clauses, filter_params = self._filter_sql(filters)
         where = " AND ".join([condition, *clauses])
         sql = (
             f"SELECT {_CANDIDATE_COLUMNS} FROM {source} WHERE {where} "  # noqa: S608
-            f"ORDER BY {dialect.order()} LIMIT {CANDIDATES}"
+            f"ORDER BY {order} LIMIT {CANDIDATES}"
         )
         with self.connection.cursor() as cursor:
             cursor.execute(sql, [*match_params, *filter_params, *order_params])
@@ -528,8 +599,8 @@ class DatabaseBackend:
             candidates = [
                 Candidate(
                     id=row[0],
-                    title_groups=parse_groups(row[1]),
-                    body_groups=parse_groups(row[2]),
+                    terms_title=row[1],
+                    terms_body=row[2],
                     length=row[3],
                     accepted=bool(row[4]),
                     helpful_votes=row[5],
@@ -538,18 +609,20 @@ class DatabaseBackend:
                 for row in rows
             ]
             total, capped = len(candidates), False
-            if len(candidates) >= CANDIDATES:
+            if count_total and len(candidates) >= CANDIDATES:
                 cursor.execute(
                     f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {where} LIMIT {TOTAL_CAP}) s",  # noqa: S608
                     [*match_params, *filter_params],
                 )
                 total = int(cursor.fetchone()[0])
                 capped = total >= TOTAL_CAP
+        prepared = PreparedPlan(plan, stats)
+        now = timezone.now()
         scored: list[Scored] = sorted(
-            (s for s in (score(plan, c, stats) for c in candidates) if s.matched >= min_matched and s.score > 0),
+            (s for s in (score(prepared, c, now) for c in candidates) if s.matched >= min_matched and s.score > 0),
             key=lambda s: (-s.score, s.id),
         )
-        if min_matched > 1 and total <= CANDIDATES:
+        if min_matched > 1 or not count_total:
             total = len(scored)
         page = scored[offset : offset + limit]
         hits = self._hits(page, plan)

@@ -41,7 +41,7 @@ def main() -> int:
 
     queries = load_queries(Path(args.queries))
     entries = load_corpus(Path(args.corpus))
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     results: dict[str, Any] = {}
     try:
         results[f"database ({connection.vendor})"] = evaluate_backend(DatabaseBackend(), entries, queries)

@@ -78,6 +78,8 @@ class OriginMiddleware:
         self.inner = inner
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> Any:
+        # The server's own send callable, before middleware wraps it: limits.transport_backlog looks into it.
+        scope = dict(scope, **{"realtime.server_send": send})
         origin = dict(scope.get("headers", [])).get(b"origin")
         if origin is not None and not self.allowed(origin.decode("latin-1")):
             message = await receive()  # websocket.connect; closing before accepting refuses the handshake (403)

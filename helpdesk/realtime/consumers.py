@@ -48,7 +48,8 @@ class Subscription:
     checked_at: float = field(default_factory=time.monotonic)
     ephemeral: int = 0  # presence frames sent since `last_seq` (their ids are "<last_seq>.<n>")
     presence: str | None = None
-    presence_sent: float = 0.0
+    presence_sent: float = 0.0  # monotonic, for refresh timing
+    presence_sent_at: float = 0.0  # wall clock, comparable with other processes' sync requests
     expiry: asyncio.TimerHandle | None = None
 
 
@@ -192,7 +193,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         if kind.presence:
             await self.channel_layer.group_send(
                 streams.group(stream),
-                {"type": "realtime.presence_sync", "stream": stream, "reply_to": self.channel_name},
+                {"type": "realtime.presence_sync", "stream": stream, "reply_to": self.channel_name, "at": time.time()},
             )
 
     @staticmethod
@@ -228,21 +229,31 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         sub = self.subs.get(event["stream"])
         if sub is None or self.closing or event["seq"] <= sub.last_seq:
             return
-        if event["seq"] > sub.last_seq + 1:
-            # Something was lost or overtaken on the way (another process published it, Redis dropped it):
-            # the log has it, since a number is only visible once every smaller one has committed.
-            if event["seq"] - sub.last_seq > conf.get_int("REALTIME_REPLAY_MAX"):
-                sub.last_seq = event["seq"]
-                await self._emit({"type": "reload", "stream": sub.stream})
-                return
-            gap = await database_sync_to_async(log.missing)(sub.stream, sub.last_seq, event["seq"])
-            if len(gap) != event["seq"] - sub.last_seq - 1:
-                sub.last_seq = event["seq"]
-                await self._emit({"type": "reload", "stream": sub.stream})
-                return
-            for missed in gap:
-                await self._deliver(sub, missed)
+        if event["seq"] > sub.last_seq + 1 and not await self._catch_up(sub, event["seq"] - 1):
+            sub.last_seq = event["seq"]  # the client reloads, which includes this one
+            return
         await self._deliver(sub, event)
+
+    async def realtime_head(self, message: dict[str, Any]) -> None:
+        """A burst went out on this stream and ended at `seq`: read from the log whatever didn't reach us."""
+        sub = self.subs.get(message["stream"])
+        if sub is not None and not self.closing and message["seq"] > sub.last_seq:
+            await self._catch_up(sub, message["seq"])
+
+    async def _catch_up(self, sub: Subscription, upto: int) -> bool:
+        """Deliver events after `sub.last_seq` up to `upto` from the log; False if the client must reload."""
+        # A number is only visible once every smaller one on the stream has committed, so the log has them all
+        # (unless they were purged, or there are too many: then the client reloads).
+        wanted = upto - sub.last_seq
+        if wanted <= conf.get_int("REALTIME_REPLAY_MAX"):
+            gap = await database_sync_to_async(log.missing)(sub.stream, sub.last_seq, upto + 1)
+            if len(gap) == wanted:
+                for missed in gap:
+                    await self._deliver(sub, missed)
+                return True
+        sub.last_seq = upto
+        await self._emit({"type": "reload", "stream": sub.stream})
+        return False
 
     async def _deliver(self, sub: Subscription, event: WireEvent) -> None:
         if event["seq"] <= sub.last_seq or self.subs.get(sub.stream) is not sub:
@@ -322,7 +333,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         }
 
     async def _broadcast_presence(self, sub: Subscription, state: str) -> None:
-        sub.presence_sent = time.monotonic()
+        sub.presence_sent, sub.presence_sent_at = time.monotonic(), time.time()
         data = self._presence_data(sub, state)
         targets = [sub.stream, *(sub.kind.presence_also(sub.facts) if sub.kind.presence_also else [])]
         for target in targets:
@@ -352,6 +363,8 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         sub = self.subs.get(message["stream"])
         if sub is None or sub.presence is None or message.get("reply_to") == self.channel_name:
             return
+        if sub.presence_sent_at >= message.get("at", 0):
+            return  # our last broadcast went out after they joined: they have it already
         await self.channel_layer.send(
             message["reply_to"],
             {
@@ -367,7 +380,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
     async def _emit(self, content: dict[str, Any]) -> None:
         if self.closing:
             return
-        backlog = transport_backlog(self.base_send)
+        backlog = transport_backlog(self.scope.get("realtime.server_send"))
         if backlog is not None and backlog > conf.get_int("REALTIME_SEND_BUFFER_BYTES"):
             # The client stopped reading. Dropping it bounds our memory; it resumes with last_event_id.
             await self.send_json({"type": "error", "stream": None, "code": "too_slow",

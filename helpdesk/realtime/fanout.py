@@ -23,6 +23,8 @@ from . import conf, follower, streams
 
 log = logging.getLogger(__name__)
 
+QUIET_SECONDS = 0.5
+
 
 def after_commit(event: dict[str, Any]) -> None:
     if conf.follows_log():
@@ -56,23 +58,40 @@ class Publisher:
 
     async def _run(self) -> None:
         assert self._queue is not None
+        # Streams that had a burst (see follower.deliver): once they go quiet, consumers get a head hint.
+        burst: dict[str, list[int]] = {}
         while True:
-            group, message = await self._queue.get()
             try:
-                layer = get_channel_layer()
-                if layer is not None:
-                    await asyncio.wait_for(
-                        layer.group_send(group, message), timeout=conf.get("REALTIME_PUBLISH_TIMEOUT_SECONDS")
-                    )
-            except Exception as exc:
-                self.failures += 1
-                now = time.monotonic()
-                if now - self._last_error_log > 10:
-                    self._last_error_log = now
-                    log.warning("realtime: fan-out to %s failed (%s); clients will resume from the log", group, exc)
+                group, message = await asyncio.wait_for(self._queue.get(), timeout=QUIET_SECONDS if burst else None)
+            except TimeoutError:
+                for stream, (count, seq) in burst.items():
+                    if count >= follower.BURST:
+                        await self._send(streams.group(stream), {"type": "realtime.head", "stream": stream, "seq": seq})
+                burst.clear()
+                continue
+            try:
+                await self._send(group, message)
+                event = message.get("event")
+                if event:
+                    seen = burst.setdefault(event["stream"], [0, 0])
+                    seen[0], seen[1] = seen[0] + 1, event["seq"]
             finally:
                 with self._lock:
                     self._pending -= 1
+
+    async def _send(self, group: str, message: dict[str, Any]) -> None:
+        try:
+            layer = get_channel_layer()
+            if layer is not None:
+                await asyncio.wait_for(
+                    layer.group_send(group, message), timeout=conf.get("REALTIME_PUBLISH_TIMEOUT_SECONDS")
+                )
+        except Exception as exc:
+            self.failures += 1
+            now = time.monotonic()
+            if now - self._last_error_log > 10:
+                self._last_error_log = now
+                log.warning("realtime: fan-out to %s failed (%s); clients will resume from the log", group, exc)
 
     def submit(self, group: str, message: dict[str, Any]) -> None:
         loop, queue = self._loop, self._queue

@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 
 BATCH = 500
 MAX_HOLES = 10_000
+# Transactions in flight hold ids just below the newest one; a longer run of missing ids is rolled-back or
+# purged history (or ids burnt before the follower started), not worth waiting for.
+MAX_GAP = 200
 
 
 class LogFollower:
@@ -78,9 +81,8 @@ class LogFollower:
                     await self.loop.run_in_executor(self._executor, _close_connection)
                     await asyncio.sleep(1)
                     break
-                for event in events:
-                    await layer.group_send(streams.group(event["stream"]), {"type": "realtime.event", "event": event})
-                    self.delivered += 1
+                await deliver(layer, events)
+                self.delivered += len(events)
                 if not full:
                     break
 
@@ -94,8 +96,8 @@ class LogFollower:
         events = []
         for row in rows:
             if row.pk > self.top:
-                if row.pk - self.top <= MAX_HOLES - len(self.holes):
-                    for missing in range(self.top + 1, row.pk):
+                if len(self.holes) < MAX_HOLES:
+                    for missing in range(max(self.top + 1, row.pk - MAX_GAP), row.pk):
                         self.holes[missing] = now
                 self.top = row.pk
             else:
@@ -106,6 +108,46 @@ class LogFollower:
             if since < give_up:
                 del self.holes[hole]
         return events, len(rows) == BATCH
+
+
+BURST = 20  # events of one stream in one batch after which a head hint follows
+ROOM_WAIT_SECONDS = 1.0
+
+
+async def deliver(layer: Any, events: list[dict[str, Any]]) -> None:
+    """Hand events to this process's consumers, slowing down while their queues are nearly full.
+
+    The channel layer drops what doesn't fit in a channel's bounded queue, silently. A consumer notices a lost
+    event when the next one arrives, but after a burst there may be no next one: so streams that had a burst
+    get a `realtime.head` hint with their last number, and consumers read from the log what they lack.
+    """
+    last: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    for event in events:
+        group = streams.group(event["stream"])
+        await _wait_for_room(layer, group)
+        await layer.group_send(group, {"type": "realtime.event", "event": event})
+        last[event["stream"]] = event["seq"]
+        counts[event["stream"]] = counts.get(event["stream"], 0) + 1
+    for stream, n in counts.items():
+        if n >= BURST:
+            group = streams.group(stream)
+            await _wait_for_room(layer, group)
+            await layer.group_send(group, {"type": "realtime.head", "stream": stream, "seq": last[stream]})
+
+
+async def _wait_for_room(layer: Any, group: str) -> None:
+    queues = getattr(layer, "channels", None)
+    members = getattr(layer, "groups", {}).get(group)
+    if not isinstance(queues, dict) or not members:
+        return
+    limit = 0.8 * getattr(layer, "capacity", 100)
+    waited = 0.0
+    while waited < ROOM_WAIT_SECONDS and any(
+        queues[ch].qsize() >= limit for ch in list(members) if ch in queues
+    ):
+        await asyncio.sleep(0.005)
+        waited += 0.005
 
 
 def _max_id() -> int:

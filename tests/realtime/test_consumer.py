@@ -267,3 +267,16 @@ async def test_a_page_of_another_site_cannot_open_the_socket(world: World, live:
     assert connected
     await subscribe(ours, streams.user_stream(world.op_a.pk))
     await ours.disconnect()
+
+
+async def test_a_client_that_falls_behind_is_told_to_resume(world: World, live: None, monkeypatch: Any) -> None:
+    """The server's unsent bytes for this client pass the limit: it is dropped with 4008 (see also
+    test_processes for a real client that stops reading)."""
+    comm = await open_ws(world.op_a)
+    stream = streams.user_stream(world.op_a.pk)
+    await subscribe(comm, stream)
+    monkeypatch.setattr("helpdesk.realtime.consumers.transport_backlog", lambda send: 10**9)
+    await db(realtime.publish)(stream, "notification.created", {"n": 1})
+    told = await next_frame(comm)
+    assert (told["type"], told["code"]) == ("error", "too_slow")
+    assert (await comm.receive_output(timeout=5))["code"] == 4008

@@ -87,8 +87,8 @@ def test_the_follower_waits_for_ids_committed_out_of_order(world: World, setting
     loop = asyncio.new_event_loop()
     try:
         follower = follower_module.LogFollower(loop)
-        follower.top = log.publish("user:%d" % world.op_a.pk, "notification.created", {"n": -1})["gid"]
-        events = [log.publish("user:%d" % world.op_a.pk, "notification.created", {"n": n}) for n in range(3)]
+        follower.top = log.publish(f"user:{world.op_a.pk}", "notification.created", {"n": -1})["gid"]
+        events = [log.publish(f"user:{world.op_a.pk}", "notification.created", {"n": n}) for n in range(3)]
         late = StreamEvent.objects.get(pk=events[1]["gid"])
         StreamEvent.objects.filter(pk=late.pk).delete()  # as if its transaction had not committed yet
         got, full = follower.fetch()
@@ -99,7 +99,7 @@ def test_the_follower_waits_for_ids_committed_out_of_order(world: World, setting
         assert follower.holes == {}
 
         settings.REALTIME_HOLE_SECONDS = 0
-        more = [log.publish("user:%d" % world.op_a.pk, "notification.created", {"n": n}) for n in range(2)]
+        more = [log.publish(f"user:{world.op_a.pk}", "notification.created", {"n": n}) for n in range(2)]
         StreamEvent.objects.filter(pk=more[0]["gid"]).delete()  # rolled back for good
         assert [e["data"]["n"] for e in follower.fetch()[0]] == [1]
         assert follower.fetch()[0] == [] and follower.holes == {}  # given up on the next look

@@ -10,7 +10,7 @@ never holds up the others. Each window is a short log of send times, widened by 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -31,12 +31,16 @@ class Bucket:
 def buckets_for(chat_id: int, limits: config.Limits | None = None) -> list[Bucket]:
     limits = limits or config.limits()
     widen = 1.0 + limits.margin
+    count, window = limits.overall
     result = [
-        Bucket("overall", limits.overall[0], limits.overall[1] * widen),
+        Bucket("overall", count, window * widen),
         Bucket(f"chat:{chat_id}", limits.per_chat[0], limits.per_chat[1] * widen),
+        # An even pace under the overall limit: a burst of 30 followed by a second of silence would make
+        # every worker re-schedule its jobs and lose the slots while it polls for them again.
+        Bucket("overall-pace", 1, window * widen / count),
     ]
     if chat_id < 0:  # groups, supergroups and channels have negative ids
-        result.append(Bucket(f"group:{chat_id}", limits.per_group[0], limits.per_group[1] * widen))
+        result.insert(2, Bucket(f"group:{chat_id}", limits.per_group[0], limits.per_group[1] * widen))
     return result
 
 
@@ -52,13 +56,16 @@ def earliest(stamps: list[float], bucket: Bucket, now: float) -> float:
 class Limiter(Protocol):
     def reserve(self, chat_id: int, *, inline_max: float) -> tuple[bool, float, str]: ...
 
-    def confirm(self, chat_id: int, token: str) -> None: ...
+    def confirm(self, chat_id: int, token: str, sent_at: float) -> None: ...
 
     def block(self, chat_id: int, seconds: float) -> None: ...
 
 
 class DatabaseLimiter:
     """Windows as rows of RateWindow, updated under a row lock (SQLite: the write lock of the transaction)."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
 
     def _rows(self, names: Iterable[str]) -> dict[str, RateWindow]:
         names = list(names)
@@ -69,7 +76,7 @@ class DatabaseLimiter:
         buckets = buckets_for(chat_id)
         with transaction.atomic():
             rows = self._rows(b.name for b in buckets)
-            now = time.time()
+            now = self.clock()
             at = max(earliest(rows[b.name].stamps, b, now) for b in buckets)
             # A booking moves `at` for the other buckets too; settle on a time all of them accept.
             for _ in range(3):
@@ -87,18 +94,18 @@ class DatabaseLimiter:
                 row.save(update_fields=["stamps"])
             return True, wait, repr(at)
 
-    def confirm(self, chat_id: int, token: str) -> None:
-        """The request is done: move its booking to now, which is no earlier than its arrival at Telegram.
-        Windows then hold whatever delay the request had on its way, so jitter cannot squeeze two sends."""
-        if not token:
+    def confirm(self, chat_id: int, token: str, sent_at: float) -> None:
+        """Move a booking to the moment its request actually left (after the database work and any wait
+        between booking and sending), so that delays on our side cannot squeeze two sends together."""
+        if not token or sent_at <= float(token):
             return
-        booked, done = float(token), time.time()
+        booked = float(token)
         buckets = buckets_for(chat_id)
         with transaction.atomic():
             for row in RateWindow.objects.select_for_update().filter(name__in=[b.name for b in buckets]):
-                if booked in row.stamps and done > booked:
+                if booked in row.stamps:
                     stamps = list(row.stamps)
-                    stamps[stamps.index(booked)] = done
+                    stamps[stamps.index(booked)] = sent_at
                     row.stamps = sorted(stamps)
                     row.save(update_fields=["stamps"])
 
@@ -107,17 +114,16 @@ class DatabaseLimiter:
         bucket = buckets_for(chat_id)[1]
         with transaction.atomic():
             row = self._rows([bucket.name])[bucket.name]
-            until = time.time() + seconds - bucket.window
+            until = self.clock() + seconds - bucket.window
             row.stamps = [until] * bucket.count
             row.save(update_fields=["stamps"])
 
 
 _CONFIRM_LUA = """
-local now_s, now_us = unpack(redis.call('TIME'))
-local now = tonumber(now_s) + tonumber(now_us) / 1000000
+local sent_at = tonumber(ARGV[2])
 for i = 1, #KEYS do
   local score = redis.call('ZSCORE', KEYS[i], ARGV[1])
-  if score and tonumber(score) < now then redis.call('ZADD', KEYS[i], now, ARGV[1]) end
+  if score and tonumber(score) < sent_at then redis.call('ZADD', KEYS[i], sent_at, ARGV[1]) end
 end
 return 1
 """
@@ -145,13 +151,13 @@ for round = 1, 3 do
   if not moved then break end
 end
 local wait = at - now
-if wait > inline_max then return {0, tostring(wait), ''} end
+if wait > inline_max then return {0, tostring(wait), '', tostring(now)} end
 for i = 1, n do
   local window = tonumber(ARGV[1 + 2 * i])
   redis.call('ZADD', KEYS[i], at, 'b' .. seq)
   redis.call('EXPIRE', KEYS[i], math.ceil(window) + 60)
 end
-return {1, tostring(wait), 'b' .. seq}
+return {1, tostring(wait), 'b' .. seq, tostring(now)}
 """
 
 
@@ -165,6 +171,7 @@ class RedisLimiter:
         self.prefix = prefix
         self.script = self.client.register_script(_RESERVE_LUA)
         self.confirm_script = self.client.register_script(_CONFIRM_LUA)
+        self.skew = 0.0  # Redis's clock minus ours
 
     def reserve(self, chat_id: int, *, inline_max: float) -> tuple[bool, float, str]:
         buckets = buckets_for(chat_id)
@@ -172,12 +179,16 @@ class RedisLimiter:
         for b in buckets:
             args += [b.count, b.window]
         keys = [self.prefix + b.name for b in buckets] + [self.prefix + "seq"]
-        booked, wait, token = self.script(keys=keys, args=args)
+        asked = time.time()
+        booked, wait, token, now = self.script(keys=keys, args=args)
+        self.skew = float(now) - (asked + time.time()) / 2
         return bool(int(booked)), float(wait), token.decode() if isinstance(token, bytes) else str(token)
 
-    def confirm(self, chat_id: int, token: str) -> None:
+    def confirm(self, chat_id: int, token: str, sent_at: float) -> None:
+        # sent_at is this host's clock, bookings are Redis's: shift by the offset measured at booking.
         if token:
-            self.confirm_script(keys=[self.prefix + b.name for b in buckets_for(chat_id)], args=[token])
+            self.confirm_script(keys=[self.prefix + b.name for b in buckets_for(chat_id)],
+                                args=[token, sent_at + self.skew])
 
     def block(self, chat_id: int, seconds: float) -> None:
         bucket = buckets_for(chat_id)[1]

@@ -282,11 +282,13 @@ class Sender:
                     time.sleep(wait)
             self._update(outbound, sending_part=index)
             crash_point("before_send")
+            call = telegram_call(part, target, outbound.options)
+            leaving = time.time()
             try:
                 try:
-                    result = self.client.run(telegram_call(part, target, outbound.options))
+                    result = self.client.run(call)
                 finally:
-                    self.limiter.confirm(target.chat_id, booking)
+                    self.limiter.confirm(target.chat_id, booking, leaving)
             except RetryAfter as exc:
                 self._update(outbound, sending_part=None, last_error=str(exc))
                 seconds = exc.retry_after.total_seconds() if isinstance(exc.retry_after, timedelta) else float(

@@ -262,30 +262,43 @@ def test_the_sender_keeps_to_the_limits_so_telegram_never_says_429(bridge: FakeT
 def test_database_limiter_books_bursts_and_defers_long_waits(transactional_db: Any, settings: Any) -> None:
     settings.TELEGRAM_SEND_LIMITS = {"per_chat": (1, 1.0), "per_group": (2, 10.0), "overall": (30, 1.0),
                                      "margin": 0.0}
-    limiter = DatabaseLimiter()
+    now = [1_800_000_000.0]
+    limiter = DatabaseLimiter(clock=lambda: now[0])
     assert limiter.reserve(-5, inline_max=0.25)[:2] == (True, 0.0)
     booked, wait, _ = limiter.reserve(-5, inline_max=0.25)  # the chat's 1/s: too long to wait in place
-    assert not booked and 0.9 < wait <= 1.0
-    assert limiter.reserve(-6, inline_max=0.25)[0]  # another chat is not held back
-    limiter.block(-6, 5.0)
-    booked, wait, token = limiter.reserve(-6, inline_max=10)
-    assert booked and 4.0 < wait <= 5.0
-    limiter.confirm(-6, token)  # a booking in the future stays where it is
-    assert RateWindow.objects.get(name="chat:-6").stamps[-1] == float(token)
+    assert not booked and wait == pytest.approx(1.0)
+    booked, wait, _ = limiter.reserve(-6, inline_max=0.25)  # another chat only keeps the overall pace
+    assert booked and wait == pytest.approx(1 / 30)
+    now[0] += 1.0
+    assert limiter.reserve(-5, inline_max=0.25)[0]
+    now[0] += 1.0
+    booked, wait, _ = limiter.reserve(-5, inline_max=0.25)  # the group's 2 per 10 s
+    assert not booked and wait == pytest.approx(8.0)
+    limiter.block(-6, 5.0)  # Telegram said retry_after=5 for this chat
+    booked, wait, _ = limiter.reserve(-6, inline_max=0.25)
+    assert not booked and wait == pytest.approx(5.0)
+    now[0] += 1.0
     booked, wait, token = limiter.reserve(-7, inline_max=0.25)
-    time.sleep(0.05)
-    limiter.confirm(-7, token)  # done later than booked: the window counts from the end of the request
-    assert RateWindow.objects.get(name="chat:-7").stamps == [pytest.approx(float(token) + 0.05, abs=0.04)]
+    limiter.confirm(-7, token, float(token) + 0.05)  # it left later than booked: the window counts from then
+    assert booked and RateWindow.objects.get(name="chat:-7").stamps == [float(token) + 0.05]
 
 
 @pytest.mark.redis
 def test_redis_limiter_shares_the_same_windows(redis_url: str, settings: Any) -> None:
-    settings.TELEGRAM_SEND_LIMITS = {"per_chat": (1, 1.0), "per_group": (20, 60.0), "overall": (2, 1.0),
+    settings.TELEGRAM_SEND_LIMITS = {"per_chat": (1, 1.0), "per_group": (20, 60.0), "overall": (30, 1.0),
                                      "margin": 0.0}
     limiter = RedisLimiter(redis_url, prefix=f"test:{time.time()}:")
+    other = RedisLimiter(redis_url, prefix=limiter.prefix)  # another worker process, same windows
     assert limiter.reserve(-1, inline_max=0.25)[0]
-    assert limiter.reserve(-2, inline_max=0.25)[0]
-    booked, wait, _ = limiter.reserve(-3, inline_max=0.25)  # the overall window (2/s) is full
-    assert not booked and 0.5 < wait <= 1.0
-    booked, wait, _ = limiter.reserve(-1, inline_max=0.25)
-    assert not booked and 0.5 < wait <= 1.0
+    booked, wait, _ = other.reserve(-2, inline_max=0.25)
+    assert booked and 0.0 < wait <= 1 / 30 + 0.01  # the overall pace is shared
+    booked, wait, _ = other.reserve(-1, inline_max=0.25)
+    assert not booked and 0.8 < wait <= 1.0  # so is the chat's window
+    other.block(-3, 3.0)
+    booked, wait, _ = limiter.reserve(-3, inline_max=0.25)
+    assert not booked and 2.0 < wait <= 3.0
+    booked, _, token = limiter.reserve(-4, inline_max=0.25)
+    leaving = time.time() + 0.5
+    limiter.confirm(-4, token, leaving)  # moved to when it left, on Redis's clock
+    score = limiter.client.zscore(limiter.prefix + "chat:-4", token)
+    assert booked and score == pytest.approx(leaving + limiter.skew, abs=0.05)

@@ -102,4 +102,7 @@ def seed() -> list[DemoLogin]:
     logins: list[DemoLogin] = []
     logins += seed_admin()
     logins += seed_accounts()
+    from helpdesk.tickets.demo import seed_tickets
+
+    seed_tickets()
     return logins

@@ -28,6 +28,8 @@ DEFAULTS: dict[str, float] = {
     "REALTIME_RATE_DROPS_BEFORE_CLOSE": 100,
     # Bytes written to a client but not yet taken by it; past this the client is dropped and told to resume.
     "REALTIME_SEND_BUFFER_BYTES": 1024 * 1024,
+    # Messages waiting for one connection in this process; past this they are dropped and read from the log.
+    "REALTIME_INBOX_SIZE": 1000,
     # Subscriptions are checked again with the access functions when an event arrives this long after the
     # last check (a volunteer who left the forum stops receiving its queue).
     "REALTIME_RECHECK_SECONDS": 30,

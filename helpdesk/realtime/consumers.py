@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.utils import await_many_dispatch
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import conf, follower, log, streams
+from . import conf, follower, hub, log, streams
 from .limits import TokenBucket, transport_backlog
 from .wire import WireEvent, frame
 
@@ -36,6 +38,8 @@ CLOSE_FLOOD = 4429
 CLOSE_TOO_BIG = 1009
 
 PRESENCE_STATES = ("viewing", "typing", "left")
+# Messages the hub hands in; they need no database connection, so they skip the per-message connection check.
+HUB_TYPES = {"realtime.event", "realtime.head", "realtime.presence", "realtime.presence_sync"}
 
 
 @dataclass
@@ -78,8 +82,49 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         self.dropped = 0
         self.told_rate = False
         self.closing = False
-        self.conn_id = secrets.token_hex(4)
+        self.conn_id = secrets.token_hex(8)
         self.tasks: set[asyncio.Future[None]] = set()
+        self.hub: hub.Hub | None = None
+        self.inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=conf.get_int("REALTIME_INBOX_SIZE"))
+        self.behind: dict[str, int] = {}  # streams whose events overflowed the inbox -> the last number lost
+
+    # --- plumbing: the hub instead of a channel per connection ---------------------------------------------
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # Like channels' AsyncConsumer, but messages come from the client and from this process's hub only:
+        # the hub is the one member of the channel layer's groups (see hub.py).
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        try:
+            await await_many_dispatch([receive, self._next_from_hub], self.dispatch)
+        except StopConsumer:
+            pass
+        finally:
+            for sub in list(self.subs.values()):
+                await self._drop(sub, say_left=False)
+
+    def offer(self, message: dict[str, Any]) -> None:
+        """Called by the hub. A full inbox drops the message; the stream's position is kept for catching up."""
+        try:
+            self.inbox.put_nowait(message)
+        except asyncio.QueueFull:
+            event = message.get("event")
+            stream, seq = (event["stream"], event["seq"]) if event else (message.get("stream"), message.get("seq"))
+            if isinstance(stream, str) and isinstance(seq, int):
+                self.behind[stream] = max(self.behind.get(stream, 0), seq)
+
+    async def _next_from_hub(self) -> dict[str, Any]:
+        if self.inbox.empty() and self.behind:
+            stream, seq = self.behind.popitem()
+            return {"type": "realtime.head", "stream": stream, "seq": seq}
+        return await self.inbox.get()
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        if message.get("type") in HUB_TYPES:
+            await getattr(self, message["type"].replace(".", "_"))(message)
+        else:
+            await super().dispatch(message)
 
     # --- connection ------------------------------------------------------------------------------------
 
@@ -98,6 +143,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             self.closing = True
             return
         self.user = user
+        self.hub = await hub.get()
         follower.ensure_started()
 
     async def disconnect(self, code: int) -> None:
@@ -174,9 +220,10 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user = user
         sub = Subscription(stream=stream, kind=kind, key=parsed[1], facts=facts)
-        # Join the group first: what is published from now on waits in our channel and is de-duplicated below.
-        await self.channel_layer.group_add(streams.group(stream), self.channel_name)
+        # Join first: what is published from now on waits in the inbox and is de-duplicated below.
+        assert self.hub is not None
         self.subs[stream] = sub
+        await self.hub.join(stream, self)
         if after is None:
             sub.last_seq = await database_sync_to_async(log.head)(stream)
             await self._emit({"type": "subscribed", "stream": stream, "last_event_id": str(sub.last_seq)})
@@ -191,10 +238,8 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
                 for event in missed.events:
                     await self._deliver(sub, event)
         if kind.presence:
-            await self.channel_layer.group_send(
-                streams.group(stream),
-                {"type": "realtime.presence_sync", "stream": stream, "reply_to": self.channel_name, "at": time.time()},
-            )
+            await self._broadcast(stream, {"type": "realtime.presence_sync", "stream": stream, "reply_to": self.conn_id,
+                                           "at": time.time()})
 
     @staticmethod
     def _position(value: Any) -> int | None:
@@ -214,13 +259,16 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             await self._drop(sub)
         await self._emit({"type": "unsubscribed", "stream": stream})
 
-    async def _drop(self, sub: Subscription) -> None:
-        self.subs.pop(sub.stream, None)
-        if sub.presence is not None:
+    async def _drop(self, sub: Subscription, *, say_left: bool = True) -> None:
+        if self.subs.get(sub.stream) is sub:
+            del self.subs[sub.stream]
+        if sub.presence is not None and say_left:
             await self._broadcast_presence(sub, "left")
+        sub.presence = None
         if sub.expiry is not None:
             sub.expiry.cancel()
-        await self.channel_layer.group_discard(streams.group(sub.stream), self.channel_name)
+        if self.hub is not None:
+            await self.hub.leave(sub.stream, self)
 
     # --- events ----------------------------------------------------------------------------------------
 
@@ -232,7 +280,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         if event["seq"] > sub.last_seq + 1 and not await self._catch_up(sub, event["seq"] - 1):
             sub.last_seq = event["seq"]  # the client reloads, which includes this one
             return
-        await self._deliver(sub, event)
+        await self._deliver(sub, event, message.get("text"))
 
     async def realtime_head(self, message: dict[str, Any]) -> None:
         """A burst went out on this stream and ended at `seq`: read from the log whatever didn't reach us."""
@@ -255,7 +303,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         await self._emit({"type": "reload", "stream": sub.stream})
         return False
 
-    async def _deliver(self, sub: Subscription, event: WireEvent) -> None:
+    async def _deliver(self, sub: Subscription, event: WireEvent, text: str | None = None) -> None:
         if event["seq"] <= sub.last_seq or self.subs.get(sub.stream) is not sub:
             return
         sub.last_seq = event["seq"]
@@ -267,7 +315,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         audience = event.get("audience") or ""
         if audience and not await database_sync_to_async(_in_audience)(sub.kind, audience, self.user.pk, sub.key):
             return
-        await self._emit(frame(event))
+        await self._emit(frame(event), text=text)
 
     async def _still_allowed(self, sub: Subscription) -> bool:
         if time.monotonic() - sub.checked_at < conf.get("REALTIME_RECHECK_SECONDS"):
@@ -337,17 +385,20 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         data = self._presence_data(sub, state)
         targets = [sub.stream, *(sub.kind.presence_also(sub.facts) if sub.kind.presence_also else [])]
         for target in targets:
-            try:
-                await self.channel_layer.group_send(
-                    streams.group(target),
-                    {"type": "realtime.presence", "stream": target, "origin": self.channel_name, "data": data},
-                )
-            except Exception as exc:  # a Redis hiccup must not end the connection over presence
-                logger.warning("realtime: presence to %s failed: %s", target, exc)
+            await self._broadcast(target, {"type": "realtime.presence", "stream": target, "origin": self.conn_id,
+                                           "data": data})
+
+    async def _broadcast(self, stream: str, message: dict[str, Any]) -> None:
+        if self.hub is None:
+            return
+        try:
+            await self.hub.broadcast(stream, message)
+        except Exception as exc:  # a Redis hiccup must not end the connection over presence
+            logger.warning("realtime: presence to %s failed: %s", stream, exc)
 
     async def realtime_presence(self, message: dict[str, Any]) -> None:
         sub = self.subs.get(message["stream"])
-        if sub is None or message.get("origin") == self.channel_name:
+        if sub is None or message.get("origin") == self.conn_id or message.get("to", self.conn_id) != self.conn_id:
             return
         sub.ephemeral += 1
         await self._emit({
@@ -361,23 +412,18 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
     async def realtime_presence_sync(self, message: dict[str, Any]) -> None:
         """Someone just subscribed: tell them directly what we are doing there."""
         sub = self.subs.get(message["stream"])
-        if sub is None or sub.presence is None or message.get("reply_to") == self.channel_name:
+        if sub is None or sub.presence is None or message.get("reply_to") == self.conn_id:
             return
         if sub.presence_sent_at >= message.get("at", 0):
             return  # our last broadcast went out after they joined: they have it already
-        await self.channel_layer.send(
-            message["reply_to"],
-            {
-                "type": "realtime.presence",
-                "stream": sub.stream,
-                "origin": self.channel_name,
-                "data": self._presence_data(sub, sub.presence),
-            },
-        )
+        await self._broadcast(sub.stream, {
+            "type": "realtime.presence", "stream": sub.stream, "origin": self.conn_id, "to": message["reply_to"],
+            "data": self._presence_data(sub, sub.presence),
+        })
 
     # --- sending ---------------------------------------------------------------------------------------
 
-    async def _emit(self, content: dict[str, Any]) -> None:
+    async def _emit(self, content: dict[str, Any], *, text: str | None = None) -> None:
         if self.closing:
             return
         backlog = transport_backlog(self.scope.get("realtime.server_send"))
@@ -387,7 +433,10 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
                                   "detail": _("Sambungan terlalu lambat; sambung ulang dan lanjutkan.")})
             await self._close(CLOSE_TOO_SLOW)
             return
-        await self.send_json(content)
+        if text is not None:
+            await self.send(text_data=text)
+        else:
+            await self.send_json(content)
 
     async def _error(self, stream: Any, code: str, detail: str) -> None:
         await self._emit({"type": "error", "stream": stream if isinstance(stream, str) else None,

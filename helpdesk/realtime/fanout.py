@@ -24,6 +24,9 @@ from . import conf, follower, streams
 log = logging.getLogger(__name__)
 
 QUIET_SECONDS = 0.5
+# A stream that got this many events without a pause gets a `realtime.head` hint when it goes quiet: an
+# ASGI process whose relay channel overflowed in the burst learns where the stream ended.
+BURST = 20
 
 
 def after_commit(event: dict[str, Any]) -> None:
@@ -58,14 +61,14 @@ class Publisher:
 
     async def _run(self) -> None:
         assert self._queue is not None
-        # Streams that had a burst (see follower.deliver): once they go quiet, consumers get a head hint.
+        # Streams that had a burst: once they go quiet, connections get a head hint (see BURST).
         burst: dict[str, list[int]] = {}
         while True:
             try:
                 group, message = await asyncio.wait_for(self._queue.get(), timeout=QUIET_SECONDS if burst else None)
             except TimeoutError:
                 for stream, (count, seq) in burst.items():
-                    if count >= follower.BURST:
+                    if count >= BURST:
                         await self._send(streams.group(stream), {"type": "realtime.head", "stream": stream, "seq": seq})
                 burst.clear()
                 continue

@@ -21,11 +21,10 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from channels.layers import get_channel_layer
 from django.db import close_old_connections, connection
 from django.db.models import Max, Q
 
-from . import conf, streams
+from . import conf, hub
 from .models import StreamEvent
 from .wire import wire
 
@@ -68,7 +67,6 @@ class LogFollower:
                 log.exception("realtime: cannot read the event log; retrying")
                 await self.loop.run_in_executor(self._executor, _close_connection)
                 await asyncio.sleep(1)
-        layer = get_channel_layer()
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout=conf.get("REALTIME_POLL_SECONDS"))
@@ -81,7 +79,7 @@ class LogFollower:
                     await self.loop.run_in_executor(self._executor, _close_connection)
                     await asyncio.sleep(1)
                     break
-                await deliver(layer, events)
+                deliver(self.loop, events)
                 self.delivered += len(events)
                 if not full:
                     break
@@ -110,44 +108,13 @@ class LogFollower:
         return events, len(rows) == BATCH
 
 
-BURST = 20  # events of one stream in one batch after which a head hint follows
-ROOM_WAIT_SECONDS = 1.0
-
-
-async def deliver(layer: Any, events: list[dict[str, Any]]) -> None:
-    """Hand events to this process's consumers, slowing down while their queues are nearly full.
-
-    The channel layer drops what doesn't fit in a channel's bounded queue, silently. A consumer notices a lost
-    event when the next one arrives, but after a burst there may be no next one: so streams that had a burst
-    get a `realtime.head` hint with their last number, and consumers read from the log what they lack.
-    """
-    last: dict[str, int] = {}
-    counts: dict[str, int] = {}
-    for event in events:
-        group = streams.group(event["stream"])
-        await _wait_for_room(layer, group)
-        await layer.group_send(group, {"type": "realtime.event", "event": event})
-        last[event["stream"]] = event["seq"]
-        counts[event["stream"]] = counts.get(event["stream"], 0) + 1
-    for stream, n in counts.items():
-        if n >= BURST:
-            group = streams.group(stream)
-            await _wait_for_room(layer, group)
-            await layer.group_send(group, {"type": "realtime.head", "stream": stream, "seq": last[stream]})
-
-
-async def _wait_for_room(layer: Any, group: str) -> None:
-    queues = getattr(layer, "channels", None)
-    members = getattr(layer, "groups", {}).get(group)
-    if not isinstance(queues, dict) or not members:
+def deliver(loop: asyncio.AbstractEventLoop, events: list[dict[str, Any]]) -> None:
+    """Hand events to this process's connections (the hub fans out; each connection's inbox is bounded)."""
+    found = hub.current(loop)
+    if found is None:
         return
-    limit = 0.8 * getattr(layer, "capacity", 100)
-    waited = 0.0
-    while waited < ROOM_WAIT_SECONDS and any(
-        queues[ch].qsize() >= limit for ch in list(members) if ch in queues
-    ):
-        await asyncio.sleep(0.005)
-        waited += 0.005
+    for event in events:
+        found.dispatch({"type": "realtime.event", "event": event})
 
 
 def _max_id() -> int:

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.test import Client
 
 from helpdesk.asgi import application
-from helpdesk.realtime import follower
+from helpdesk.realtime import follower, hub
 from tests.tickets.conftest import World, world  # noqa: F401 - the shared fixture
 
 db = database_sync_to_async
@@ -20,9 +20,10 @@ TIMEOUT = 5.0
 
 @pytest_asyncio.fixture
 async def live() -> AsyncIterator[None]:
-    """Each test's event loop gets its own log follower and a clean in-memory layer."""
+    """Each test's event loop gets its own hub, log follower and a clean in-memory layer."""
     yield
     await follower.stop_all()
+    await hub.stop_all()
     layer = get_channel_layer()
     if hasattr(layer, "flush"):
         await layer.flush()

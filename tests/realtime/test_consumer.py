@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from channels.layers import get_channel_layer
 
 from helpdesk import realtime
-from helpdesk.realtime import streams
+from helpdesk.realtime import hub, streams
 from helpdesk.realtime.models import StreamEvent
 from helpdesk.tickets import services
 from helpdesk.tickets.models import Status
@@ -202,7 +201,7 @@ async def test_a_gap_seen_live_is_filled_from_the_log(world: World, live: None) 
     first = await db(realtime.publish)(stream, "notification.created", {"n": 1})
     second = await db(realtime.publish)(stream, "notification.created", {"n": 2})
     # Deliver the second one by hand before the follower gets to them.
-    await get_channel_layer().group_send(streams.group(stream), {"type": "realtime.event", "event": second})
+    (await hub.get()).dispatch({"type": "realtime.event", "event": second})
     got = [await next_frame(comm), await next_frame(comm)]
     assert [f["data"]["n"] for f in got] == [1, 2]
     assert [f["id"] for f in got] == [str(first["seq"]), str(second["seq"])]
@@ -280,3 +279,20 @@ async def test_a_client_that_falls_behind_is_told_to_resume(world: World, live: 
     told = await next_frame(comm)
     assert (told["type"], told["code"]) == ("error", "too_slow")
     assert (await comm.receive_output(timeout=5))["code"] == 4008
+
+
+async def test_a_full_inbox_catches_up_from_the_log(world: World, live: None, settings: Any) -> None:
+    """A connection that can't keep up loses messages from its own small inbox, not the server's memory,
+    then reads what it lacks from the log: the client still gets every event once, in order."""
+    settings.REALTIME_INBOX_SIZE = 2
+    comm = await open_ws(world.op_a)
+    stream = streams.user_stream(world.op_a.pk)
+    await subscribe(comm, stream)
+    published = [await db(realtime.publish)(stream, "notification.created", {"n": n}) for n in range(10)]
+    switchboard = await hub.get()
+    for event in published:  # all at once, as a burst would come
+        switchboard.dispatch({"type": "realtime.event", "event": event})
+    got = [await next_frame(comm) for _ in range(10)]
+    assert [f["data"]["n"] for f in got] == list(range(10))
+    assert await comm.receive_nothing(timeout=0.5)
+    await comm.disconnect()

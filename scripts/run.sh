@@ -23,7 +23,7 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "Migrasi basis data"
 "$PY" manage.py migrate --noinput
-"$PY" manage.py createcachetable
+"$PY" manage.py createcachetable -v0
 step "Wilayah NTB (provinsi 52)"
 "$PY" manage.py import_regions --province 52
 step "Data demo"

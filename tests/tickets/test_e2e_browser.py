@@ -48,7 +48,7 @@ def test_operator_files_volunteer_answers_operator_solves_and_rates(
     operator.reload()
     operator.wait_for_selector("text=Potong nama yang terlalu panjang")
     assert operator.locator(".badge.status-menunggu").count() == 1
-    operator.locator("fieldset input[type=radio]").first.check()
+    operator.locator("input[name=message]").first.check()
     operator.click("text=Masalah selesai >> nth=-1")
     operator.wait_for_selector("text=Tiket ditandai selesai")
     operator.check("#nilai-5")

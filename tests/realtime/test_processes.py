@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+from django.db import connection
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from websockets.asyncio.client import ClientConnection, connect
@@ -208,10 +209,16 @@ def test_a_client_that_stops_reading_is_dropped_and_the_others_carry_on(
     _send_text(slow, json.dumps({"action": "subscribe", "stream": stream}))
     count, text = 120, "x" * 30_000
 
+    def publish_all() -> None:
+        try:
+            for n in range(count):
+                realtime.publish(stream, "notification.created", {"n": n, "text": text})
+        finally:
+            connection.close()  # this thread's connection, or the test database can't be dropped
+
     async def healthy_client() -> int:
         ws = await subscribed(server, cookie, stream)
-        for n in range(count):
-            await asyncio.to_thread(realtime.publish, stream, "notification.created", {"n": n, "text": text})
+        await asyncio.to_thread(publish_all)
         received = 0
         while received < count:
             got = await frame_of(ws, "notification.created", timeout=20)

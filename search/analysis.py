@@ -285,13 +285,15 @@ def _fuzzy_limits(word: str) -> int:
     return 1 if len(word) <= 5 else 2
 
 
-def _fuzzy_alternatives(word: str, vocabulary: Vocabulary | None, taken: set[str]) -> list[Alternative]:
+def _fuzzy_alternatives(
+    word: str, vocabulary: Vocabulary | None, taken: set[str], variants: bool = True
+) -> list[Alternative]:
     """Typo tolerance: an unknown word is corrected to the nearest known ones; a known long word also
     reaches variants one edit away (the notes themselves spell `siskuedes` and `sikuedes`)."""
     if vocabulary is None or not word.isalpha() or word in STOPWORDS:
         return []
     known = vocabulary.word_df(word) > 0
-    max_edits = 1 if known and len(word) >= 7 else (0 if known else _fuzzy_limits(word))
+    max_edits = (1 if variants and len(word) >= 7 else 0) if known else _fuzzy_limits(word)
     if not max_edits:
         return []
     found = []
@@ -305,14 +307,14 @@ def _fuzzy_alternatives(word: str, vocabulary: Vocabulary | None, taken: set[str
     return found
 
 
-def _word_concept(word: str, vocabulary: Vocabulary | None) -> Concept | None:
+def _word_concept(word: str, vocabulary: Vocabulary | None, variants: bool = True) -> Concept | None:
     group = word_group(word)
     if not group:
         return None
     if not is_identifier(word):
         alternatives = [Alternative((group[0],), 1.0, "original", word)]
         alternatives += [Alternative((t,), 1.0, "original", word) for t in group[1:]]
-        alternatives += _fuzzy_alternatives(word, vocabulary, set(group))
+        alternatives += _fuzzy_alternatives(word, vocabulary, set(group), variants)
         return Concept(word, tuple(alternatives))
     whole = group[0]
     alternatives = [Alternative((whole,), 1.0, "original", word)]
@@ -333,8 +335,12 @@ def plan_query(
     vocabulary: Vocabulary | None = None,
     max_concepts: int = 32,
     max_chars: int = 1000,
+    typo_variants: bool = True,
 ) -> QueryPlan:
-    """Analyse a query into concepts. Never raises: any text, syntax or symbol is just text."""
+    """Analyse a query into concepts. Never raises: any text, syntax or symbol is just text.
+
+    Unknown words are corrected against `vocabulary`; with `typo_variants`, known long words also reach
+    spellings one edit away (off for long texts such as suggestions, where it costs more than it gives)."""
     words = raw_words(text[:max_chars])
     concepts: list[Concept] = []
     i = 0
@@ -358,7 +364,7 @@ def plan_query(
                 concepts.append(Concept(source, tuple(alternatives)))
             i += consumed
             continue
-        concept = _word_concept(words[i], vocabulary)
+        concept = _word_concept(words[i], vocabulary, typo_variants)
         if concept is not None:
             concepts.append(concept)
         i += 1

@@ -18,9 +18,10 @@ VOCABULARY_CACHE_SECONDS = 60.0
 class DatabaseVocabulary:
     def __init__(self, words: dict[str, int]) -> None:
         self._df = words
-        self._buckets: dict[str, list[str]] = {}
+        # By first letter and length: a word within k edits differs in length by at most k.
+        self._buckets: dict[tuple[str, int], list[str]] = {}
         for word in words:
-            self._buckets.setdefault(word[0], []).append(word)
+            self._buckets.setdefault((word[0], len(word)), []).append(word)
 
     def word_df(self, word: str) -> int:
         return self._df.get(word, 0)
@@ -28,13 +29,16 @@ class DatabaseVocabulary:
     def similar(self, word: str, max_edits: int) -> list[tuple[str, int, int]]:
         if not word or max_edits <= 0:
             return []
-        bucket = self._buckets.get(word[0], [])
         found = []
-        for candidate, distance, _ in process.extract(
-            word, bucket, scorer=OSA.distance, score_cutoff=max_edits, limit=20
-        ):
-            if candidate != word:
-                found.append((candidate, int(distance), self._df[candidate]))
+        for length in range(max(1, len(word) - max_edits), len(word) + max_edits + 1):
+            bucket = self._buckets.get((word[0], length))
+            if not bucket:
+                continue
+            for candidate, distance, _ in process.extract(
+                word, bucket, scorer=OSA.distance, score_cutoff=max_edits, limit=20
+            ):
+                if candidate != word:
+                    found.append((candidate, int(distance), self._df[candidate]))
         found.sort(key=lambda item: (item[1], -item[2], item[0]))
         return found
 

@@ -470,7 +470,12 @@ class DatabaseBackend:
 
     def _suggest_plan(self, text: str) -> tuple[QueryPlan, CorpusStats]:
         plan = plan_query(
-            text, synonyms=current_synonyms(), vocabulary=vocabulary_for(self.using), max_concepts=64, max_chars=4000
+            text,
+            synonyms=current_synonyms(),
+            vocabulary=vocabulary_for(self.using),
+            max_concepts=64,
+            max_chars=4000,
+            typo_variants=False,
         )
         stats = self._stats(plan.terms)
         # More like this: keep the concepts whose rarest term is rarest in the corpus.

@@ -7,6 +7,7 @@ volunteers and admins only. Planners read aggregates, never tickets.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
@@ -67,7 +68,7 @@ def can_reply(user: AnyUser, ticket: Ticket) -> bool:
         return False
     if is_admin(user) or is_forum_volunteer(user, ticket) or _operator_ok(user, ticket):
         return True
-    return ticket.visibility == Visibility.PUBLIC and is_verified_member(user)
+    return ticket.visibility == Visibility.PUBLIC and not ticket.is_locked and is_verified_member(user)
 
 
 def _operator_ok(user: AnyUser, ticket: Ticket) -> bool:
@@ -82,6 +83,23 @@ def can_add_internal_note(user: AnyUser, ticket: Ticket) -> bool:
 def can_triage(user: AnyUser, ticket: Ticket) -> bool:
     """Claim, change category/priority/assignee, mark duplicate, close at any time: the forum's volunteers."""
     return is_admin(user) or is_forum_volunteer(user, ticket)
+
+
+# Rules other apps add without tickets importing them: the forum lets members with enough reputation close
+# public duplicates, and limits what new accounts post publicly. Registered from the app's ready().
+DUPLICATE_RULES: list[Callable[[AnyUser, Ticket], bool]] = []
+POST_RULES: list[Callable[[AnyUser, Ticket, str], None]] = []
+
+
+def can_mark_duplicate(user: AnyUser, ticket: Ticket) -> bool:
+    return can_triage(user, ticket) or (_signed_in(user) and any(rule(user, ticket) for rule in DUPLICATE_RULES))
+
+
+def check_post(user: AnyUser, ticket: Ticket, text: str) -> None:
+    """Before a ticket or a public reply is written: each rule raises (PermissionDenied, ValidationError,
+    Throttled) to refuse it."""
+    for rule in POST_RULES:
+        rule(user, ticket, text)
 
 
 def can_resolve(user: AnyUser, ticket: Ticket) -> bool:

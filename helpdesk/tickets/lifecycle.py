@@ -34,6 +34,9 @@ TRANSITIONS: dict[str, dict[str, str | None]] = {
     "community_reply": {B: KEEP, D: KEEP, M: KEEP, S: KEEP, T: D, X: KEEP},
     "internal_note": {B: KEEP, D: KEEP, M: KEEP, S: KEEP, T: KEEP, X: KEEP},
     "resolve": {D: S, M: S},
+    # The asker (or a volunteer) accepts an answer on a public question. A community answer can solve a question
+    # no volunteer has claimed, and a solved question may get a better answer accepted instead.
+    "accept": {B: S, D: S, M: S, S: KEEP},
     "close": {B: T, D: T, M: T, S: T},
     "auto_close": {S: T},
     "reopen": {S: D, T: D},
@@ -47,6 +50,7 @@ _ACTION_LABELS = {
     "community_reply": "membalas",
     "internal_note": "menambah catatan",
     "resolve": "menyelesaikan",
+    "accept": "menerima jawaban pada",
     "close": "menutup",
     "auto_close": "menutup",
     "reopen": "membuka kembali",

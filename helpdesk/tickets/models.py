@@ -99,6 +99,10 @@ class Ticket(models.Model):
         "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reply_count = models.PositiveIntegerField(default=0)
+    # Forum: a locked public question takes no more community answers, comments or votes (its desa and the
+    # forum's volunteers still reply); a question solved with an accepted answer waits for the knowledge base.
+    is_locked = models.BooleanField(_("dikunci"), default=False)
+    kb_candidate = models.BooleanField(_("calon basis pengetahuan"), default=False)
 
     created_at = models.DateTimeField(_("dibuat"), default=timezone.now)
     updated_at = models.DateTimeField(_("diperbarui"), default=timezone.now)
@@ -126,6 +130,7 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "-id"], name="ticket_assignee_idx"),
             models.Index(fields=["visibility", "-id"], name="ticket_visibility_idx"),
             models.Index(fields=["reporter", "-id"], name="ticket_reporter_idx"),
+            models.Index(fields=["-id"], condition=models.Q(kb_candidate=True), name="ticket_kb_candidate_idx"),
         ]
 
     def __str__(self) -> str:
@@ -160,6 +165,9 @@ class Message(models.Model):
     # Set when a volunteer of the ticket's forum wrote it at the time (the first response counts these).
     by_volunteer = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # Forum moderation: a hidden reply is shown only to the forum's volunteers; an edit keeps its history.
+    is_hidden = models.BooleanField(default=False)
+    edited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("pesan")

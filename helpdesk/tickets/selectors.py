@@ -105,19 +105,20 @@ def ticket_list(
 
 
 def ticket_messages(user: Any, ticket: Ticket) -> list[Message]:
-    """The thread as this user may see it: internal notes only for the forum's volunteers."""
+    """The thread as this user may see it: internal notes and replies hidden by a moderator only for the forum's
+    volunteers."""
     qs = ticket.messages.select_related("author").prefetch_related(
         Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
     )
     if not access.can_see_internal(user, ticket):
-        qs = qs.exclude(kind=Message.Kind.INTERNAL)
+        qs = qs.exclude(kind=Message.Kind.INTERNAL).exclude(is_hidden=True)
     return list(qs.order_by("created_at", "pk"))
 
 
 def ticket_attachments(user: Any, ticket: Ticket) -> list[Attachment]:
     qs = ticket.attachments.select_related("message")
     if not access.can_see_internal(user, ticket):
-        qs = qs.exclude(message__kind=Message.Kind.INTERNAL)
+        qs = qs.exclude(message__kind=Message.Kind.INTERNAL).exclude(message__is_hidden=True)
     return list(qs.order_by("pk"))
 
 
@@ -127,7 +128,10 @@ def access_attachment(user: Any, attachment_id: int) -> Attachment:
     if attachment is None:
         raise Http404
     ticket = access.access_ticket(user, attachment.ticket_id)
-    if attachment.message and attachment.message.kind == Message.Kind.INTERNAL and not access.can_see_internal(user, ticket):
+    hidden = attachment.message is not None and (
+        attachment.message.kind == Message.Kind.INTERNAL or attachment.message.is_hidden
+    )
+    if hidden and not access.can_see_internal(user, ticket):
         raise Http404
     return attachment
 

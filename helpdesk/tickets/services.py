@@ -102,7 +102,7 @@ def _set_status(ticket: Ticket, action: str, actor: User | None, channel: str) -
     return old
 
 
-TRACKED = ("status", "assignee_id", "priority", "category_id", "forum_id", "visibility")
+TRACKED = ("status", "assignee_id", "priority", "category_id", "forum_id", "visibility", "accepted_message_id")
 
 
 def _snapshot(ticket: Ticket) -> dict[str, Any]:
@@ -181,6 +181,7 @@ def ticket_create(
         ticket.forum = decision.forum
         ticket.assignee = decision.assignee
         ticket.status = Status.DITANGANI if decision.assignee else Status.BARU
+        access.check_post(reporter, ticket, f"{title}\n{description}")
         ticket.number = next_number(ticket.desa_id)
         now = timezone.now()
         ticket.created_at = ticket.updated_at = now
@@ -228,6 +229,7 @@ def message_create(
         else:
             if not access.can_reply(author, ticket):
                 raise PermissionDenied(_("Anda tidak bisa membalas tiket ini."))
+            access.check_post(author, ticket, body)
             action = _reply_action(ticket, author)
         before = _snapshot(ticket)
         now = timezone.now()
@@ -296,7 +298,7 @@ def ticket_resolve(
             accepted = Message.objects.filter(pk=message_id, ticket=ticket, kind=Message.Kind.REPLY).first()
             if accepted is None:
                 raise ValidationError({"message": [_("Jawaban itu bukan balasan publik pada tiket ini.")]})
-        _set_status(ticket, "resolve", actor, channel)
+        _set_status(ticket, "accept" if accepted is not None and ticket.is_public else "resolve", actor, channel)
         now = timezone.now()
         ticket.accepted_message = accepted
         ticket.resolved_at = ticket.updated_at = now
@@ -346,7 +348,7 @@ def ticket_mark_duplicate(*, ticket: Ticket, actor: User, of: Ticket, channel: s
     with transaction.atomic():
         ticket = _locked(ticket)
         before = _snapshot(ticket)
-        if not access.can_triage(actor, ticket):
+        if not access.can_mark_duplicate(actor, ticket):
             raise PermissionDenied(_("Hanya relawan forum ini yang bisa menandai duplikat."))
         if of.duplicate_of_id == ticket.pk:
             raise ValidationError({"of": [_("Tiket tujuan adalah duplikat dari tiket ini.")]})

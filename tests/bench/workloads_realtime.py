@@ -184,7 +184,7 @@ async def _measure(ctx: Any, clients: Clients, ticket: Any, volunteer: User, use
             if n >= 3:
                 service.append(sample)
     finally:
-        await loop.run_in_executor(worker, connection.close)
+        await loop.run_in_executor(worker, lambda: connection.close())
         worker.shutdown()
     probes: list[float] = []
     if baseline:

@@ -20,6 +20,7 @@ def test_a_reply_shows_on_the_operators_open_page_in_under_a_second(
     ticket = world.ticket(title="Layanan mandiri tidak bisa login")
     operator = login_context(browser, asgi_server.url, world.op_a).new_page()
     operator.goto(ticket.get_absolute_url())
+    operator.wait_for_selector("body[data-live-state=ready]")
     operator.evaluate("window.__samePage = true")
 
     volunteer = login_context(browser, asgi_server.url, world.vol_lotim, phone=False).new_page()
@@ -48,6 +49,7 @@ def test_a_second_volunteers_queue_shows_the_ticket_claimed(world: World, asgi_s
     ticket = world.ticket(title="Peta wilayah tidak tampil")
     sari = login_context(browser, asgi_server.url, world.vol2_lotim, phone=False).new_page()
     sari.goto("/antrian/")
+    sari.wait_for_selector("body[data-live-state=ready]")
     row = sari.locator(f"tr[data-href='{ticket.get_absolute_url()}']")
     assert "belum diambil" in row.inner_text()
     sari.evaluate("window.__samePage = true")

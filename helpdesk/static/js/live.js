@@ -4,7 +4,7 @@
   "use strict";
   var body = document.body, me = body.getAttribute("data-user");
   if (!body.hasAttribute("data-live") || !window.WebSocket || !window.fetch) return;
-  var pos = {}, socket = null, tries = 0, stopped = false, presence = {}, mine = {};
+  var pos = {}, socket = null, tries = 0, stopped = false, presence = {}, mine = {}, waiting = 0;
   var streamsOf = function (el) { return (el.getAttribute("data-live-streams") || "").split(/\s+/).filter(Boolean); };
   function learn(scope) {
     Array.prototype.forEach.call(scope.querySelectorAll("[data-live-streams]"), function (el) {
@@ -22,11 +22,13 @@
     socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + body.getAttribute("data-live"));
     socket.onopen = function () {
       tries = 0;
+      waiting = Object.keys(pos).length;
       Object.keys(pos).forEach(function (s) { send({action: "subscribe", stream: s, last_event_id: pos[s] || undefined}); });
     };
     socket.onmessage = function (m) { var f; try { f = JSON.parse(m.data); } catch (e) { return; } handle(f); };
     socket.onclose = function (e) {
       socket = null;
+      body.setAttribute("data-live-state", "closed");
       if (e.code === 4401 || e.code === 4403) { stopped = true; return; }
       tries += 1;
       setTimeout(connect, Math.min(30000, 500 * Math.pow(2, tries)) * (0.5 + Math.random() / 2));
@@ -34,7 +36,11 @@
   }
 
   function handle(f) {
-    if (f.type === "subscribed") { if (f.stream === ticketStream) say(mine.state || "viewing", true); return; }
+    if (f.type === "subscribed" || (f.type === "error" && f.stream && waiting > 0)) {
+      if (--waiting === 0) body.setAttribute("data-live-state", "ready");  // every stream answered
+      if (f.stream === ticketStream && f.type === "subscribed") say(mine.state || "viewing", true);
+      if (f.type === "subscribed") return;
+    }
     if (f.type === "reload") { refresh(f.stream, true); return; }
     if (f.type === "error" || !f.stream) { if (f.type === "error") delete pos[f.stream]; return; }
     if (f.type === "presence.changed") { seen(f); return; }

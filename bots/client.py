@@ -64,7 +64,7 @@ class BotClient:
         return future.result(timeout=timeout)
 
     def api(self, method: str, params: dict[str, Any] | None = None, *, read_timeout: float | None = None) -> Any:
-        """A raw Bot API call: the JSON `result`, as Telegram sent it (used for getUpdates)."""
+        """A raw Bot API call: the JSON `result`, as Telegram sent it."""
         return self.run(
             lambda bot: bot.do_api_request(
                 method, api_kwargs=params or {}, read_timeout=read_timeout  # type: ignore[arg-type]

@@ -5,6 +5,11 @@ its windows (overall, the chat, and the group for group chats) and returns how l
 longer than `inline_max` is not booked: the caller re-schedules its job for then, so that one busy chat
 never holds up the others. Each window is a short log of send times, widened by the margin in
 `config.limits()`, so it allows bursts up to the limit, like Telegram, and never more.
+
+A booking is tentative until `confirm()` records when its request really left. Until then, a booking
+whose time has passed counts as leaving *now*: the request may still be on its way out (a slow commit, a
+busy machine), and the next booking must not be squeezed against it. An even pace under the overall limit
+spreads sends out so that workers don't burst and then stall.
 """
 
 from __future__ import annotations
@@ -20,12 +25,17 @@ from django.db import transaction
 from . import config
 from .models import RateWindow
 
+PACE = "overall-pace"
+TENTATIVE_MAX = 45.0  # longer than any request may take (client timeouts): a booking never confirmed (its
+# worker died) stops counting as "leaving now" after this
+
 
 @dataclass(frozen=True)
 class Bucket:
     name: str
     count: int
     window: float
+    pace: bool = False  # bookings count as sent when made: the pace only spreads sends out
 
 
 def buckets_for(chat_id: int, limits: config.Limits | None = None) -> list[Bucket]:
@@ -35,22 +45,36 @@ def buckets_for(chat_id: int, limits: config.Limits | None = None) -> list[Bucke
     result = [
         Bucket("overall", count, window * widen),
         Bucket(f"chat:{chat_id}", limits.per_chat[0], limits.per_chat[1] * widen),
-        # An even pace under the overall limit: a burst of 30 followed by a second of silence would make
-        # every worker re-schedule its jobs and lose the slots while it polls for them again.
-        Bucket("overall-pace", 1, window * widen / count),
+        Bucket(PACE, 1, window * widen / count, pace=True),
     ]
     if chat_id < 0:  # groups, supergroups and channels have negative ids
         result.insert(2, Bucket(f"group:{chat_id}", limits.per_group[0], limits.per_group[1] * widen))
     return result
 
 
-def earliest(stamps: list[float], bucket: Bucket, now: float) -> float:
-    """The earliest time >= now at which one more send keeps `bucket` within its window."""
-    recent = sorted(s for s in stamps if s > now - bucket.window)
-    if len(recent) < bucket.count:
-        # Future bookings (made by others who are waiting) still count against the window.
+Stamp = list[float]  # [time, 1 if it is when the request left (or a pace booking), 0 if only booked]
+
+
+def _effective(stamp: Stamp, now: float) -> float:
+    at, done = stamp[0], stamp[1]
+    if not done and now - TENTATIVE_MAX < at < now:
         return now
-    return max(now, recent[-bucket.count] + bucket.window)
+    return at
+
+
+def earliest(stamps: list[Stamp], bucket: Bucket, now: float, at: float | None = None) -> float:
+    """The earliest time >= `at` (default now) at which one more send keeps `bucket` within its window."""
+    at = now if at is None else at
+    times = sorted(_effective(s, now) for s in stamps)
+    recent = [t for t in times if t > at - bucket.window]
+    if len(recent) < bucket.count:
+        return at
+    return max(at, recent[-bucket.count] + bucket.window)
+
+
+def _prune(stamps: list[Stamp], bucket: Bucket, now: float) -> list[Stamp]:
+    keep = [s for s in stamps if _effective(s, now) > now - bucket.window or (not s[1] and s[0] > now - TENTATIVE_MAX)]
+    return sorted(keep, key=lambda s: s[0])
 
 
 class Limiter(Protocol):
@@ -77,10 +101,10 @@ class DatabaseLimiter:
         with transaction.atomic():
             rows = self._rows(b.name for b in buckets)
             now = self.clock()
-            at = max(earliest(rows[b.name].stamps, b, now) for b in buckets)
-            # A booking moves `at` for the other buckets too; settle on a time all of them accept.
-            for _ in range(3):
-                settled = max(earliest(rows[b.name].stamps, b, at) for b in buckets)
+            at = now
+            # A later time for one bucket can matter to another; settle on a time all of them accept.
+            for _ in range(4):
+                settled = max(earliest(rows[b.name].stamps, b, now, at) for b in buckets)
                 if settled == at:
                     break
                 at = settled
@@ -89,25 +113,27 @@ class DatabaseLimiter:
                 return False, wait, ""
             for b in buckets:
                 row = rows[b.name]
-                kept = sorted(s for s in row.stamps if s > now - b.window)
-                row.stamps = [*kept, at][-max(b.count, 1) :]
+                row.stamps = [*_prune(row.stamps, b, now), [at, 1 if b.pace else 0]]
                 row.save(update_fields=["stamps"])
             return True, wait, repr(at)
 
     def confirm(self, chat_id: int, token: str, sent_at: float) -> None:
-        """Move a booking to the moment its request actually left (after the database work and any wait
-        between booking and sending), so that delays on our side cannot squeeze two sends together."""
-        if not token or sent_at <= float(token):
+        """Record when the booked request actually left."""
+        if not token:
             return
         booked = float(token)
-        buckets = buckets_for(chat_id)
+        names = [b.name for b in buckets_for(chat_id) if not b.pace]
         with transaction.atomic():
-            for row in RateWindow.objects.select_for_update().filter(name__in=[b.name for b in buckets]):
-                if booked in row.stamps:
-                    stamps = list(row.stamps)
-                    stamps[stamps.index(booked)] = sent_at
-                    row.stamps = sorted(stamps)
-                    row.save(update_fields=["stamps"])
+            for row in RateWindow.objects.select_for_update().filter(name__in=names):
+                stamps = [list(s) for s in row.stamps]
+                for stamp in stamps:
+                    if stamp[0] == booked and not stamp[1]:
+                        stamp[0], stamp[1] = max(booked, sent_at), 1
+                        break
+                else:
+                    continue
+                row.stamps = sorted(stamps, key=lambda s: s[0])
+                row.save(update_fields=["stamps"])
 
     def block(self, chat_id: int, seconds: float) -> None:
         """Telegram said retry_after for this chat: fill its window until then."""
@@ -115,15 +141,18 @@ class DatabaseLimiter:
         with transaction.atomic():
             row = self._rows([bucket.name])[bucket.name]
             until = self.clock() + seconds - bucket.window
-            row.stamps = [until] * bucket.count
+            row.stamps = [[until, 1]] * bucket.count
             row.save(update_fields=["stamps"])
 
 
 _CONFIRM_LUA = """
 local sent_at = tonumber(ARGV[2])
 for i = 1, #KEYS do
-  local score = redis.call('ZSCORE', KEYS[i], ARGV[1])
-  if score and tonumber(score) < sent_at then redis.call('ZADD', KEYS[i], sent_at, ARGV[1]) end
+  local score = redis.call('ZSCORE', KEYS[i], 'b' .. ARGV[1])
+  if score then
+    redis.call('ZREM', KEYS[i], 'b' .. ARGV[1])
+    redis.call('ZADD', KEYS[i], math.max(tonumber(score), sent_at), 'd' .. ARGV[1])
+  end
 end
 return 1
 """
@@ -132,19 +161,33 @@ _RESERVE_LUA = """
 local now_s, now_us = unpack(redis.call('TIME'))
 local now = tonumber(now_s) + tonumber(now_us) / 1000000
 local inline_max = tonumber(ARGV[1])
+local tentative_max = tonumber(ARGV[2])
 local n = #KEYS - 1
 local seq = redis.call('INCR', KEYS[#KEYS])
+local lists = {}
+for i = 1, n do
+  local window = tonumber(ARGV[2 + 3 * i - 1])
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window - tentative_max)
+  local raw = redis.call('ZRANGE', KEYS[i], 0, -1, 'WITHSCORES')
+  local times = {}
+  for j = 1, #raw, 2 do
+    local t = tonumber(raw[j + 1])
+    if string.sub(raw[j], 1, 1) == 'b' and t < now and t > now - tentative_max then t = now end
+    table.insert(times, t)
+  end
+  table.sort(times)
+  lists[i] = times
+end
 local at = now
-for round = 1, 3 do
+for round = 1, 4 do
   local moved = false
   for i = 1, n do
-    local count = tonumber(ARGV[1 + 2 * i - 1])
-    local window = tonumber(ARGV[1 + 2 * i])
-    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
-    local size = redis.call('ZCARD', KEYS[i])
-    if size >= count then
-      local nth = redis.call('ZRANGE', KEYS[i], size - count, size - count, 'WITHSCORES')
-      local candidate = tonumber(nth[2]) + window
+    local count = tonumber(ARGV[2 + 3 * i - 2])
+    local window = tonumber(ARGV[2 + 3 * i - 1])
+    local recent = {}
+    for _, t in ipairs(lists[i]) do if t > at - window then table.insert(recent, t) end end
+    if #recent >= count then
+      local candidate = recent[#recent - count + 1] + window
       if candidate > at then at = candidate; moved = true end
     end
   end
@@ -153,11 +196,14 @@ end
 local wait = at - now
 if wait > inline_max then return {0, tostring(wait), '', tostring(now)} end
 for i = 1, n do
-  local window = tonumber(ARGV[1 + 2 * i])
-  redis.call('ZADD', KEYS[i], at, 'b' .. seq)
-  redis.call('EXPIRE', KEYS[i], math.ceil(window) + 60)
+  local window = tonumber(ARGV[2 + 3 * i - 1])
+  local pace = tonumber(ARGV[2 + 3 * i])
+  local prefix = 'b'
+  if pace == 1 then prefix = 'd' end
+  redis.call('ZADD', KEYS[i], at, prefix .. seq)
+  redis.call('EXPIRE', KEYS[i], math.ceil(window + tentative_max) + 60)
 end
-return {1, tostring(wait), 'b' .. seq, tostring(now)}
+return {1, tostring(wait), tostring(seq), tostring(now)}
 """
 
 
@@ -175,9 +221,9 @@ class RedisLimiter:
 
     def reserve(self, chat_id: int, *, inline_max: float) -> tuple[bool, float, str]:
         buckets = buckets_for(chat_id)
-        args: list[float] = [inline_max]
+        args: list[float] = [inline_max, TENTATIVE_MAX]
         for b in buckets:
-            args += [b.count, b.window]
+            args += [b.count, b.window, 1 if b.pace else 0]
         keys = [self.prefix + b.name for b in buckets] + [self.prefix + "seq"]
         asked = time.time()
         booked, wait, token, now = self.script(keys=keys, args=args)
@@ -187,16 +233,16 @@ class RedisLimiter:
     def confirm(self, chat_id: int, token: str, sent_at: float) -> None:
         # sent_at is this host's clock, bookings are Redis's: shift by the offset measured at booking.
         if token:
-            self.confirm_script(keys=[self.prefix + b.name for b in buckets_for(chat_id)],
-                                args=[token, sent_at + self.skew])
+            keys = [self.prefix + b.name for b in buckets_for(chat_id) if not b.pace]
+            self.confirm_script(keys=keys, args=[token, sent_at + self.skew])
 
     def block(self, chat_id: int, seconds: float) -> None:
         bucket = buckets_for(chat_id)[1]
         key = self.prefix + bucket.name
-        until = time.time() + seconds - bucket.window
+        until = time.time() + self.skew + seconds - bucket.window
         pipe = self.client.pipeline()
         pipe.delete(key)
-        pipe.zadd(key, {f"block:{i}": until for i in range(bucket.count)})
+        pipe.zadd(key, {f"dblock:{i}": until for i in range(bucket.count)})
         pipe.expire(key, int(seconds + bucket.window) + 60)
         pipe.execute()
 

@@ -12,12 +12,16 @@ import os
 import socket
 import threading
 import uuid
+import warnings
 from datetime import timedelta
+from typing import Any
 
 from django.db import close_old_connections, transaction
 from django.db.models import Q
 from django.utils import timezone
+from telegram import Bot
 from telegram.error import Conflict, TelegramError
+from telegram.warnings import PTBUserWarning
 
 from . import config, intake
 from .client import BotClient, get_client
@@ -27,6 +31,14 @@ from .models import BridgeState, TelegramUpdate
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+
+
+async def _raw_updates(bot: Bot, params: dict[str, object], read_timeout: float) -> Any:
+    # do_api_request on purpose: updates are stored as Telegram sent them, not as python-telegram-bot's
+    # objects serialise back, so fields the library does not know yet are kept. PTB warns about that.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBUserWarning)
+        return await bot.do_api_request("getUpdates", api_kwargs=params, read_timeout=read_timeout)
 
 
 class Poller:
@@ -69,7 +81,7 @@ class Poller:
         params: dict[str, object] = {"timeout": self.poll_timeout, "allowed_updates": ALLOWED_UPDATES}
         if offset:
             params["offset"] = offset
-        batch = client.api("getUpdates", params, read_timeout=self.poll_timeout + 15)
+        batch = client.run(lambda bot: _raw_updates(bot, params, self.poll_timeout + 15))
         if not batch:
             return 0
         stored: list[int] = []

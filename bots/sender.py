@@ -201,7 +201,8 @@ class Sender:
             log.warning("telegram %s %s: %s", outbound.kind, outbound.key, error)
         self._update(outbound, **fields)
 
-    def _record_part(self, outbound: OutboundMessage, index: int, chat_id: int, result: dict[str, Any]) -> None:
+    def _record_part(self, outbound: OutboundMessage, index: int, chat_id: int, result: dict[str, Any],
+                     *, last: bool) -> None:
         with transaction.atomic():
             if result.get("message_id") is not None:
                 SentPart.objects.bulk_create(
@@ -212,6 +213,9 @@ class Sender:
             fields: dict[str, Any] = {"parts_done": index + 1, "sending_part": None, "sent_chat_id": chat_id}
             if outbound.kind == Kind.TOPIC_CREATE:
                 fields["result_thread_id"] = result.get("thread_id")
+            if last:  # one commit for the last part and the end of the request
+                fields.update(state=State.UNCERTAIN if outbound.uncertain_parts else State.SENT,
+                              finished_at=timezone.now())
             self._update(outbound, **fields)
 
     def _recover(self, outbound: OutboundMessage) -> None:
@@ -253,12 +257,9 @@ class Sender:
         """Deliver what is left of `outbound`. Returns seconds to wait before trying again, or None when done."""
         if outbound.is_final:
             return None
-        self._update(outbound, attempts=F("attempts") + 1)
         if outbound.sending_part is not None:
             self._recover(outbound)
         parts = plan(outbound)
-        if outbound.parts_total != len(parts):
-            self._update(outbound, parts_total=len(parts))
         chat_id = chats.resolve_chat_id(outbound.chat_id) if outbound.chat_id else 0
         if chat_id and chats.chat_is_removed(chat_id):
             self._finish(outbound, State.SKIPPED, "the bot is no longer in this chat")
@@ -280,15 +281,16 @@ class Sender:
                     return wait
                 if wait > 0:
                     time.sleep(wait)
-            self._update(outbound, sending_part=index)
+            self._update(outbound, sending_part=index, attempts=F("attempts") + 1, parts_total=len(parts))
             crash_point("before_send")
             call = telegram_call(part, target, outbound.options)
             leaving = time.time()
             try:
                 try:
                     result = self.client.run(call)
-                finally:
+                except BaseException:
                     self.limiter.confirm(target.chat_id, booking, leaving)
+                    raise
             except RetryAfter as exc:
                 self._update(outbound, sending_part=None, last_error=str(exc))
                 seconds = exc.retry_after.total_seconds() if isinstance(exc.retry_after, timedelta) else float(
@@ -339,10 +341,13 @@ class Sender:
                 self._finish(outbound, State.FAILED, str(exc))
                 return None
             crash_point("after_send")
-            self._record_part(outbound, index, target.chat_id, result)
+            with transaction.atomic():  # one commit: the message id, the part count, the limiter's record
+                self._record_part(outbound, index, target.chat_id, result, last=index == len(parts) - 1)
+                self.limiter.confirm(target.chat_id, booking, leaving)
             crash_point("after_record")
             index += 1
-        self._finish(outbound, State.UNCERTAIN if outbound.uncertain_parts else State.SENT)
+        if not outbound.is_final:  # nothing was left to send (all parts done, or the last one uncertain)
+            self._finish(outbound, State.UNCERTAIN if outbound.uncertain_parts else State.SENT)
         return None
 
 

@@ -264,23 +264,35 @@ def test_database_limiter_books_bursts_and_defers_long_waits(transactional_db: A
                                      "margin": 0.0}
     now = [1_800_000_000.0]
     limiter = DatabaseLimiter(clock=lambda: now[0])
-    assert limiter.reserve(-5, inline_max=0.25)[:2] == (True, 0.0)
-    booked, wait, _ = limiter.reserve(-5, inline_max=0.25)  # the chat's 1/s: too long to wait in place
+
+    def send(chat: int) -> tuple[bool, float]:
+        booked, wait, token = limiter.reserve(chat, inline_max=0.25)
+        if booked:
+            limiter.confirm(chat, token, float(token))  # the request left on time
+        return booked, wait
+
+    assert send(-5) == (True, 0.0)
+    booked, wait = send(-5)  # the chat's 1/s: too long to wait in place
     assert not booked and wait == pytest.approx(1.0)
-    booked, wait, _ = limiter.reserve(-6, inline_max=0.25)  # another chat only keeps the overall pace
+    booked, wait = send(-6)  # another chat only keeps the overall pace
     assert booked and wait == pytest.approx(1 / 30)
     now[0] += 1.0
-    assert limiter.reserve(-5, inline_max=0.25)[0]
+    assert send(-5)[0]
     now[0] += 1.0
-    booked, wait, _ = limiter.reserve(-5, inline_max=0.25)  # the group's 2 per 10 s
+    booked, wait = send(-5)  # the group's 2 per 10 s
     assert not booked and wait == pytest.approx(8.0)
     limiter.block(-6, 5.0)  # Telegram said retry_after=5 for this chat
-    booked, wait, _ = limiter.reserve(-6, inline_max=0.25)
+    booked, wait = send(-6)
     assert not booked and wait == pytest.approx(5.0)
     now[0] += 1.0
     booked, wait, token = limiter.reserve(-7, inline_max=0.25)
     limiter.confirm(-7, token, float(token) + 0.05)  # it left later than booked: the window counts from then
-    assert booked and RateWindow.objects.get(name="chat:-7").stamps == [float(token) + 0.05]
+    assert booked and RateWindow.objects.get(name="chat:-7").stamps == [[float(token) + 0.05, 1]]
+    # A booking whose time has passed but that is not confirmed yet counts as leaving now.
+    booked, _, token = limiter.reserve(-8, inline_max=0.25)
+    now[0] += 0.9
+    booked, wait, _ = limiter.reserve(-8, inline_max=2.0)
+    assert booked and wait == pytest.approx(1.0)
 
 
 @pytest.mark.redis
@@ -300,5 +312,5 @@ def test_redis_limiter_shares_the_same_windows(redis_url: str, settings: Any) ->
     booked, _, token = limiter.reserve(-4, inline_max=0.25)
     leaving = time.time() + 0.5
     limiter.confirm(-4, token, leaving)  # moved to when it left, on Redis's clock
-    score = limiter.client.zscore(limiter.prefix + "chat:-4", token)
+    score = limiter.client.zscore(limiter.prefix + "chat:-4", f"d{token}")
     assert booked and score == pytest.approx(leaving + limiter.skew, abs=0.05)

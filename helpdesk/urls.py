@@ -11,6 +11,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("helpdesk.accounts.api_urls")),
     path("", include("helpdesk.tickets.api_urls")),
+    path("", include("helpdesk.forum.api_urls")),
     path("", include("helpdesk.realtime.api_urls")),
     path("", include(notification_urls.api_urlpatterns)),
 ]
@@ -22,6 +23,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("", include("helpdesk.accounts.urls")),
     path("", include("helpdesk.tickets.urls")),
+    path("", include("helpdesk.forum.urls")),
     path("", include(notification_urls.urlpatterns)),
     path("telegram/webhook/", bots_views.webhook, name="telegram-webhook"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "search",
     "helpdesk.notifications",
     "helpdesk.tickets",
+    "helpdesk.forum",
     "bots",
     "helpdesk.realtime",
 ]
@@ -263,6 +264,11 @@ RATE_LIMITS = {
     "ticket_create": (env_int("RATE_TICKETS_PER_HOUR", 30, minimum=1), 3600),
     "message_create": (env_int("RATE_MESSAGES_PER_HOUR", 240, minimum=1), 3600),
     "attachment_create": (env_int("RATE_ATTACHMENTS_PER_HOUR", 120, minimum=1), 3600),
+    "forum_flag": (env_int("RATE_FORUM_FLAGS_PER_HOUR", 10, minimum=1), 3600),
+    "forum_vote": (env_int("RATE_FORUM_VOTES_PER_HOUR", 120, minimum=1), 3600),
+    "forum_comment": (env_int("RATE_FORUM_COMMENTS_PER_HOUR", 60, minimum=1), 3600),
+    # Accounts without an accepted answer or any reputation yet: public questions, answers and comments a day.
+    "forum_new_account_post": (env_int("FORUM_NEW_ACCOUNT_POSTS_PER_DAY", 5, minimum=1), 86400),
 }
 
 # --- Realtime (websockets) ---------------------------------------------------------------------------------

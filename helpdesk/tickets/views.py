@@ -28,6 +28,9 @@ from . import access, canned, selectors, services
 from .api import attachment_file_response, me, ticket_actions
 from .models import Channel, Hosting, Message, Priority, Status, Ticket, Visibility
 
+# Template names other apps add to the ticket page (the forum's panel), included with `ticket` in the context.
+TICKET_PANELS: list[str] = []
+
 
 class TicketForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Judul masalah"), max_length=200)
@@ -188,6 +191,7 @@ def ticket_page(request: HttpRequest, number: str) -> HttpResponse:
         "rating": getattr(ticket, "rating", None) if _has_rating(ticket) else None,
         "canned_replies": canned.canned_for(me(request), ticket.forum_id) if "internal_note" in actions else [],
         "watching": request.user.is_authenticated and ticket.watchers.filter(pk=request.user.pk).exists(),
+        "panels": TICKET_PANELS,
     }
     return render(request, "tickets/detail.html", context)
 

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class ForumConfig(AppConfig):
+    name = "helpdesk.forum"
+    label = "forum"
+    verbose_name = "Forum komunitas"
+
+    def ready(self) -> None:
+        from . import hooks  # noqa: F401 - registers the tickets consumer, rules, search source and jobs

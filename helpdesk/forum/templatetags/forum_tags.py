@@ -1,0 +1,55 @@
+"""Small template helpers for forum pages (no queries beyond what the page selector already loaded)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from helpdesk.forum import access, reputation
+from helpdesk.forum.models import PublicProposal, Reputation
+from helpdesk.tickets import access as ticket_access
+
+register = template.Library()
+
+
+@register.simple_tag
+def reputation_badge(user: Any) -> SafeString | str:
+    """The author's points and level, from `author__forum_reputation` loaded with the answers."""
+    try:
+        row: Reputation | None = user.forum_reputation
+    except Reputation.DoesNotExist:
+        row = None
+    points = row.points if row is not None else 0
+    level = reputation.level_for(points)
+    return format_html('<span class="badge" title="{}">{} · {}</span>', level.name, points, level.name)
+
+
+@register.simple_tag(takes_context=True)
+def can_comment_on(context: Any, ticket: Any, message: Any = None) -> bool:
+    return access.can_comment(context.get("user"), ticket, message)
+
+
+@register.simple_tag
+def forum_standing(user: Any) -> reputation.Standing:
+    return reputation.standing(user)
+
+
+@register.inclusion_tag("forum/_ticket_panel_body.html", takes_context=True)
+def forum_ticket_panel(context: Any, ticket: Any) -> dict[str, Any]:
+    """On the ticket page: the way to the forum for public tickets, the volunteers' proposal to make a private one
+    public, and the reporter's way to the pending proposal."""
+    user = context.get("user")
+    pending = None
+    if not ticket.is_public:
+        pending = PublicProposal.objects.filter(ticket=ticket, state=PublicProposal.State.PENDING).first()
+    panel = {
+        "public": ticket.is_public,
+        "can_publish": ticket_access.can_triage(user, ticket),
+        "pending": pending,
+        "is_reporter": bool(user is not None and getattr(user, "pk", None) == ticket.reporter_id),
+        "can_propose": pending is None and access.can_propose_public(user, ticket),
+    }
+    return {"panel": panel, "ticket": ticket, "user": user, "csrf_token": context.get("csrf_token")}

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("forum/", views.forum_home, name="forum-home"),
+    path("forum/tanya/", views.ask, name="forum-ask"),
+    path("forum/pertanyaan/<str:number>/", views.question_page, name="forum-question"),
+    path("forum/pertanyaan/<str:number>/jawab/", views.answer, name="forum-answer"),
+    path("forum/pertanyaan/<str:number>/sunting/", views.edit, name="forum-edit"),
+    path("forum/pertanyaan/<str:number>/riwayat/", views.history, name="forum-history"),
+    path("forum/pertanyaan/<str:number>/aksi/<slug:action>/", views.question_action, name="forum-action"),
+    path("forum/pengguna/<str:username>/", views.profile, name="forum-profile"),
+    path("forum/peringkat/", views.leaderboard, name="forum-leaderboard"),
+    path("forum/moderasi/", views.moderation, name="forum-moderation"),
+    path("forum/usulan/<int:proposal_id>/", views.proposal, name="forum-proposal"),
+]

@@ -17,7 +17,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.utils import await_many_dispatch
@@ -25,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import conf, follower, hub, log, streams
+from . import conf, db, follower, hub, log, streams
 from .limits import TokenBucket, transport_backlog
 from .wire import WireEvent, frame
 
@@ -210,7 +209,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         if len(self.subs) >= conf.get_int("REALTIME_MAX_SUBSCRIPTIONS"):
             await self._error(stream, "too_many_subscriptions", _("Terlalu banyak langganan pada satu sambungan."))
             return
-        user, facts = await database_sync_to_async(_authorize)(kind, self.user.pk, parsed[1])
+        user, facts = await db.run(_authorize, kind, self.user.pk, parsed[1])
         if user is None:
             await self._close(CLOSE_NOT_AUTHENTICATED)
             return
@@ -225,10 +224,10 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         self.subs[stream] = sub
         await self.hub.join(stream, self)
         if after is None:
-            sub.last_seq = await database_sync_to_async(log.head)(stream)
+            sub.last_seq = await db.run(log.head, stream)
             await self._emit({"type": "subscribed", "stream": stream, "last_event_id": str(sub.last_seq)})
         else:
-            missed = await database_sync_to_async(log.replay)(stream, after)
+            missed = await db.run(log.replay, stream, after)
             await self._emit({"type": "subscribed", "stream": stream, "last_event_id": str(after)})
             if missed.reload:
                 sub.last_seq = missed.head
@@ -294,7 +293,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         # (unless they were purged, or there are too many: then the client reloads).
         wanted = upto - sub.last_seq
         if wanted <= conf.get_int("REALTIME_REPLAY_MAX"):
-            gap = await database_sync_to_async(log.missing)(sub.stream, sub.last_seq, upto + 1)
+            gap = await db.run(log.missing, sub.stream, sub.last_seq, upto + 1)
             if len(gap) == wanted:
                 for missed in gap:
                     await self._deliver(sub, missed)
@@ -313,14 +312,14 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         if not await self._still_allowed(sub):
             return
         audience = event.get("audience") or ""
-        if audience and not await database_sync_to_async(_in_audience)(sub.kind, audience, self.user.pk, sub.key):
+        if audience and not await db.run(_in_audience, sub.kind, audience, self.user.pk, sub.key):
             return
         await self._emit(frame(event), text=text)
 
     async def _still_allowed(self, sub: Subscription) -> bool:
         if time.monotonic() - sub.checked_at < conf.get("REALTIME_RECHECK_SECONDS"):
             return True
-        user, facts = await database_sync_to_async(_authorize)(sub.kind, self.user.pk, sub.key)
+        user, facts = await db.run(_authorize, sub.kind, self.user.pk, sub.key)
         if user is None:
             await self._close(CLOSE_NOT_AUTHENTICATED)
             return False

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.test import Client
 
 from helpdesk.asgi import application
+from helpdesk.realtime import db as realtime_db
 from helpdesk.realtime import follower, hub
 from tests.tickets.conftest import World, world  # noqa: F401 - the shared fixture
 
@@ -24,6 +25,7 @@ async def live() -> AsyncIterator[None]:
     yield
     await follower.stop_all()
     await hub.stop_all()
+    await realtime_db.close()
     layer = get_channel_layer()
     if hasattr(layer, "flush"):
         await layer.flush()

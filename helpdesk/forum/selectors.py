@@ -243,7 +243,8 @@ def moderation_queue(user: Any, *, forum_id: int | None = None, limit: int = 200
     if forum_id is not None:
         qs = qs.filter(forum_id=forum_id)
     rows = qs.select_related(
-        "ticket", "ticket__reporter", "message", "message__author", "comment", "comment__author", "flagger", "forum"
+        "ticket", "ticket__reporter", "ticket__category", "ticket__desa", "message", "message__author", "comment",
+        "comment__author", "flagger", "forum",
     ).order_by("created_at", "pk")[:limit]
     items: OrderedDict[str, QueueItem] = OrderedDict()
     for flag in rows:

@@ -12,9 +12,9 @@ from helpdesk.forum import reputation
 from helpdesk.forum.models import ReputationKind
 from helpdesk.tickets import services as ticket_services
 from helpdesk.tickets.models import Message, Ticket
-from tests.tickets.conftest import DESA_A, DESA_B, DESA_BIMA, World, api, world  # noqa: F401 - fixtures
+from tests.tickets.conftest import DESA_A, DESA_B, DESA_BIMA, World, api, world
 
-__all__ = ["DESA_A", "DESA_B", "DESA_BIMA", "World", "api", "client_for", "fresh", "give_points", "question", "world"]
+__all__ = ["DESA_A", "DESA_B", "DESA_BIMA", "World", "api", "client_for", "fresh", "give_points", "question", "trust", "world"]
 
 
 def fresh(user: User) -> User:
@@ -33,6 +33,12 @@ def give_points(user: User, points: int, key: str = "") -> None:
     """Reputation earned elsewhere (a published knowledge-base entry stands in for any source)."""
     reputation.award(user=user, kind=ReputationKind.KB_PUBLISHED, key=key or f"test:{user.pk}:{points}",
                      points=points, region_code=reputation.region_for(user, None))
+
+
+def trust(user: User) -> None:
+    """An accepted answer elsewhere: the account is no longer new, and may post links."""
+    reputation.award(user=user, kind=ReputationKind.ACCEPTED, key=f"test-accepted:{user.pk}",
+                     region_code=reputation.region_for(user, None))
 
 
 def question(world: World, reporter: User | None = None, **fields: Any) -> Ticket:

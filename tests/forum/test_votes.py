@@ -141,7 +141,7 @@ def _run_together(fns: list[Any]) -> list[Any]:
         try:
             barrier.wait(timeout=30)
             result: Any = fn()
-        except Exception as exc:  # noqa: BLE001 - collected and asserted on below
+        except Exception as exc:
             result = exc
         finally:
             close_old_connections()

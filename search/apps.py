@@ -10,4 +10,9 @@ class SearchConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the outbox handler that indexes on an engine after commit.
+        from helpdesk.core.health import register_check
+
         from . import indexing  # noqa: F401
+        from .health import check_search
+
+        register_check("search", check_search)

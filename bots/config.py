@@ -9,7 +9,7 @@ from django.conf import settings
 
 # Telegram's documented flood limits. `margin` widens each window a little, so that network jitter between
 # the reservation here and the arrival at Telegram never turns a conforming pace into a 429.
-DEFAULT_LIMITS = {"per_chat": (1, 1.0), "per_group": (20, 60.0), "overall": (30, 1.0), "margin": 0.03}
+DEFAULT_LIMITS = {"per_chat": (1, 1.0), "per_group": (20, 60.0), "overall": (30, 1.0), "margin": 0.05}
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024

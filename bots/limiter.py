@@ -26,6 +26,7 @@ from . import config
 from .models import RateWindow
 
 PACE = "overall-pace"
+PACE_BURST = 4
 TENTATIVE_MAX = 45.0  # longer than any request may take (client timeouts): a booking never confirmed (its
 # worker died) stops counting as "leaving now" after this
 
@@ -45,7 +46,9 @@ def buckets_for(chat_id: int, limits: config.Limits | None = None) -> list[Bucke
     result = [
         Bucket("overall", count, window * widen),
         Bucket(f"chat:{chat_id}", limits.per_chat[0], limits.per_chat[1] * widen),
-        Bucket(PACE, 1, window * widen / count, pace=True),
+        # A small burst allowance lets the pace catch up after a pause (a busy machine, a slow commit);
+        # the overall window above still bounds every second.
+        Bucket(PACE, PACE_BURST, PACE_BURST * window * widen / count, pace=True),
     ]
     if chat_id < 0:  # groups, supergroups and channels have negative ids
         result.insert(2, Bucket(f"group:{chat_id}", limits.per_group[0], limits.per_group[1] * widen))

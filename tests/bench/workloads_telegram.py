@@ -106,7 +106,11 @@ def _outbound(ctx: Any, fake: FakeTelegram) -> dict[str, Any]:
             "allowed_msg_per_s": round(allowed, 2),
             "ratio_of_allowed": round(achieved / allowed, 3),
             "responses_429": limited,
+            "limit_hits": [{"bucket": h["bucket"], "gaps_ms": [round((h["at"] - t) * 1000, 1) for t in h["recent"]]}
+                           for h in fake.world.limit_hits[:5]],
             "ok": achieved / allowed >= 0.9 and limited == 0,
+            "largest_gaps_ms": sorted(round(g) for g in gaps)[-12:],
+            "stalls_over_100ms": sum(1 for g in gaps if g > 100),
         },
     }
 

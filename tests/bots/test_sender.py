@@ -274,8 +274,11 @@ def test_database_limiter_books_bursts_and_defers_long_waits(transactional_db: A
     assert send(-5) == (True, 0.0)
     booked, wait = send(-5)  # the chat's 1/s: too long to wait in place
     assert not booked and wait == pytest.approx(1.0)
-    booked, wait = send(-6)  # another chat only keeps the overall pace
-    assert booked and wait == pytest.approx(1 / 30)
+    booked, wait = send(-6)  # another chat is not held back
+    assert booked and wait == 0.0
+    assert send(-9)[0] and send(-10)[0]
+    booked, wait = send(-11)  # the overall pace: a burst of 4, then one every 1/30 s
+    assert booked and wait == pytest.approx(4 / 30)
     now[0] += 1.0
     assert send(-5)[0]
     now[0] += 1.0
@@ -302,8 +305,10 @@ def test_redis_limiter_shares_the_same_windows(redis_url: str, settings: Any) ->
     limiter = RedisLimiter(redis_url, prefix=f"test:{time.time()}:")
     other = RedisLimiter(redis_url, prefix=limiter.prefix)  # another worker process, same windows
     assert limiter.reserve(-1, inline_max=0.25)[0]
-    booked, wait, _ = other.reserve(-2, inline_max=0.25)
-    assert booked and 0.0 < wait <= 1 / 30 + 0.01  # the overall pace is shared
+    for chat in (-2, -5, -6):
+        assert other.reserve(chat, inline_max=0.25)[0]
+    booked, wait, _ = other.reserve(-7, inline_max=0.25)
+    assert booked and 0.1 < wait <= 4 / 30 + 0.01  # the overall pace is shared
     booked, wait, _ = other.reserve(-1, inline_max=0.25)
     assert not booked and 0.8 < wait <= 1.0  # so is the chat's window
     other.block(-3, 3.0)

@@ -154,6 +154,7 @@ class World:
         self.polling = 0  # getUpdates calls waiting right now
         self.limits: Limits | None = None
         self.windows: dict[str, deque[float]] = {}
+        self.limit_hits: list[dict[str, Any]] = []  # which window answered 429, for tests and the bench
         self.failures: list[Failure] = []
         self.request_log: list[dict[str, Any]] = []
         self.commands: list[dict[str, Any]] = []
@@ -217,6 +218,7 @@ class World:
                 stamps.popleft()
             if len(stamps) >= count:
                 wait = max(wait, stamps[len(stamps) - count] + window - now)
+                self.limit_hits.append({"bucket": key, "at": now, "recent": list(stamps)[-count:]})
         if wait > 0:
             retry = max(1, math.ceil(wait))
             raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})

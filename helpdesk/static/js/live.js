@@ -69,23 +69,34 @@
       if (again[kind]) { again[kind] = false; refresh(stream, false); }
     });
   }
-  function childOf(root, el) { while (el && el.parentNode !== root) el = el.parentNode; return el; }
-  function swapTicket(doc) {
-    var fresh = doc.getElementById("tiket"), live = ticketEl;
-    if (!fresh || !live) return;
-    var box = live.querySelector("#id_body"), keep = box && childOf(live, box);
-    var freshKeep = fresh.querySelector("#id_body") && childOf(fresh, fresh.querySelector("#id_body"));
-    var open = {};
-    Array.prototype.forEach.call(live.querySelectorAll("details[open]"), function (d) { open[d.className] = 1; });
-    Array.prototype.slice.call(live.children).forEach(function (c) { if (c !== keep) live.removeChild(c); });
-    if (keep && !freshKeep && !box.value.trim()) { live.removeChild(keep); keep = null; }
-    var before = true;
-    Array.prototype.slice.call(fresh.children).forEach(function (c) {
-      if (c === freshKeep) { before = false; if (keep) return; }
-      var node = document.importNode(c, true);
-      if (keep && before) live.insertBefore(node, keep); else live.appendChild(node);
+  // Replace only what changed, and never a part the person is using (typing, ticking, an open panel).
+  function norm(el) { return el.outerHTML.replace(/name="csrfmiddlewaretoken" value="[^"]*"/g, ""); }
+  function key(el, seen) { var k = el.id || el.tagName + "." + el.className; seen[k] = (seen[k] || 0) + 1; return k + "#" + seen[k]; }
+  function busyWith(el) {
+    var a = document.activeElement;
+    if ((a && a !== body && el.contains(a)) || el.matches("details[open]") || el.querySelector("details[open]")) return true;
+    return Array.prototype.some.call(el.querySelectorAll("input,textarea,select"), function (c) {
+      if (c.type === "checkbox" || c.type === "radio") return c.checked !== c.defaultChecked;
+      if (c.tagName === "SELECT") return Array.prototype.some.call(c.options, function (o) { return o.selected !== o.defaultSelected; });
+      if (c.type === "file") return c.files && c.files.length > 0;
+      return c.type !== "hidden" && c.value !== c.defaultValue;
     });
-    Array.prototype.forEach.call(live.querySelectorAll("details"), function (d) { if (open[d.className]) d.open = true; });
+  }
+  function morph(live, fresh) {
+    var old = {}, seen = {};
+    Array.prototype.forEach.call(live.children, function (c) { old[key(c, seen)] = c; });
+    seen = {};
+    var next = Array.prototype.map.call(fresh.children, function (c) {
+      var k = key(c, seen), o = old[k];
+      delete old[k];
+      return o && (busyWith(o) || norm(o) === norm(c)) ? o : document.importNode(c, true);
+    });
+    Object.keys(old).forEach(function (k) { live.removeChild(old[k]); });
+    next.forEach(function (n, i) { if (live.children[i] !== n) live.insertBefore(n, live.children[i] || null); });
+  }
+  function swapTicket(doc) {
+    var fresh = doc.getElementById("tiket");
+    if (fresh && ticketEl) morph(ticketEl, fresh);
   }
   function swapQueue(doc) {
     var fresh = doc.getElementById("antrian-live"), live = queueEl;

@@ -71,6 +71,13 @@ class Answer:
     accepted: bool
     mine: int = 0  # the viewer's vote
     comments: list[Comment] = field(default_factory=list)
+    # What the viewer may do with it, decided once by the page (templates only read these).
+    votable: bool = False
+    editable: bool = False
+    history: bool = False
+    flaggable: bool = False
+    commentable: bool = False
+    author_points: int = 0
 
 
 @dataclass

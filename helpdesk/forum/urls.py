@@ -9,6 +9,7 @@ urlpatterns = [
     path("forum/pertanyaan/<str:number>/jawab/", views.answer, name="forum-answer"),
     path("forum/pertanyaan/<str:number>/sunting/", views.edit, name="forum-edit"),
     path("forum/pertanyaan/<str:number>/riwayat/", views.history, name="forum-history"),
+    path("forum/pertanyaan/<str:number>/alat/", views.tool, name="forum-tool"),
     path("forum/pertanyaan/<str:number>/aksi/<slug:action>/", views.question_action, name="forum-action"),
     path("forum/pengguna/<str:username>/", views.profile, name="forum-profile"),
     path("forum/peringkat/", views.leaderboard, name="forum-leaderboard"),

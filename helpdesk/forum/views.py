@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -140,11 +140,12 @@ def _json_ld(ticket: Ticket, page: selectors.QuestionPage, request: HttpRequest)
     def person(user: Any) -> dict[str, Any]:
         return {"@type": "Person", "name": user.display_name if user else _("Anonim")}
 
+    page_url = request.build_absolute_uri(services.question_url(ticket))
+
     def answer(a: selectors.Answer) -> dict[str, Any]:
         return {
             "@type": "Answer", "text": a.message.body, "dateCreated": a.message.created_at.isoformat(),
-            "upvoteCount": a.upvotes, "author": person(a.message.author),
-            "url": request.build_absolute_uri(f"{services.question_url(ticket)}#jawaban-{a.message.pk}"),
+            "upvoteCount": a.upvotes, "author": person(a.message.author), "url": f"{page_url}#jawaban-{a.message.pk}",
         }
 
     visible = [a for a in page.answers if not a.message.is_hidden]
@@ -174,28 +175,81 @@ def question_page(request: HttpRequest, number: str) -> HttpResponse:
     page = selectors.question_page(request.user, ticket)
     came_from = request.GET.get("dari", "").strip()[:24]
     moderator = access.is_moderator(request.user, ticket)
+    can_flag = access.can_flag(request.user)
+    can_comment = access.can_comment(request.user, ticket)
+    _decide_tools(request.user, ticket, page, moderator=moderator, can_flag=can_flag, can_comment=can_comment)
     context = {
         "ticket": ticket,
         "page": page,
+        "base": services.question_url(ticket),
+        "profiles": reverse("forum-profile", args=["x"])[:-2],
+        "solved": ticket.accepted_message_id is not None and ticket.status in selectors.SOLVED_STATUSES,
         "json_ld": _json_ld(ticket, page, request),
         "came_from": came_from if came_from and Ticket.objects.filter(number=came_from, duplicate_of=ticket).exists()
         else "",
         "can_answer": ticket_access.can_reply(request.user, ticket),
-        "can_comment": access.can_comment(request.user, ticket),
-        "can_vote": access.can_vote_on(request.user, ticket),
+        "can_comment": can_comment,
         "can_accept": access.can_accept(request.user, ticket),
+        "can_vote": access.can_vote_on(request.user, ticket),
         "can_close_duplicate": access.can_close_duplicate(request.user, ticket),
-        "can_flag": access.can_flag(request.user),
+        "can_flag": can_flag,
         "can_edit_question": access.can_edit(request.user, ticket, author_id=ticket.reporter_id),
+        "question_history": access.can_see_history(request.user, ticket, author_id=ticket.reporter_id),
         "moderator": moderator,
         "is_volunteer": ticket_access.can_triage(request.user, ticket),
-        "standing": reputation.standing(request.user),
-        "privileges": reputation.PRIVILEGES,
-        "flag_reasons": FlagReason.choices,
         "categories": category_list() if moderator else [],
         "moderation_log": selectors.moderation_log(ticket, limit=20) if moderator else [],
     }
     return render(request, "forum/question.html", context)
+
+
+def _decide_tools(user: Any, ticket: Ticket, page: selectors.QuestionPage, *, moderator: bool, can_flag: bool,
+                  can_comment: bool) -> None:
+    """What the viewer may do with each answer, decided once here so that the template only reads flags."""
+    can_vote = access.can_vote_on(user, ticket)
+    me_id = user.pk if access.signed_in(user) else None
+    comment_own = access.is_member(user) and access.open_to_community(ticket)
+    for a in page.answers:
+        m = a.message
+        own = me_id is not None and m.author_id == me_id
+        a.votable = can_vote and not own and not m.is_hidden
+        a.editable = access.can_edit(user, ticket, author_id=m.author_id, hidden=m.is_hidden)
+        a.history = moderator or own
+        a.flaggable = can_flag and not own and not m.is_hidden
+        a.commentable = not m.is_hidden and (can_comment or (own and comment_own))
+        m.attachment_list = list(m.attachments.all())  # type: ignore[attr-defined]
+        try:
+            a.author_points = m.author.forum_reputation.points if m.author else 0
+        except ObjectDoesNotExist:
+            a.author_points = 0
+
+
+TOOL_HEADINGS = {
+    "lapor": gettext_lazy("Laporkan tulisan"),
+    "komentar": gettext_lazy("Minta penjelasan"),
+    "turun": gettext_lazy("Suara turun"),
+    "sembunyikan": gettext_lazy("Sembunyikan"),
+    "tampilkan": gettext_lazy("Tampilkan lagi"),
+}
+
+
+@login_required
+def tool(request: HttpRequest, number: str) -> HttpResponse:
+    """One small form per action on one post (flag, comment, downvote with its reason, hide), so that the question
+    page does not carry a form for every action on every answer."""
+    ticket = access.access_question(request.user, number, by_number=True)
+    which = request.GET.get("aksi", "")
+    if which not in TOOL_HEADINGS:
+        raise Http404
+    message = _answer_of(request, ticket)
+    comment = None if message else _comment_of(request, ticket)
+    quote = comment.body if comment else message.body if message else f"{ticket.title}\n\n{ticket.description}"
+    back = services.question_url(ticket) + (f"#jawaban-{message.pk}" if message else "")
+    return render(request, "forum/tool.html", {
+        "ticket": ticket, "message": message, "comment": comment, "quote": quote, "back": back,
+        "base": services.question_url(ticket), "heading": TOOL_HEADINGS[which],
+        "action": "suara" if which == "turun" else which, "flag_reasons": FlagReason.choices,
+    })
 
 
 @login_required

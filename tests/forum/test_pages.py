@@ -134,6 +134,12 @@ def test_everything_works_with_plain_forms(world: World) -> None:
     ticket.refresh_from_db()
     assert ticket.status == Status.SELESAI and ticket.accepted_message_id == reply.pk
 
+    for which, expected in (("lapor", 'name="flag"'), ("turun", 'name="reason"'), ("komentar", 'name="body"')):
+        tool = voter.get(f"{url}alat/?aksi={which}&jawaban={reply.pk}")
+        assert tool.status_code == 200 and expected in tool.content.decode(), which
+    assert voter.get(f"{url}alat/?aksi=hapus-semua").status_code == 404
+    question_page = voter.get(url).content.decode()
+    assert f"alat/?aksi=lapor&amp;jawaban={reply.pk}" in question_page
     voter.post(f"{url}aksi/lapor/", {"message": reply.pk, "flag": "rude", "note": "kasar"})
     flag = Flag.objects.get()
     queue = coordinator.get("/forum/moderasi/").content.decode()

@@ -5,31 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
 
 from helpdesk.forum import access, reputation
-from helpdesk.forum.models import PublicProposal, Reputation
+from helpdesk.forum.models import PublicProposal
 from helpdesk.tickets import access as ticket_access
 
 register = template.Library()
-
-
-@register.simple_tag
-def reputation_badge(user: Any) -> SafeString | str:
-    """The author's points and level, from `author__forum_reputation` loaded with the answers."""
-    try:
-        row: Reputation | None = user.forum_reputation
-    except Reputation.DoesNotExist:
-        row = None
-    points = row.points if row is not None else 0
-    level = reputation.level_for(points)
-    return format_html('<span class="badge" title="{}">{} · {}</span>', level.name, points, level.name)
-
-
-@register.simple_tag(takes_context=True)
-def can_comment_on(context: Any, ticket: Any, message: Any = None) -> bool:
-    return access.can_comment(context.get("user"), ticket, message)
 
 
 @register.simple_tag

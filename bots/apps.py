@@ -1,3 +1,5 @@
+import logging
+
 from django.apps import AppConfig
 
 
@@ -9,3 +11,9 @@ class BotsConfig(AppConfig):
     def ready(self) -> None:
         # Outbox handlers, periodic jobs and the built-in commands register themselves on import.
         from . import builtin, intake, sender  # noqa: F401
+
+        # httpx logs each request URL at INFO, and Bot API URLs carry the bot token (python-telegram-bot
+        # and the readiness check both use httpx): keep those lines out of the logs.
+        httpx_log = logging.getLogger("httpx")
+        if httpx_log.getEffectiveLevel() < logging.WARNING:
+            httpx_log.setLevel(logging.WARNING)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
@@ -27,8 +26,6 @@ CONNECT_TIMEOUT = 10.0
 
 class BotClient:
     def __init__(self, token: str, base_url: str, base_file_url: str) -> None:
-        # httpx logs every request URL at INFO, and Bot API URLs carry the bot's token.
-        logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger("httpx").level))
         self.token = token
         self.base_url = base_url
         self.loop = asyncio.new_event_loop()

@@ -367,6 +367,13 @@ def send_job(payload: dict[str, Any], job: OutboxJob) -> None:
     if outbound is None:
         log.error("telegram send job %s: outbound %s is gone", job.key, payload.get("outbound"))
         return
+    if not config.enabled():
+        # No token (a development machine): nothing can be sent, and retrying would only park the job.
+        if not outbound.is_final:
+            OutboundMessage.objects.filter(pk=outbound.pk, state=State.QUEUED).update(
+                state=State.SKIPPED, finished_at=timezone.now(), last_error="TELEGRAM_BOT_TOKEN is not set"
+            )
+        return
     wait = Sender().deliver(outbound)
     if wait is not None:
         defer_job(job, wait)

@@ -319,3 +319,12 @@ def test_redis_limiter_shares_the_same_windows(redis_url: str, settings: Any) ->
     limiter.confirm(-4, token, leaving)  # moved to when it left, on Redis's clock
     score = limiter.client.zscore(limiter.prefix + "chat:-4", f"d{token}")
     assert booked and score == pytest.approx(leaving + limiter.skew, abs=0.05)
+
+
+def test_without_a_token_messages_are_skipped_not_retried(settings: Any) -> None:
+    settings.TELEGRAM_BOT_TOKEN = ""
+    send(-100, "tidak ada bot", "no-token")
+    drain()
+    row = OutboundMessage.objects.get(key="no-token")
+    assert row.state == OutboundMessage.State.SKIPPED and "TELEGRAM_BOT_TOKEN" in row.last_error
+    assert OutboxJob.objects.get(key="telegram:no-token").status == OutboxJob.Status.DONE

@@ -189,6 +189,7 @@ class QuestionListApi(APIView):
             OpenApiParameter("limit", int),
         ],
         responses=QuestionListOut,
+        operation_id="forum_questions_list",
     )
     def get(self, request: Request) -> Response:
         params = request.query_params

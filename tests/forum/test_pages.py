@@ -173,3 +173,21 @@ def test_bad_parameters_are_400_not_500(world: World) -> None:
     assert api.get("/api/v1/forum/questions/?q=" + "x" * 5000).status_code == 200
     assert Client().get("/forum/?cursor=!!!").status_code == 200
     assert client_for(world.op_b).post("/api/v1/forum/questions/", {"title": ""}, format="json").status_code == 400
+
+
+def test_the_forum_api_is_documented(db: Any) -> None:
+    schema = Client().get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    for path, methods in {
+        "/api/v1/forum/questions/": {"get", "post"},
+        "/api/v1/forum/questions/{ticket_id}/": {"get", "patch"},
+        "/api/v1/tickets/{ticket_id}/accept/": {"post"},
+        "/api/v1/messages/{message_id}/vote/": {"post", "delete"},
+        "/api/v1/messages/{pk}/flag/": {"post"},
+        "/api/v1/forum/moderation/": {"get"},
+        "/api/v1/forum/flags/{flag_id}/review/": {"post"},
+        "/api/v1/forum/leaderboard/": {"get"},
+    }.items():
+        assert path in schema["paths"], path
+        assert methods <= set(schema["paths"][path]), path
+    vote = schema["paths"]["/api/v1/messages/{message_id}/vote/"]["post"]
+    assert vote["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/VoteInputRequest")

@@ -182,7 +182,7 @@ def test_the_forum_api_is_documented(db: Any) -> None:
         "/api/v1/forum/questions/{ticket_id}/": {"get", "patch"},
         "/api/v1/tickets/{ticket_id}/accept/": {"post"},
         "/api/v1/messages/{message_id}/vote/": {"post", "delete"},
-        "/api/v1/messages/{pk}/flag/": {"post"},
+        "/api/v1/messages/{id}/flag/": {"post"},
         "/api/v1/forum/moderation/": {"get"},
         "/api/v1/forum/flags/{flag_id}/review/": {"post"},
         "/api/v1/forum/leaderboard/": {"get"},

@@ -16,7 +16,14 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden
 
+from helpdesk.core import outbox
+from helpdesk.core.models import OutboxJob
+
+from . import config
+from .client import get_client
 from .models import TelegramChat, TelegramChatEvent
 
 log = logging.getLogger(__name__)
@@ -153,3 +160,41 @@ def chat_status(chat_id: int) -> TelegramChat | None:
 def chat_events(chat_ids: list[int], *, limit: int = 20) -> QuerySet[TelegramChatEvent]:
     """The latest changes of these chats, newest first (the forum page shows them to coordinators)."""
     return TelegramChatEvent.objects.filter(chat_id__in=chat_ids).order_by("-at", "-id")[:limit]
+
+
+# ----- asking Telegram -------------------------------------------------------------------------------------
+REFRESH_KIND = "telegram.refresh_chat"
+
+
+def telegram_refresh_chat(chat_id: int) -> None:
+    """Queue a check of the chat and of the bot's rights there (getChat, getChatMember). Changes are recorded
+    as events and reach `@on_chat_change` hooks; e.g. call it when a group is linked, and tell the group
+    from a hook (or from `chat_status()`) when the bot may not manage topics."""
+    outbox.enqueue(REFRESH_KIND, {"chat_id": chat_id}, key=f"{REFRESH_KIND}:{chat_id}:{timezone.now().timestamp()}")
+
+
+@outbox.handler(REFRESH_KIND, atomic=False, max_attempts=5)
+def refresh_chat_job(payload: dict[str, Any], job: OutboxJob) -> None:
+    if not config.enabled():
+        return
+    chat_id = int(payload["chat_id"])
+
+    async def ask(bot: Bot) -> tuple[dict[str, Any], dict[str, Any]]:
+        chat = await bot.get_chat(chat_id)
+        member = await bot.get_chat_member(chat_id, bot.id)
+        return chat.to_dict(), member.to_dict()
+
+    try:
+        chat, member = get_client().run(ask)
+    except Forbidden as exc:
+        chat_mark_removed(chat_id, exc.message)
+        return
+    except BadRequest as exc:
+        log.warning("telegram chat %s cannot be checked: %s", chat_id, exc.message)
+        return
+    with transaction.atomic():
+        chat_seen(chat)
+        if chat.get("type") != "private":
+            status = member.get("status")
+            chat_set_rights(chat_id, is_admin=status in {"administrator", "creator"},
+                            can_manage_topics=bool(member.get("can_manage_topics")) or status == "creator")

@@ -25,7 +25,8 @@ CONNECT_TIMEOUT = 10.0
 
 
 class BotClient:
-    def __init__(self, token: str, base_url: str, base_file_url: str) -> None:
+    def __init__(self, token: str, base_url: str, base_file_url: str, *,
+                 read_timeout: float = SEND_READ_TIMEOUT) -> None:
         self.token = token
         self.base_url = base_url
         self.loop = asyncio.new_event_loop()
@@ -37,8 +38,8 @@ class BotClient:
             base_file_url=base_file_url,
             request=HTTPXRequest(
                 connection_pool_size=8,
-                read_timeout=SEND_READ_TIMEOUT,
-                write_timeout=SEND_READ_TIMEOUT,
+                read_timeout=read_timeout,
+                write_timeout=read_timeout,
                 connect_timeout=CONNECT_TIMEOUT,
                 pool_timeout=CONNECT_TIMEOUT,
             ),

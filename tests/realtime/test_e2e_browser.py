@@ -39,7 +39,9 @@ def test_a_reply_shows_on_the_operators_open_page_in_under_a_second(
     assert elapsed < 1.0, elapsed
     # No reload: the page's own state survived, and the new status came with the reply.
     assert operator.evaluate("window.__samePage") is True
-    assert operator.locator(".badge.status-menunggu").count() >= 1
+    assert operator.locator(".badge.status-menunggu").count() == 1
+    assert operator.locator(".msg:has-text('Reset PIN warga')").count() == 1
+    assert operator.locator("header h1").count() == 1
     # Budi left the reply box: after sending, his page says "viewing" again, and the operator no longer
     # sees him typing.
     operator.wait_for_selector("[data-live-presence]:has-text('Budi Relawan sedang melihat')", timeout=8000)

@@ -88,10 +88,10 @@
     seen = {};
     var next = Array.prototype.map.call(fresh.children, function (c) {
       var k = key(c, seen), o = old[k];
-      delete old[k];
-      return o && (busyWith(o) || norm(o) === norm(c)) ? o : document.importNode(c, true);
+      if (o && (busyWith(o) || norm(o) === norm(c))) { delete old[k]; return o; }
+      return document.importNode(c, true);
     });
-    Object.keys(old).forEach(function (k) { live.removeChild(old[k]); });
+    Object.keys(old).forEach(function (k) { live.removeChild(old[k]); });  // gone, or replaced by a fresh copy
     next.forEach(function (n, i) { if (live.children[i] !== n) live.insertBefore(n, live.children[i] || null); });
   }
   function swapTicket(doc) {

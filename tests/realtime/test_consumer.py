@@ -296,3 +296,32 @@ async def test_a_full_inbox_catches_up_from_the_log(world: World, live: None, se
     assert [f["data"]["n"] for f in got] == list(range(10))
     assert await comm.receive_nothing(timeout=0.5)
     await comm.disconnect()
+
+
+async def test_escalation_moves_the_ticket_between_queues(world: World, live: None) -> None:
+    from django.db import transaction
+
+    from helpdesk.tickets import escalation
+
+    lotim, ntb = await open_ws(world.vol2_lotim), await open_ws(world.admin)
+    await subscribe(lotim, f"queue:{world.lotim.pk}")
+    await subscribe(ntb, f"queue:{world.ntb.pk}")
+    ticket = await db(world.ticket)()
+    assert (await next_frame(lotim, "queue.ticket_added"))["data"]["ticket"] == ticket.pk
+    operator = await open_ws(world.op_a)
+    await subscribe(operator, f"ticket:{ticket.pk}")
+
+    def escalate() -> None:
+        with transaction.atomic():
+            escalation.escalate(ticket, escalation.FIRST)
+
+    await db(escalate)()
+    removed = await next_frame(lotim, "queue.ticket_removed")
+    added = await next_frame(ntb, "queue.ticket_added")
+    assert removed["data"]["ticket"] == added["data"]["ticket"] == ticket.pk
+    assert added["data"]["forum"] == world.ntb.pk
+    # The operator still may see it: checked again at once (the forum changed), and delivered.
+    moved = await next_frame(operator, "ticket.updated")
+    assert moved["data"]["changes"]["forum"] == {"old": world.lotim.pk, "new": world.ntb.pk}
+    for comm in (lotim, ntb, operator):
+        await comm.disconnect()

@@ -105,4 +105,7 @@ def seed() -> list[DemoLogin]:
     from helpdesk.tickets.demo import seed_tickets
 
     seed_tickets()
+    from helpdesk.kb.demo import seed_kb
+
+    seed_kb()
     return logins

@@ -12,6 +12,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("helpdesk.accounts.api_urls")),
     path("", include("helpdesk.tickets.api_urls")),
     path("", include("helpdesk.forum.api_urls")),
+    path("", include("helpdesk.kb.api_urls")),
     path("", include("helpdesk.realtime.api_urls")),
     path("", include(notification_urls.api_urlpatterns)),
 ]
@@ -24,6 +25,7 @@ urlpatterns = [
     path("", include("helpdesk.accounts.urls")),
     path("", include("helpdesk.tickets.urls")),
     path("", include("helpdesk.forum.urls")),
+    path("", include("helpdesk.kb.urls")),
     path("", include(notification_urls.urlpatterns)),
     path("telegram/webhook/", bots_views.webhook, name="telegram-webhook"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "helpdesk.notifications",
     "helpdesk.tickets",
     "helpdesk.forum",
+    "helpdesk.kb",
     "bots",
     "helpdesk.realtime",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -30,6 +32,31 @@ from .models import Channel, Hosting, Message, Priority, Status, Ticket, Visibil
 
 # Template names other apps add to the ticket page (the forum's panel), included with `ticket` in the context.
 TICKET_PANELS: list[str] = []
+
+
+@dataclass(frozen=True)
+class TicketNewHook:
+    """Another app's part in filing a ticket on the web (the knowledge base's "is this the answer?" step).
+
+    `before(request, data)` may return a context dict: the form is shown again with it as `presubmit` (its
+    `template` is included inside the form) instead of creating the ticket; hooks are skipped once the form
+    carries `confirm`. `after(request, ticket)` runs once the ticket exists."""
+
+    before: Callable[[HttpRequest, dict[str, Any]], dict[str, Any] | None]
+    after: Callable[[HttpRequest, Ticket], None]
+
+
+TICKET_NEW_HOOKS: list[TicketNewHook] = []
+
+
+def _presubmit(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any] | None:
+    if request.POST.get("confirm"):
+        return None
+    for hook in TICKET_NEW_HOOKS:
+        shown = hook.before(request, data)
+        if shown:
+            return shown
+    return None
 
 
 class TicketForm(forms.Form):
@@ -99,7 +126,10 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     if not is_verified_operator(request.user):
         return render(request, "tickets/not_operator.html", status=403)
     form = TicketForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid() and _rate_ok(request, "ticket_create"):
+    presubmit = None
+    if request.method == "POST" and form.is_valid():
+        presubmit = _presubmit(request, form.cleaned_data)
+    if request.method == "POST" and form.is_valid() and presubmit is None and _rate_ok(request, "ticket_create"):
         data = dict(form.cleaned_data)
         upload = data.pop("file", None)
         try:
@@ -107,11 +137,13 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
+            for hook in TICKET_NEW_HOOKS:
+                hook.after(request, ticket)
             _attach(request, ticket, upload)
             messages.success(request, _("Tiket %(number)s terkirim ke %(forum)s.") % {
                 "number": ticket.number, "forum": ticket.forum.name})
             return redirect(ticket.get_absolute_url())
-    return render(request, "tickets/new.html", {"form": form})
+    return render(request, "tickets/new.html", {"form": form, "presubmit": presubmit})
 
 
 @login_required

@@ -1,0 +1,220 @@
+"""The knowledge-base API (`/api/v1/kb/...`): anonymous reads. Parse, call a selector, format; nothing else.
+
+Bad input is a 400 naming the field (`q`, `limit`, `offset`, `category`, `region`, `version`) or a 413 for a
+query longer than `MAX_Q_CHARS`; query text itself is always searched as plain words (engine syntax, quotes,
+SQL and emoji mean nothing), so it never causes a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from search import SearchQueryError
+from search.types import MAX_LIMIT, MAX_OFFSET
+
+from . import access, deflection, selectors
+from .models import DeflectionLog, Entry
+
+# Longer than any real question; above it the request is refused (413) instead of truncated.
+MAX_Q_CHARS = 10_000
+
+
+class QueryTooLong(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "query_too_long"
+    default_detail = "Kata kunci terlalu panjang."
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    q: str
+    category: str = ""
+    region: str = ""
+    version: str = ""
+    limit: int = 10
+    offset: int = 0
+
+
+def _int(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise exceptions.ValidationError({name: [_("Harus berupa bilangan bulat.")]}) from None
+    if not low <= value <= high:
+        raise exceptions.ValidationError({name: [_("Harus antara %(low)d dan %(high)d.") % {"low": low, "high": high}]})
+    return value
+
+
+def parse_search_params(params: Mapping[str, str], *, default_limit: int = 10) -> SearchParams:
+    q = params.get("q") or ""
+    if len(q) > MAX_Q_CHARS:
+        raise QueryTooLong(_("Kata kunci terlalu panjang (maks. %(n)d karakter).") % {"n": MAX_Q_CHARS})
+    q = q.replace("\x00", " ").strip()
+    if not q:
+        raise exceptions.ValidationError({"q": [_("Isi kata kunci pencarian.")]})
+    return SearchParams(
+        q=q,
+        category=(params.get("category") or "").strip().lower(),
+        region=(params.get("region") or "").strip(),
+        version=(params.get("version") or "").strip(),
+        limit=_int(params, "limit", default_limit, 1, MAX_LIMIT),
+        offset=_int(params, "offset", 0, 0, MAX_OFFSET),
+    )
+
+
+def run_search(p: SearchParams) -> selectors.KbResults:
+    try:
+        return selectors.search_entries(p.q, category=p.category, region=p.region, version=p.version, limit=p.limit,
+                                        offset=p.offset)
+    except SearchQueryError as exc:
+        raise exceptions.ValidationError({exc.field: [exc.message]}) from None
+
+
+@extend_schema_serializer(component_name="KbHit")
+class HitOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    external_id = serializers.CharField(allow_null=True)
+    title = serializers.CharField()
+    snippet = serializers.CharField(help_text="HTML aman: teks di-escape, kata yang cocok dibungkus <mark>")
+    score = serializers.FloatField()
+    url = serializers.CharField()
+
+
+def hit_out(request: Request, hit: selectors.Hit, log_id: int | None = None) -> dict[str, Any]:
+    return {
+        "id": hit.entry_id,
+        "external_id": hit.external_id or None,
+        "title": hit.title,
+        "snippet": hit.snippet,
+        "score": hit.score,
+        "url": request.build_absolute_uri(deflection.link(hit.url, log_id)),
+    }
+
+
+COMMON = [
+    OpenApiParameter("q", str, required=True, description=f"kata kunci (teks biasa, maks. {MAX_Q_CHARS} karakter)"),
+]
+ERRORS = {400: OpenApiResponse(description="Parameter tidak valid: `fields` menyebut masalahnya"),
+          413: OpenApiResponse(description="Kata kunci terlalu panjang")}
+
+
+class KbSearchApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema_serializer(component_name="KbSearchOutput")
+    class Output(serializers.Serializer):
+        results = HitOut(many=True)
+        total = serializers.IntegerField()
+
+    @extend_schema(
+        operation_id="kb_search",
+        tags=["basis pengetahuan"],
+        parameters=[
+            *COMMON,
+            OpenApiParameter("category", str, description="slug kategori, mis. kependudukan"),
+            OpenApiParameter("region", str, description="awalan kode wilayah, mis. 52 atau 52.03"),
+            OpenApiParameter("version", str, description="versi OpenSID, mis. v2410"),
+            OpenApiParameter("limit", int, description=f"1 sampai {MAX_LIMIT} (bawaan 10)"),
+            OpenApiParameter("offset", int, description=f"0 sampai {MAX_OFFSET}"),
+        ],
+        responses={200: Output, **ERRORS},
+        description="Entri basis pengetahuan yang terbit, paling relevan lebih dulu. Tanpa akun.",
+    )
+    def get(self, request: Request) -> Response:
+        results = run_search(parse_search_params(request.query_params))
+        return Response({"results": [hit_out(request, h) for h in results.hits], "total": results.total})
+
+
+class KbSuggestApi(APIView):
+    """Up to 5 published answers similar to a ticket being written. Shown suggestions are logged per browser
+    session (deflection), and their links carry the log id."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema_serializer(component_name="KbSuggestOutput")
+    class Output(serializers.Serializer):
+        results = HitOut(many=True)
+
+    @extend_schema(
+        operation_id="kb_suggest",
+        tags=["basis pengetahuan"],
+        parameters=[*COMMON, OpenApiParameter("channel", str, description="live (bawaan) atau form")],
+        responses={200: Output, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        params = parse_search_params(request.query_params, default_limit=5)
+        hits = selectors.suggest_entries(params.q, limit=min(params.limit, 5))
+        logs = log_shown(request, hits, channel=request.query_params.get("channel", ""))
+        return Response({"results": [hit_out(request, h, logs.get(h.entry_id)) for h in hits]})
+
+
+def session_key(request: HttpRequest | Request) -> str:
+    session = getattr(request, "session", None)
+    return (getattr(session, "session_key", None) or "") if session is not None else ""
+
+
+def log_shown(request: HttpRequest | Request, hits: list[selectors.Hit], *, channel: str) -> dict[int, int]:
+    """Log suggestions for sessions that exist already (a signed-in operator filing a ticket); anonymous API
+    callers without a session get plain links and no row."""
+    if channel not in DeflectionLog.Channel.values:
+        channel = DeflectionLog.Channel.LIVE
+    return deflection.record_shown(session_key=session_key(request), user=request.user,
+                                   entry_ids=[h.entry_id for h in hits], channel=channel)
+
+
+class EntryOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    external_id = serializers.CharField(allow_null=True)
+    title = serializers.CharField()
+    question = serializers.CharField()
+    question_html = serializers.CharField()
+    answer = serializers.CharField()
+    answer_html = serializers.CharField()
+    category = serializers.CharField(source="category.slug", allow_null=True, default=None)
+    category_display = serializers.CharField(source="category.name", allow_null=True, default=None)
+    tags = serializers.ListField(child=serializers.CharField())
+    versions = serializers.ListField(child=serializers.CharField())
+    region_code = serializers.CharField(source="origin_region_id", allow_null=True)
+    status = serializers.CharField()
+    status_display = serializers.CharField(source="get_status_display")
+    source = serializers.CharField()  # type: ignore[assignment]
+    source_display = serializers.CharField(source="get_source_display")
+    helpful_yes = serializers.IntegerField()
+    helpful_no = serializers.IntegerField()
+    views = serializers.IntegerField()
+    author = serializers.CharField(source="author.display_name", allow_null=True, default=None)
+    solved_at = serializers.DateTimeField(allow_null=True)
+    published_at = serializers.DateTimeField(allow_null=True)
+    updated_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, obj: Entry) -> str:
+        request = self.context.get("request")
+        path = obj.get_absolute_url()
+        return request.build_absolute_uri(path) if request else path
+
+
+class KbEntryApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(operation_id="kb_entry", tags=["basis pengetahuan"], responses={200: EntryOut,
+                   404: OpenApiResponse(description="Tidak ada, atau belum terbit")})
+    def get(self, request: Request, entry_id: int) -> Response:
+        entry = access.access_entry(request.user, entry_id)
+        data = dict(EntryOut(entry, context={"request": request}).data)
+        data["external_id"] = entry.external_id or None
+        return Response(data)

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class KbConfig(AppConfig):
+    name = "helpdesk.kb"
+    label = "kb"
+    verbose_name = "Basis pengetahuan"
+
+    def ready(self) -> None:
+        from . import hooks  # noqa: F401 - registers the search source, the ticket panel and the ticket-form step

@@ -1,0 +1,228 @@
+"""Reads of the knowledge base: search and suggestions (through the `search` seam), the home page lists, the
+review queue, a ticket's similar answers, the deflection figures. Each does a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from helpdesk.categories.models import Category
+from helpdesk.regions.models import Region
+from helpdesk.tickets.models import Message, Ticket
+from search import SearchQuery, get_backend
+from search.backends.base import SUGGEST_LIMIT
+
+from . import access
+from .indexing import DOC_TYPE, plain_text
+from .models import DeflectionLog, Entry, EntryStatus
+from .validation import VERSION_RE
+
+HOME_CACHE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Hit:
+    entry_id: int
+    external_id: str
+    title: str
+    title_html: str
+    snippet: str
+    score: float
+    url: str
+    category: str
+    region_code: str
+
+
+@dataclass(frozen=True)
+class KbResults:
+    hits: list[Hit]
+    total: int
+    total_capped: bool = False
+    took_ms: float = 0.0
+
+
+def _published_ids(ids: list[int]) -> set[int]:
+    """The index says what matched; the database confirms each is still published (an engine may lag behind)."""
+    if not ids:
+        return set()
+    return set(Entry.objects.filter(pk__in=ids, status=EntryStatus.PUBLISHED).values_list("pk", flat=True))
+
+
+def _hits(results: Any) -> list[Hit]:
+    raw = [h for h in results.hits if h.doc_type == DOC_TYPE and h.doc_id.isdigit()]
+    live = _published_ids([int(h.doc_id) for h in raw])
+    return [
+        Hit(int(h.doc_id), h.external_id, h.title, h.title_html, h.snippet, round(float(h.score), 4), h.url,
+            h.category, h.region_code)
+        for h in raw if int(h.doc_id) in live
+    ]
+
+
+def search_entries(
+    text: str, *, category: str = "", region: str = "", version: str = "", limit: int = 10, offset: int = 0
+) -> KbResults:
+    """Published entries matching `text`, best first. Raises search.SearchQueryError for a bad parameter."""
+    query = SearchQuery(text=text, limit=limit, offset=offset, doc_types=(DOC_TYPE,), category=category,
+                        region=region, version=version)
+    results = get_backend().search(query)
+    hits = _hits(results)
+    dropped = len([h for h in results.hits if h.doc_type == DOC_TYPE]) - len(hits)
+    return KbResults(hits, max(results.total - dropped, len(hits)), results.total_capped, results.took_ms)
+
+
+def suggest_entries(text: str, *, limit: int = SUGGEST_LIMIT) -> list[Hit]:
+    """Up to `limit` published answers similar to a ticket being written."""
+    if not text.strip():
+        return []
+    return _hits(get_backend().suggest(text, limit=limit, doc_types=(DOC_TYPE,)))
+
+
+def similar_for_ticket(ticket: Ticket, *, limit: int = SUGGEST_LIMIT) -> list[Hit]:
+    """Published answers similar to this ticket, for the volunteers handling it."""
+    return suggest_entries(f"{ticket.title}\n{ticket.description}", limit=limit)
+
+
+def entries_by_id(ids: list[int]) -> dict[int, Entry]:
+    return Entry.objects.filter(pk__in=ids, status=EntryStatus.PUBLISHED).select_related("category").in_bulk(ids)
+
+
+# --- the home page -----------------------------------------------------------------------------------------
+
+
+def published() -> QuerySet[Entry]:
+    return Entry.objects.filter(status=EntryStatus.PUBLISHED)
+
+
+def most_helpful(limit: int = 10) -> list[Entry]:
+    return list(
+        published().select_related("category").order_by("-helpful_score", "-views", "-pk")
+        .only("pk", "title", "slug", "category__name", "category__slug", "helpful_yes", "views")[:limit]
+    )
+
+
+def recent(limit: int = 10) -> list[Entry]:
+    return list(
+        published().select_related("category").order_by("-published_at", "-pk")
+        .only("pk", "title", "slug", "category__name", "category__slug", "published_at")[:limit]
+    )
+
+
+def category_counts() -> list[tuple[Category, int]]:
+    """Active categories with their number of published entries (cached for a few minutes: a count over a
+    million entries is not something every visitor should pay for)."""
+    counts = cache.get("kb:category-counts")
+    if counts is None:
+        counts = dict(published().values_list("category_id").annotate(n=Count("pk")).values_list("category_id", "n"))
+        cache.set("kb:category-counts", counts, HOME_CACHE_SECONDS)
+    return [(c, counts.get(c.pk, 0)) for c in Category.objects.filter(is_active=True).order_by("position", "name")]
+
+
+def region_choices() -> list[Region]:
+    """Provinces and kabupaten that published entries come from, for the search filter (cached)."""
+    codes = cache.get("kb:region-codes")
+    if codes is None:
+        origins = published().exclude(origin_region__isnull=True).values_list("origin_region_id", flat=True).distinct()
+        prefixes: set[str] = set()
+        for code in origins[:5000]:
+            parts = code.split(".")
+            prefixes.add(parts[0])
+            if len(parts) > 1:
+                prefixes.add(".".join(parts[:2]))
+        codes = sorted(prefixes)
+        cache.set("kb:region-codes", codes, HOME_CACHE_SECONDS)
+    return list(Region.objects.filter(code__in=codes).order_by("code"))
+
+
+# --- volunteers ----------------------------------------------------------------------------------------------
+
+
+def review_queue(user: Any, limit: int = 100) -> list[Entry]:
+    """Entries waiting for this reviewer's approval, oldest request first."""
+    forums = access.reviewed_forum_ids(user)
+    qs = Entry.objects.filter(status=EntryStatus.DRAFT, review_requested_at__isnull=False)
+    if forums is not None:
+        qs = qs.filter(forum_id__in=forums)
+    return list(qs.select_related("author", "forum", "category", "origin_region").order_by("review_requested_at")[:limit])
+
+
+def my_entries(user: Any, limit: int = 50) -> list[Entry]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        Entry.objects.filter(author=user).exclude(status=EntryStatus.PUBLISHED)
+        .select_related("category").order_by("-updated_at")[:limit]
+    )
+
+
+def entry_for_ticket(ticket: Ticket) -> Entry | None:
+    return Entry.objects.filter(source_ticket=ticket).exclude(status=EntryStatus.ARCHIVED).order_by("-pk").first()
+
+
+@dataclass(frozen=True)
+class Prefill:
+    title: str
+    question: str
+    answer: str
+    category: str
+    versions: str
+    origin_region: str
+    answer_is_accepted: bool
+
+
+def prefill_from_ticket(ticket: Ticket) -> Prefill:
+    """The ticket's question and its accepted answer (else the last answer a volunteer gave), unmasked; the
+    editor masks them before showing."""
+    answer: Message | None = None
+    if ticket.accepted_message_id:
+        answer = Message.objects.filter(pk=ticket.accepted_message_id, kind=Message.Kind.REPLY).first()
+    accepted = answer is not None
+    if answer is None:
+        answer = (
+            Message.objects.filter(ticket=ticket, kind=Message.Kind.REPLY, by_volunteer=True, is_hidden=False)
+            .order_by("-created_at", "-pk").first()
+        )
+    version = (ticket.opensid_version or "").strip().lower().removeprefix("v")
+    return Prefill(
+        title=ticket.title,
+        question=ticket.description,
+        answer=answer.body if answer is not None else "",
+        category=ticket.category.slug,
+        versions=version if VERSION_RE.match(version) else "",
+        origin_region=ticket.desa_id,
+        answer_is_accepted=accepted,
+    )
+
+
+# --- deflection ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeflectionStats:
+    days: int
+    shown: int
+    opened: int
+    opened_then_filed: int
+    deflected: int
+
+
+def deflection_stats(days: int = 30) -> DeflectionStats:
+    """Suggestion rows of the last `days`: shown, opened, opened and still followed by a ticket, and deflected
+    (opened, and no ticket filed in that session since)."""
+    since = timezone.now() - timedelta(days=days)
+    row = DeflectionLog.objects.filter(shown_at__gte=since).aggregate(
+        shown=Count("pk"),
+        opened=Count("pk", filter=Q(opened_at__isnull=False)),
+        filed=Count("pk", filter=Q(opened_at__isnull=False, filed_at__isnull=False)),
+    )
+    opened, filed = row["opened"] or 0, row["filed"] or 0
+    return DeflectionStats(days, row["shown"] or 0, opened, filed, opened - filed)
+
+
+def meta_description(entry: Entry, length: int = 160) -> str:
+    text = plain_text(entry.answer_html) or plain_text(entry.question_html) or entry.title
+    return text if len(text) <= length else text[: length - 1].rsplit(" ", 1)[0] + "…"

@@ -216,3 +216,33 @@ def test_comments_can_be_flagged_hidden_and_edited(world: World) -> None:
     shown = client_for(world.coord_lotim).post(f"/api/v1/forum/comments/{comment['id']}/unhide/", {}, format="json")
     assert shown.status_code == 200
     assert len(client_for(None).get(f"/api/v1/forum/questions/{q.pk}/").json()["comments"]) == 1
+
+
+def test_the_admin_reviews_flags_through_the_service(world: World) -> None:
+    q = question(world)
+    a = answer(q, world.op_bima, "iklan")
+    client_for(world.op_b).post(f"/api/v1/messages/{a.pk}/flag/", {"reason": "spam"}, format="json")
+    client_for(world.op_a).post(f"/api/v1/messages/{a.pk}/flag/", {"reason": "spam"}, format="json")
+    admin = Client()
+    admin.force_login(world.admin)
+    assert admin.get("/admin/forum/flag/").status_code == 200
+    response = admin.post("/admin/forum/flag/", {"action": "uphold", "_selected_action": list(
+        Flag.objects.values_list("pk", flat=True))}, follow=True)
+    assert "2 laporan ditinjau" in response.content.decode()
+    assert Message.objects.get(pk=a.pk).is_hidden
+    assert ModerationAction.objects.filter(action="hide", actor=world.admin).count() == 1
+    for path in ("/admin/forum/moderationaction/", "/admin/forum/reputationevent/", "/admin/forum/reputation/",
+                 "/admin/forum/revision/", "/admin/forum/comment/", "/admin/forum/vote/", "/admin/forum/publicproposal/"):
+        assert admin.get(path).status_code == 200, path
+
+
+def test_reputation_rebuild_command(world: World) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    give_points(world.op_b, 30)
+    Reputation.objects.filter(user=world.op_b).update(points=1)
+    out = StringIO()
+    call_command("reputation_rebuild", stdout=out)
+    assert "1 pengguna" in out.getvalue() and Reputation.objects.get(user=world.op_b).points == 30

@@ -126,6 +126,9 @@ else:
 SEARCH = search_config(env_str("SEARCH_URL")).as_dict()
 SEARCH_TIMEOUT_SECONDS = env_int("SEARCH_TIMEOUT_SECONDS", 2, minimum=1)
 SEARCH_INDEX_PREFIX = env_str("SEARCH_INDEX_PREFIX", "helpdesk")
+# Engine index layout (docs/search.md, "Moving to an engine cluster"); applied by `search_reindex`.
+SEARCH_SHARDS = env_int("SEARCH_SHARDS", 1, minimum=1)
+SEARCH_REPLICAS = env_int("SEARCH_REPLICAS", 0, minimum=0)
 
 # --- Telegram ----------------------------------------------------------------------------------------------
 TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN")

@@ -19,8 +19,6 @@ def _build() -> SearchBackend:
         return DatabaseBackend()
     from .engine import EngineBackend
 
-    # The engine backend grows the rest of the interface in the Elasticsearch/OpenSearch issue; until then it
-    # only answers ping().
     engine = EngineBackend(
         engine=config["engine"],
         url=config["url"],
@@ -28,6 +26,8 @@ def _build() -> SearchBackend:
         password=config["password"],
         timeout=settings.SEARCH_TIMEOUT_SECONDS,
         prefix=settings.SEARCH_INDEX_PREFIX,
+        shards=getattr(settings, "SEARCH_SHARDS", 1),
+        replicas=getattr(settings, "SEARCH_REPLICAS", 0),
     )
     return cast(SearchBackend, engine)
 
@@ -40,6 +40,13 @@ def get_backend() -> SearchBackend:
             if _backend is None:
                 _backend = _build()
     return _backend
+
+
+def set_backend(backend: SearchBackend | None) -> None:
+    """Use this backend in this process (tests and benchmarks that point at their own engine index)."""
+    global _backend
+    with _lock:
+        _backend = backend
 
 
 def reset_backend() -> None:

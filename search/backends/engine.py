@@ -1,60 +1,546 @@
-"""Elasticsearch and OpenSearch through one seam.
+"""Search on Elasticsearch or OpenSearch, with the database as the fallback.
 
-OpenSearch is reached with `opensearch-py`; Elasticsearch with the official `elasticsearch` 8.x client, which
-refuses to talk to OpenSearch. Both clients expose the same request methods (`indices`, `search`, `bulk`,
-`info`), so the rest of the backend does not care which one it holds.
+One backend serves OpenSearch 2/3 (through `opensearch-py`) and Elasticsearch 8 (through the official
+`elasticsearch` client, pinned to major 8): the same mapping, analysis and queries, only the client differs
+(`engine_client`). Analysis is `search.analysis`, as on the database backends: documents are indexed
+pre-analysed (`engine_mapping`) and queries are built from the same query plan (`engine_query`), so synonyms,
+identifiers and stemming match the same words everywhere.
+
+Indices live behind an alias (`SEARCH_INDEX_PREFIX`, default `helpdesk`): `reindex` builds a new versioned
+index `<alias>-v<mapping version>-<timestamp>`, fills it, swaps the alias atomically and drops the old index.
+
+When the engine cannot answer (down, slow, index missing, mapping of another version), `search` and `suggest`
+answer from the database backend, whose index `search.indexing` keeps up to date in every transaction, and the
+results say so (`fallback=True`). A failed engine is skipped for a short, growing while (a circuit breaker),
+so a dead engine costs one failed request every few seconds, not one per search.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
+from ..analysis import QueryPlan, plan_query
+from ..highlight import highlight, snippet
+from ..synonyms import current_synonyms
+from ..types import MAX_QUERY_CHARS, MAX_QUERY_TERMS, Document, SearchHit, SearchQuery, SearchResults
+from .base import SUGGEST_LIMIT, SearchBackend
+from .engine_client import (
+    ELASTICSEARCH_MAJOR,
+    EngineClient,
+    EngineError,
+    EngineRequestError,
+    EngineUnavailable,
+    make_client,
+)
+from .engine_mapping import MAPPING_VERSION, doc_key, fingerprint, index_body, to_source
+from .engine_query import (
+    Filters,
+    SuggesterVocabulary,
+    search_body,
+    suggest_body,
+    suggester,
+    typo_candidates,
+)
 
-def make_client(engine: str, url: str, *, username: str = "", password: str = "", timeout: float = 2.0) -> Any:
-    auth = (username, password) if username else None
-    if engine == "opensearch":
-        from opensearchpy import OpenSearch
+log = logging.getLogger(__name__)
 
-        return OpenSearch(
-            hosts=[url], http_auth=auth, timeout=timeout, max_retries=0, retry_on_timeout=False
-        )
-    if engine == "elasticsearch":
-        from elasticsearch import Elasticsearch
+BATCH = 500
+# The share of SEARCH_TIMEOUT_SECONDS the engine may use; the rest is for the database fallback, so that a slow
+# engine still gives an answer within SEARCH_TIMEOUT_SECONDS.
+ENGINE_SHARE = 0.75
+STATE_TTL_SECONDS = 30.0
+REINDEX_COMMAND = "python manage.py search_reindex"
 
-        return Elasticsearch(
-            hosts=[url], basic_auth=auth, request_timeout=timeout, max_retries=0, retry_on_timeout=False
-        )
-    raise ValueError(f"unknown search engine {engine!r}")
+__all__ = ["ELASTICSEARCH_MAJOR", "EngineBackend", "EngineError", "EngineUnavailable", "make_client"]
+
+
+class _Breaker:
+    """After a failure, skip the engine for 1, 2, 4 ... up to 30 seconds; one success closes it."""
+
+    def __init__(self, base: float = 1.0, cap: float = 30.0) -> None:
+        self.base = base
+        self.cap = cap
+        self._lock = threading.Lock()
+        self._failures = 0
+        self._open_until = 0.0
+        self.last_error = ""
+
+    def allows(self) -> bool:
+        return time.monotonic() >= self._open_until
+
+    def failure(self, error: str) -> None:
+        with self._lock:
+            self._failures += 1
+            self._open_until = time.monotonic() + min(self.cap, self.base * 2 ** (self._failures - 1))
+            self.last_error = error
+
+    def success(self) -> None:
+        if self._failures or self._open_until:
+            with self._lock:
+                self._failures = 0
+                self._open_until = 0.0
+
+    def reset(self) -> None:
+        self.success()
+
+
+class IndexState:
+    """What stands behind the alias: the index name and whether its mapping is the one this code writes."""
+
+    def __init__(self, index: str = "", version: int | None = None, fingerprint: str = "", problem: str = "") -> None:
+        self.index = index
+        self.version = version
+        self.fingerprint = fingerprint
+        self.problem = problem
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "mapping_version": self.version, "expected_mapping_version": MAPPING_VERSION,
+                **({"problem": self.problem} if self.problem else {})}
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _hit_id(doc_type: str, doc_id: str) -> int:
+    # SearchHit.id is an int; the engine has none of its own. Stable per document, unique enough per page.
+    return zlib.crc32(doc_key(doc_type, doc_id).encode())
 
 
 class EngineBackend:
+    """Elasticsearch or OpenSearch behind an alias, falling back to the database backend."""
+
     def __init__(
         self,
         *,
         engine: str,
-        url: str,
+        url: str = "",
         username: str = "",
         password: str = "",
         timeout: float = 2.0,
         prefix: str = "helpdesk",
+        shards: int = 1,
+        replicas: int = 0,
+        refresh: str | bool = "wait_for",
+        refresh_interval: str = "1s",
+        write_timeout: float = 30.0,
+        drop_grace_seconds: float | None = None,
+        database: SearchBackend | None = None,
+        client: EngineClient | None = None,
     ) -> None:
         self.name = engine
         self.engine = engine
         self.url = url
-        self.prefix = prefix
-        self.client = make_client(engine, url, username=username, password=password, timeout=timeout)
+        self.alias = prefix
+        self.timeout = float(timeout)
+        self.shards = shards
+        self.replicas = replicas
+        self.refresh = refresh
+        self.refresh_interval = refresh_interval
+        self.write_timeout = write_timeout
+        # Searches that resolved the alias just before a swap may still read the old index for up to a search
+        # timeout: drop it only after that.
+        self.drop_grace_seconds = self.timeout if drop_grace_seconds is None else drop_grace_seconds
+        self.client = client or make_client(engine, url, username=username, password=password, timeout=timeout)
+        self._database = database
+        self.breaker = _Breaker()
+        self._state: tuple[float, IndexState] | None = None
+        self._server: dict[str, str] = {}
+
+    # --- plumbing ---------------------------------------------------------------------------------------
+
+    @property
+    def database(self) -> SearchBackend:
+        """The fallback, and the index `search.indexing` keeps up to date in every transaction."""
+        if self._database is None:
+            from .database import DatabaseBackend
+
+            self._database = DatabaseBackend()
+        return self._database
+
+    @property
+    def search_budget(self) -> float:
+        return self.timeout * ENGINE_SHARE
+
+    def index_state(self, *, fresh: bool = False, timeout: float | None = None) -> IndexState:
+        cached = self._state
+        if not fresh and cached is not None and time.monotonic() - cached[0] < STATE_TTL_SECONDS:
+            return cached[1]
+        found = self.client.indices(self.alias, timeout=timeout)
+        state = self._read_state(found)
+        self._state = (time.monotonic(), state)
+        if not state.ok:
+            log.warning("search engine index %s: %s", self.alias, state.problem)
+        return state
+
+    def _read_state(self, found: dict[str, dict[str, Any]]) -> IndexState:
+        behind = sorted(name for name, data in found.items() if self.alias in (data.get("aliases") or {}))
+        if not behind:
+            if self.alias in found:
+                return IndexState(self.alias, problem=f"{self.alias} is an index, not an alias; run {REINDEX_COMMAND}")
+            return IndexState(problem=f"no index behind the alias {self.alias}; run {REINDEX_COMMAND}")
+        if len(behind) > 1:
+            return IndexState(",".join(behind), problem=f"the alias {self.alias} points to {len(behind)} indices; "
+                                                        f"run {REINDEX_COMMAND}")
+        index = behind[0]
+        meta = (found[index].get("mappings") or {}).get("_meta") or {}
+        version = meta.get("mapping_version")
+        version = int(version) if isinstance(version, int | str) and str(version).isdigit() else None
+        stamp = str(meta.get("fingerprint", ""))
+        if version != MAPPING_VERSION or stamp != fingerprint():
+            why = (f"mapping version {version}, this code needs {MAPPING_VERSION}" if version != MAPPING_VERSION
+                   else "mapping differs from this code's (same version number)")
+            return IndexState(index, version, stamp, problem=f"index {index}: {why}; run {REINDEX_COMMAND}")
+        return IndexState(index, version, stamp)
+
+    def forget_state(self) -> None:
+        self._state = None
+
+    def _usable(self) -> str:
+        """'' when searches may go to the engine, else why not."""
+        if not self.breaker.allows():
+            return f"engine unavailable: {self.breaker.last_error}"
+        try:
+            state = self.index_state(timeout=min(1.0, self.search_budget))
+        except EngineError as exc:
+            self.breaker.failure(str(exc))
+            return f"engine unavailable: {exc}"
+        return state.problem
+
+    def _write_target(self) -> str:
+        state = self.index_state(timeout=min(2.0, self.write_timeout))
+        if not state.ok:
+            # Writes wait (the outbox retries) until search_reindex has built an index of this version.
+            self.forget_state()
+            raise EngineUnavailable(state.problem)
+        return self.alias
 
     def ping(self) -> dict[str, Any]:
+        started = time.monotonic()
+
+        def left() -> float:
+            return max(0.2, 2.0 - (time.monotonic() - started))
+
+        out: dict[str, Any] = {"engine": self.engine, "alias": self.alias, "fallback": "database"}
         try:
-            info = self.client.info()
-            health = self.client.cluster.health()
+            if not self._server:
+                info = self.client.info(timeout=left())
+                version = info.get("version", {})
+                self._server = {"distribution": str(version.get("distribution", "elasticsearch")),
+                                "version": str(version.get("number", ""))}
+            out.update(self._server)
+            health = self.client.health(timeout=left())
+            state = self.index_state(fresh=True, timeout=left())
+            out.update(cluster=health.get("status"), **state.as_dict())
+            if state.ok:
+                out["documents"] = self.client.count(self.alias, {"query": {"match_all": {}}}, timeout=left())
+        except EngineError as exc:
+            return {**out, "status": "down", "error": str(exc)[:200]}
+        if not state.ok:
+            return {**out, "status": "degraded", "detail": state.problem}
+        if health.get("status") not in {"green", "yellow"}:
+            return {**out, "status": "degraded", "detail": f"cluster status {health.get('status')}"}
+        self.breaker.success()
+        return {**out, "status": "ok"}
+
+    def count(self, doc_type: str | None = None) -> int:
+        query: dict[str, Any] = {"term": {"doc_type": doc_type}} if doc_type else {"match_all": {}}
+        return self.client.count(self.alias, {"query": query}, timeout=self.write_timeout)
+
+    # --- writing ----------------------------------------------------------------------------------------
+
+    def index(self, docs: Sequence[Document]) -> None:
+        latest = {(d.doc_type, d.doc_id): d for d in docs}
+        if not latest:
+            return
+        target = self._write_target()
+        for chunk in _chunks(latest.values(), BATCH):
+            operations: list[dict[str, Any]] = []
+            for doc in chunk:
+                operations.append({"index": {"_index": target, "_id": doc_key(doc.doc_type, doc.doc_id)}})
+                operations.append(to_source(doc))
+            self._bulk(operations)
+
+    def delete(self, doc_type: str, ids: Iterable[str]) -> int:
+        keys = list(dict.fromkeys(str(i) for i in ids))
+        if not keys:
+            return 0
+        target = self._write_target()
+        removed = 0
+        for chunk in _chunks(keys, BATCH):
+            operations = [{"delete": {"_index": target, "_id": doc_key(doc_type, key)}} for key in chunk]
+            response = self._bulk(operations)
+            removed += sum(1 for item in response.get("items", []) if item.get("delete", {}).get("result") == "deleted")
+        return removed
+
+    def _bulk(self, operations: list[dict[str, Any]], *, index: str | None = None,
+              refresh: str | bool | None = None) -> dict[str, Any]:
+        response = self.client.bulk(operations, refresh=self.refresh if refresh is None else refresh,
+                                    timeout=self.write_timeout)
+        if response.get("errors"):
+            failures = []
+            for item in response.get("items", []):
+                result = next(iter(item.values()))
+                status = int(result.get("status", 0))
+                if status >= 300 and not (status == 404 and "delete" in item):
+                    failures.append((status, result.get("_id"), result.get("error")))
+            if failures:
+                status, key, error = failures[0]
+                message = f"{len(failures)} of {len(response.get('items', []))} bulk actions failed; first: {key}: {error}"
+                if status >= 500 or status in (404, 429):
+                    raise EngineUnavailable(message, status=status)
+                raise EngineRequestError(message, status=status)
+        return response
+
+    def reindex(
+        self,
+        docs: Iterable[Document],
+        *,
+        progress: Callable[[int], None] | None = None,
+        doc_types: tuple[str, ...] | None = None,
+    ) -> int:
+        """Build a new index of this mapping version, fill it, swap the alias, drop the old index."""
+        started_ms = int(time.time() * 1000)
+        old = self.client.alias_targets(self.alias, timeout=self.write_timeout)
+        new = f"{self.alias}-v{MAPPING_VERSION}-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
+        self.client.create_index(new, index_body(shards=self.shards, replicas=0, refresh_interval="-1"),
+                                 timeout=self.write_timeout)
+        total = 0
+        try:
+            if doc_types is not None and old:
+                self._copy_other_types(old, new, doc_types)
+            seen: set[tuple[str, str]] = set()
+            for chunk in _chunks(docs, BATCH):
+                operations: list[dict[str, Any]] = []
+                for doc in chunk:
+                    if doc_types is not None and doc.doc_type not in doc_types:
+                        raise ValueError(f"reindex of {doc_types} got a {doc.doc_type!r} document")
+                    key = (doc.doc_type, doc.doc_id)
+                    if key in seen:
+                        raise ValueError(f"reindex got {doc.doc_type}:{doc.doc_id} twice")
+                    seen.add(key)
+                    operations.append({"index": {"_index": new, "_id": doc_key(*key)}})
+                    operations.append(to_source(doc))
+                self._bulk(operations, refresh=False)
+                total += len(chunk)
+                if progress is not None:
+                    progress(total)
+            self.client.put_settings(new, {"number_of_replicas": self.replicas,
+                                           "refresh_interval": self.refresh_interval}, timeout=self.write_timeout)
+            self.client.refresh(new, timeout=self.write_timeout)
+            self.client.wait_for_index(new, timeout=max(self.write_timeout, 30.0))
+            actions: list[dict[str, Any]] = [{"remove": {"index": o, "alias": self.alias}} for o in old]
+            actions.append({"add": {"index": new, "alias": self.alias}})
+            self.client.update_aliases(actions, timeout=self.write_timeout)
+        except BaseException:
+            try:
+                self.client.delete_index(new, timeout=self.write_timeout)
+            except EngineError:
+                log.warning("could not drop the half-built index %s", new)
+            raise
+        self.forget_state()
+        self.breaker.reset()
+        self._drop_old(new, old, started_ms)
+        return total
+
+    def _copy_other_types(self, old: list[str], new: str, doc_types: tuple[str, ...]) -> None:
+        found = self.client.indices(self.alias, timeout=self.write_timeout)
+        state = self._read_state(found)
+        if not state.ok:
+            raise EngineRequestError(
+                f"{state.problem}: the other document types cannot be copied from it; run a full reindex "
+                f"({REINDEX_COMMAND} without --type)"
+            )
+        self.client.reindex_from(old[0], new, {"bool": {"must_not": [{"terms": {"doc_type": list(doc_types)}}]}},
+                                 timeout=max(self.write_timeout, 3600.0))
+
+    def _drop_old(self, new: str, old: list[str], started_ms: int) -> None:
+        if self.drop_grace_seconds > 0:
+            time.sleep(self.drop_grace_seconds)
+        try:
+            found = self.client.indices(f"{self.alias}-v*", timeout=self.write_timeout)
+        except EngineError as exc:
+            log.warning("old search indices not dropped: %s", exc)
+            return
+        for name, data in found.items():
+            if name == new or self.alias in (data.get("aliases") or {}):
+                continue
+            created = int((data.get("settings") or {}).get("index", {}).get("creation_date", 0) or 0)
+            # The indices we swapped out, and builds left behind by a crashed reindex; never another reindex
+            # that started after us.
+            if name in old or created < started_ms:
+                try:
+                    self.client.delete_index(name, timeout=self.write_timeout)
+                except EngineError as exc:
+                    log.warning("old search index %s not dropped: %s", name, exc)
+
+    def drop_all(self) -> None:
+        """Delete the alias's indices (tests, benchmarks)."""
+        found = self.client.indices(f"{self.alias}-v*", timeout=self.write_timeout)
+        for name in found:
+            self.client.delete_index(name, timeout=self.write_timeout)
+        self.forget_state()
+
+    # --- reading ----------------------------------------------------------------------------------------
+
+    def _plan(self, text: str, vocabulary: Any = None) -> QueryPlan:
+        return plan_query(text, synonyms=current_synonyms(), vocabulary=vocabulary,
+                          max_concepts=MAX_QUERY_TERMS, max_chars=MAX_QUERY_CHARS)
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        started = time.perf_counter()
+        plan = self._plan(query.text)
+        if not plan:
+            return SearchResults(hits=[], total=0, backend=self.engine)
+        problem = self._usable()
+        if problem:
+            return self._fallback(lambda: self.database.search(query), problem, started)
+        try:
+            results = self._search(query, plan, started)
         except Exception as exc:
-            return {"status": "down", "engine": self.engine, "error": type(exc).__name__}
-        version = info.get("version", {})
-        return {
-            "status": "ok" if health.get("status") in {"green", "yellow"} else "degraded",
-            "engine": self.engine,
-            "distribution": version.get("distribution", "elasticsearch"),
-            "version": version.get("number", ""),
-            "cluster": health.get("status"),
-        }
+            self._failed(exc)
+            return self._fallback(lambda: self.database.search(query), str(exc), started)
+        self.breaker.success()
+        return results
+
+    def search_request(self, query: SearchQuery, plan: QueryPlan | None = None) -> dict[str, Any] | None:
+        """The engine request body `search` sends first (benchmarks compare our search with it)."""
+        plan = plan or self._plan(query.text)
+        words = typo_candidates(plan)
+        return search_body(plan, self._filters(query), limit=query.limit, offset=query.offset,
+                           timeout_ms=int(self.search_budget * 1000), suggest=suggester(words) if words else None)
+
+    def _filters(self, query: SearchQuery) -> Filters:
+        return Filters(doc_types=query.doc_types, category=query.category, region=query.region,
+                       version=query.normalized_version, audiences=query.audiences)
+
+    def _remaining(self, started: float) -> float:
+        left = self.search_budget - (time.perf_counter() - started)
+        if left <= 0.05:
+            raise EngineUnavailable(f"no answer within {self.search_budget:.2f} s")
+        return left
+
+    def _search(self, query: SearchQuery, plan: QueryPlan, started: float) -> SearchResults:
+        filters = self._filters(query)
+        words = typo_candidates(plan)
+        budget_ms = int(self.search_budget * 1000)
+        body = search_body(plan, filters, limit=query.limit, offset=query.offset, timeout_ms=budget_ms,
+                           suggest=suggester(words) if words else None)
+        if body is None:
+            return SearchResults(hits=[], total=0, backend=self.engine, terms=tuple(plan.terms))
+        response = self.client.search(self.alias, body, timeout=self._remaining(started))
+        if words:
+            vocabulary = SuggesterVocabulary(words, response.get("suggest") or {})
+            if vocabulary.has_corrections:
+                corrected = self._plan(query.text, vocabulary)
+                if corrected.terms != plan.terms:
+                    plan = corrected
+                    body = search_body(plan, filters, limit=query.limit, offset=query.offset, timeout_ms=budget_ms)
+                    if body is not None:
+                        response = self.client.search(self.alias, body, timeout=self._remaining(started))
+        return self._results(response, plan, started)
+
+    def suggest(
+        self,
+        text: str,
+        *,
+        limit: int = SUGGEST_LIMIT,
+        doc_types: tuple[str, ...] = ("kb",),
+        audiences: frozenset[str] = frozenset(),
+    ) -> SearchResults:
+        started = time.perf_counter()
+        limit = max(1, min(limit, 20))
+        plan = self.suggest_plan(text)
+        if not plan:
+            return SearchResults(hits=[], total=0, backend=self.engine)
+
+        def fallback() -> SearchResults:
+            return self.database.suggest(text, limit=limit, doc_types=doc_types, audiences=audiences)
+
+        problem = self._usable()
+        if problem:
+            return self._fallback(fallback, problem, started)
+        try:
+            body = self.suggest_request(plan, limit=limit, doc_types=doc_types, audiences=audiences)
+            response = self.client.search(self.alias, body, timeout=self._remaining(started))
+            results = self._results(response, plan, started, count_total=False)
+        except Exception as exc:
+            self._failed(exc)
+            return self._fallback(fallback, str(exc), started)
+        self.breaker.success()
+        return results
+
+    def suggest_plan(self, text: str) -> QueryPlan:
+        return plan_query(text, synonyms=current_synonyms(), vocabulary=None, max_concepts=64, max_chars=4000,
+                          typo_variants=False)
+
+    def suggest_request(self, plan: QueryPlan, *, limit: int = SUGGEST_LIMIT, doc_types: tuple[str, ...] = ("kb",),
+                        audiences: frozenset[str] = frozenset()) -> dict[str, Any]:
+        like = " ".join("|".join(c.terms) for c in plan.concepts if c.terms)
+        minimum = 1 if len(plan.concepts) <= 2 else 2
+        return suggest_body(like, Filters(doc_types=doc_types, audiences=audiences), limit=limit, minimum=minimum,
+                            timeout_ms=int(self.search_budget * 1000))
+
+    def _failed(self, exc: Exception) -> None:
+        self.breaker.failure(f"{type(exc).__name__}: {str(exc)[:200]}")
+        if isinstance(exc, EngineUnavailable):
+            log.warning("search engine unavailable, answering from the database: %s", exc)
+            if exc.status == 404:
+                self.forget_state()
+        else:
+            log.exception("search engine request failed, answering from the database")
+
+    def _fallback(self, run: Callable[[], SearchResults], reason: str, started: float) -> SearchResults:
+        results = run()
+        took = (time.perf_counter() - started) * 1000
+        log.info("search answered by %s instead of %s: %s", results.backend, self.engine, reason[:200])
+        return replace(results, fallback=True, took_ms=round(took, 2))
+
+    def _results(self, response: dict[str, Any], plan: QueryPlan, started: float, *,
+                 count_total: bool = True) -> SearchResults:
+        marks = frozenset(plan.terms)
+        hits = []
+        for raw in response.get("hits", {}).get("hits", []):
+            source = raw.get("_source") or {}
+            doc_type = str(source.get("doc_type", ""))
+            doc_id = str(source.get("doc_id", ""))
+            title = str(source.get("title", ""))
+            body = str(source.get("body", ""))
+            hits.append(
+                SearchHit(
+                    id=_hit_id(doc_type, doc_id),
+                    doc_type=doc_type,
+                    doc_id=doc_id,
+                    external_id=str(source.get("external_id", "")),
+                    title=title,
+                    title_html=highlight(title, marks),
+                    snippet=snippet(body or title, marks),
+                    url=str(source.get("url", "")),
+                    score=round(float(raw.get("_score") or 0.0), 4),
+                    category=str(source.get("category", "")),
+                    region_code=str(source.get("region_code", "")),
+                )
+            )
+        total_info = response.get("hits", {}).get("total")
+        if count_total and isinstance(total_info, dict):
+            total = int(total_info.get("value", len(hits)))
+            capped = total_info.get("relation") == "gte"
+        else:
+            total, capped = len(hits), False
+        took = (time.perf_counter() - started) * 1000
+        return SearchResults(hits=hits, total=total, backend=self.engine, total_capped=capped,
+                             took_ms=round(took, 2), terms=tuple(plan.terms))

@@ -1,0 +1,73 @@
+"""Engine fixtures: an EngineBackend on the real OpenSearch node (HELPDESK_TEST_SEARCH_URL), under its own
+index prefix that is deleted afterwards; optionally reached through `EngineProxy` (faults, or the
+Elasticsearch client path)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from helpdesk.settings.env import search_config
+from search.backends import get_backend, set_backend
+from search.backends.engine import EngineBackend
+from search.synonyms import invalidate_synonyms
+from search.vocabulary import invalidate_vocabulary
+from tests.search.engine_proxy import EngineProxy
+
+EngineFactory = Callable[..., EngineBackend]
+
+
+@pytest.fixture
+def engine_upstream(search_url: str) -> str:
+    config = search_config(search_url)
+    assert config.engine == "opensearch", "the test node is OpenSearch"
+    return config.url
+
+
+@pytest.fixture
+def engine_factory(engine_upstream: str) -> Iterator[EngineFactory]:
+    """`make(kind="opensearch"|"elasticsearch", proxy=None, **options)`: a backend over an empty index.
+
+    "elasticsearch" goes through an Elasticsearch-compatible EngineProxy (the real `elasticsearch` client).
+    Pass `proxy=EngineProxy(...)` to reach the node through a proxy the test can cut or slow down."""
+    made: list[tuple[EngineBackend, EngineProxy | None]] = []
+    invalidate_synonyms()
+    invalidate_vocabulary()
+
+    def make(kind: str = "opensearch", *, proxy: EngineProxy | None = None, empty_index: bool = True,
+             **options: Any) -> EngineBackend:
+        own_proxy = None
+        if proxy is None and kind == "elasticsearch":
+            proxy = own_proxy = EngineProxy(engine_upstream, elasticsearch=True).start()
+        url = proxy.url if proxy is not None else engine_upstream
+        options.setdefault("prefix", f"test-{uuid.uuid4().hex[:12]}")
+        options.setdefault("drop_grace_seconds", 0)
+        options.setdefault("refresh", True)
+        backend = EngineBackend(engine=kind, url=url, **options)
+        made.append((backend, own_proxy))
+        if empty_index:
+            backend.reindex([])
+        return backend
+
+    yield make
+    for backend, own_proxy in made:
+        # Always through a direct client: a test may have cut its proxy.
+        EngineBackend(engine="opensearch", url=engine_upstream, prefix=backend.alias).drop_all()
+        backend.client.close()
+        if own_proxy is not None:
+            own_proxy.stop()
+
+
+@pytest.fixture
+def use_backend() -> Iterator[Callable[[Any], None]]:
+    """Make `search.get_backend()` answer this backend for the test (sync, the outbox job, /readyz)."""
+    before = get_backend()
+
+    def use(backend: Any) -> None:
+        set_backend(backend)
+
+    yield use
+    set_backend(before)

@@ -16,6 +16,7 @@ Two uses:
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import re
@@ -81,10 +82,8 @@ class EngineProxy:
             sockets = list(self._sockets)
             self._sockets.clear()
         for sock in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None

@@ -1,0 +1,259 @@
+"""What only the engine backend promises: versioned indices behind an alias, mapping checks, fallback to the
+database when the engine is down or slow, and that user text never reaches the engine as query syntax.
+
+Runs against the real OpenSearch node; faults come from EngineProxy (cut, slow), never from stopping the node.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.checks import run_checks
+from django.test import override_settings
+
+from search.backends.database import DatabaseBackend
+from search.backends.engine import EngineBackend
+from search.backends.engine_client import EngineRequestError, EngineUnavailable
+from search.backends.engine_mapping import MAPPING_VERSION, index_body
+from search.checks import check_engine_mapping
+from search.types import Document, SearchQuery
+from tests.search.conftest import EngineFactory
+from tests.search.contract import CORPUS, TAGS
+from tests.search.engine_proxy import EngineProxy
+from tests.services import wait_for
+
+pytestmark = [pytest.mark.search_engine, pytest.mark.django_db]
+
+
+def engine_indices(backend: EngineBackend) -> set[str]:
+    return set(backend.client.indices(f"{backend.alias}-v*"))
+
+
+@pytest.fixture
+def proxy(engine_upstream: str) -> Iterator[EngineProxy]:
+    with EngineProxy(engine_upstream) as running:
+        yield running
+
+
+def engine_settings(backend: EngineBackend) -> Any:
+    return override_settings(SEARCH={"engine": backend.engine, "url": backend.url, "username": "", "password": ""})
+
+
+# --- indices behind an alias ------------------------------------------------------------------------------
+
+
+def test_reindex_builds_a_new_versioned_index_swaps_the_alias_and_drops_the_old(engine_factory: EngineFactory) -> None:
+    backend = engine_factory()
+    first = backend.index_state(fresh=True)
+    assert first.ok and first.index.startswith(f"{backend.alias}-v{MAPPING_VERSION}-")
+    seen: list[int] = []
+    assert backend.reindex(CORPUS, progress=seen.append) == len(CORPUS)
+    second = backend.index_state(fresh=True)
+    assert second.index != first.index
+    assert engine_indices(backend) == {second.index}
+    assert seen[-1] == len(CORPUS) and backend.count() == len(CORPUS)
+
+
+def test_a_build_left_by_a_crashed_reindex_is_dropped_by_the_next(engine_factory: EngineFactory) -> None:
+    backend = engine_factory()
+    orphan = f"{backend.alias}-v{MAPPING_VERSION}-19990101000000000000"
+    backend.client.create_index(orphan, index_body(shards=1, replicas=0, refresh_interval="1s"))
+    backend.reindex(CORPUS)
+    assert engine_indices(backend) == {backend.index_state(fresh=True).index}
+
+
+def test_writes_are_searchable_when_they_return_with_the_default_refresh(engine_factory: EngineFactory) -> None:
+    backend = engine_factory(refresh="wait_for")
+    backend.index([Document("kb", "w", "Sinkronisasi OpenDK gagal", "")])
+    assert backend.count() == 1
+    assert [h.doc_id for h in backend.search(SearchQuery(text="opendk")).hits] == ["w"]
+
+
+def test_engine_killed_during_a_reindex_keeps_the_old_index(engine_factory: EngineFactory, proxy: EngineProxy) -> None:
+    backend = engine_factory(proxy=proxy)
+    backend.reindex(CORPUS)
+    before = backend.index_state(fresh=True).index
+
+    def die(n: int) -> None:
+        proxy.cut()
+
+    with pytest.raises(EngineUnavailable):
+        backend.reindex([Document("kb", "new", "Catatan baru", "")], progress=die)
+    proxy.restore()
+    backend.breaker.reset()
+    assert backend.index_state(fresh=True).index == before
+    assert backend.count() == len(CORPUS)
+    assert len(engine_indices(backend)) == 2  # the half-built index could not be dropped while the engine was gone
+    backend.reindex(CORPUS)
+    assert engine_indices(backend) == {backend.index_state(fresh=True).index}
+
+
+# --- mapping versions ----------------------------------------------------------------------------------
+
+
+def test_an_index_of_another_mapping_version_is_reported_and_the_database_answers(
+    engine_factory: EngineFactory, use_backend: Any
+) -> None:
+    backend = engine_factory(empty_index=False)
+    stale = f"{backend.alias}-v{MAPPING_VERSION - 1}-20250101000000000000"
+    body = index_body(shards=1, replicas=0, refresh_interval="1s")
+    body["mappings"]["_meta"]["mapping_version"] = MAPPING_VERSION - 1
+    backend.client.create_index(stale, body)
+    backend.client.update_aliases([{"add": {"index": stale, "alias": backend.alias}}])
+    DatabaseBackend().index(CORPUS)
+
+    state = backend.index_state(fresh=True)
+    assert not state.ok and f"mapping version {MAPPING_VERSION - 1}" in state.problem
+    ping = backend.ping()
+    assert ping["status"] == "degraded"
+    assert "python manage.py search_reindex" in ping["detail"]
+    use_backend(backend)
+    with engine_settings(backend):
+        warnings = check_engine_mapping()
+        assert [w.id for w in warnings] == ["search.W001"]
+        assert "search_reindex" in (warnings[0].hint or "")
+        assert "search.W001" in [m.id for m in run_checks(tags=["search"])]
+
+    results = backend.search(SearchQuery(text="gagal impor data penduduk"))
+    assert results.fallback and results.backend.startswith("database")
+    assert results.hits[0].doc_id == "1"
+    with pytest.raises(EngineUnavailable, match="search_reindex"):
+        backend.index([Document("kb", "x", "Tidak masuk ke indeks lama", "")])
+
+    backend.reindex(CORPUS)
+    assert backend.ping()["status"] == "ok"
+    assert backend.index_state(fresh=True).version == MAPPING_VERSION
+    with engine_settings(backend):
+        assert check_engine_mapping() == []
+    again = backend.search(SearchQuery(text="gagal impor data penduduk"))
+    assert not again.fallback and again.hits[0].doc_id == "1"
+    assert stale not in engine_indices(backend)
+
+
+def test_a_missing_index_is_reported_with_the_fix(engine_factory: EngineFactory) -> None:
+    backend = engine_factory(empty_index=False)
+    ping = backend.ping()
+    assert ping["status"] == "degraded" and "search_reindex" in ping["detail"]
+    DatabaseBackend().index(CORPUS)
+    assert backend.search(SearchQuery(text="backup database")).fallback
+
+
+# --- fallback ------------------------------------------------------------------------------------------
+
+
+def test_search_and_suggest_fall_back_to_the_database_while_the_engine_is_down(
+    engine_factory: EngineFactory, proxy: EngineProxy
+) -> None:
+    backend = engine_factory(proxy=proxy)
+    backend.index(CORPUS)
+    backend.database.index(CORPUS)
+    assert not backend.search(SearchQuery(text="backup database")).fallback
+
+    proxy.cut()
+    results = backend.search(SearchQuery(text="gagal impor data penduduk"))
+    assert results.fallback and results.backend.startswith("database") and results.hits[0].doc_id == "1"
+    suggested = backend.suggest("Waktu saya impor data penduduk dari file excel selalu gagal, mohon bantuan")
+    assert suggested.fallback and suggested.hits[0].doc_id == "1"
+    ping = backend.ping()
+    assert ping["status"] == "down" and ping["fallback"] == "database"
+
+    proxy.restore()
+    back = wait_for(lambda: (r := backend.search(SearchQuery(text="backup database"))) and not r.fallback and r,
+                    timeout=40, what="the engine to serve searches again")
+    assert back.backend == backend.engine and back.hits[0].doc_id == "8"
+
+
+def test_a_slow_engine_times_out_in_under_two_seconds_and_the_database_answers(
+    engine_factory: EngineFactory, proxy: EngineProxy
+) -> None:
+    backend = engine_factory(proxy=proxy, timeout=2.0)
+    backend.index(CORPUS)
+    backend.database.index(CORPUS)
+    proxy.delay = 10.0
+    started = time.monotonic()
+    results = backend.search(SearchQuery(text="gagal impor data penduduk"))
+    assert time.monotonic() - started < 2.0
+    assert results.fallback and results.hits[0].doc_id == "1"
+    # The breaker now skips the engine for a while: no request, no wait.
+    sent = len(proxy.requests)
+    started = time.monotonic()
+    suggested = backend.suggest("impor data penduduk dari excel gagal terus")
+    assert time.monotonic() - started < 0.5
+    assert suggested.fallback and len(proxy.requests) == sent
+    proxy.delay = 0.0
+
+
+def test_the_elasticsearch_client_refuses_opensearch_without_the_adapter(
+    engine_factory: EngineFactory, engine_upstream: str
+) -> None:
+    # What the test-only proxy adapts: the real client checks the product on every answer.
+    direct = EngineBackend(engine="elasticsearch", url=engine_upstream, prefix=engine_factory().alias)
+    ping = direct.ping()
+    assert ping["status"] == "down" and "UnsupportedProductError" in ping["error"]
+    with pytest.raises(EngineRequestError):
+        direct.count()
+    DatabaseBackend().index(CORPUS)
+    assert direct.search(SearchQuery(text="backup database")).fallback
+
+
+# --- bad input ------------------------------------------------------------------------------------------
+
+ALLOWED_QUERIES = {"bool", "function_score", "dis_max", "match", "term", "terms", "match_phrase", "multi_match",
+                   "more_like_this", "exists", "match_all"}
+FORBIDDEN = {"query_string", "simple_query_string", "regexp", "wildcard", "prefix", "fuzzy", "script",
+             "script_score", "intervals", "span_multi"}
+
+
+def _query_types(node: Any, found: set[str]) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("query", "must", "should", "filter", "must_not", "queries"):
+                for child in value if isinstance(value, list) else [value]:
+                    if isinstance(child, dict):
+                        found.update(child)
+            _query_types(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            _query_types(item, found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "title:*", '"', "(", "OR OR", "AND NOT NEAR", "\\", "impor*", "body:/.*/", "_id:1 OR doc_type:ticket",
+        "{\"query\": {\"match_all\": {}}}", "'; DROP TABLE search_document; --", "😀🙏 impor 🔥", "\x00\x01 impor",
+        "{} [] ^ ~ : | & ! @ # $ % = + < >", "a" * 10_000, "impor data " * 1000, "penduduk~2 impor^10 \"data\"~3",
+        "|||| impor|penduduk", "surat_ket_kelahiran|*",
+    ],
+)
+def test_user_text_never_reaches_the_engine_as_query_syntax(
+    engine_factory: EngineFactory, proxy: EngineProxy, text: str
+) -> None:
+    backend = engine_factory(proxy=proxy)
+    backend.index(CORPUS)
+    proxy.requests.clear()
+    results = backend.search(SearchQuery(text=text))
+    suggested = backend.suggest(text)
+    # The engine accepted every request: no error, so no fallback.
+    assert not results.fallback and not suggested.fallback
+    bodies = [json.loads(body) for method, path, body in proxy.requests if path.split("?")[0].endswith("/_search")]
+    for body in bodies:
+        found: set[str] = set()
+        _query_types(body, found)
+        assert not found & FORBIDDEN, found
+        assert found <= ALLOWED_QUERIES | {"suggest"} | set(), found
+        assert len(json.dumps(body)) < 60_000  # huge input is capped before it reaches the engine
+    for hit in results.hits:
+        assert set(TAGS.findall(hit.title_html + hit.snippet)) <= {"<mark>", "</mark>"}
+
+
+def test_pipe_in_a_query_cannot_inject_alternatives(engine_factory: EngineFactory) -> None:
+    # `|` joins alternatives in the pre-analysed field; the analysis never lets it through from user text.
+    backend = engine_factory()
+    backend.index(CORPUS)
+    assert [h.doc_id for h in backend.search(SearchQuery(text="xylofon|backup")).hits][:1] == ["8"]
+    assert backend.search(SearchQuery(text="|")).hits == []

@@ -93,7 +93,7 @@ def question_actions(user: Any, ticket: Ticket) -> list[str]:
 
 
 def question_detail(request: Request, ticket: Ticket, *, status_code: int = 200) -> Response:
-    page = selectors.question_page(request.user, ticket)
+    page = selectors.question_page(request.user, ticket, per_page=None)
     body = question_summary(ticket, request)
     body.update(
         description=ticket.description,

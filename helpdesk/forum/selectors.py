@@ -86,6 +86,9 @@ class QuestionPage:
     answers: list[Answer]
     comments: list[Comment]  # under the question itself
     canonical: Ticket | None
+    total: int = 0  # answers the viewer may see, on every page
+    number: int = 1
+    pages: int = 1
 
 
 def answers_queryset(ticket: Ticket, *, include_hidden: bool) -> QuerySet[Message]:
@@ -105,16 +108,33 @@ def answers_queryset(ticket: Ticket, *, include_hidden: bool) -> QuerySet[Messag
     return qs.order_by("first", "-votes", "created_at", "pk")
 
 
-def question_page(user: Any, ticket: Ticket) -> QuestionPage:
-    """The answers in order with their scores, the viewer's votes and the comments: five queries at most."""
+ANSWERS_PER_PAGE = 50
+
+
+def question_page(user: Any, ticket: Ticket, *, page: int = 1, per_page: int | None = ANSWERS_PER_PAGE) -> QuestionPage:
+    """One page of answers in order with their scores, the viewer's votes and the comments (six queries at most);
+    `per_page=None` gives every answer on one page."""
     moderator = ticket_access.can_see_internal(user, ticket) or access.is_moderator(user, ticket)
-    messages = list(answers_queryset(ticket, include_hidden=moderator))
+    qs = answers_queryset(ticket, include_hidden=moderator)
+    total, pages = 0, 1
+    if per_page is None:
+        messages = list(qs)
+        total = len(messages)
+    else:
+        total = qs.count()
+        pages = max(1, -(-total // per_page))
+        page = min(max(1, page), pages)
+        messages = list(qs[(page - 1) * per_page: page * per_page])
     mine: dict[int, int] = {}
     if access.signed_in(user) and messages:
         mine = dict(
             Vote.objects.filter(voter_id=user.pk, message_id__in=[m.pk for m in messages]).values_list("message_id", "value")
         )
-    comments_qs = Comment.objects.filter(ticket=ticket).select_related("author").order_by("created_at", "pk")
+    comments_qs = (
+        Comment.objects.filter(ticket=ticket)
+        .filter(Q(message__isnull=True) | Q(message_id__in=[m.pk for m in messages]))
+        .select_related("author").order_by("created_at", "pk")
+    )
     if not moderator:
         comments_qs = comments_qs.filter(is_hidden=False)
     by_message: dict[int | None, list[Comment]] = {}
@@ -131,7 +151,8 @@ def question_page(user: Any, ticket: Ticket) -> QuestionPage:
     canonical = None
     if ticket.duplicate_of_id:
         canonical = Ticket.objects.filter(pk=ticket.duplicate_of_id).only("pk", "number", "title", "visibility").first()
-    return QuestionPage(ticket=ticket, answers=answers, comments=by_message.get(None, []), canonical=canonical)
+    return QuestionPage(ticket=ticket, answers=answers, comments=by_message.get(None, []), canonical=canonical,
+                        total=total, number=page if per_page is not None else 1, pages=pages)
 
 
 def _has_score(message: Message) -> bool:

@@ -152,7 +152,7 @@ def _json_ld(ticket: Ticket, page: selectors.QuestionPage, request: HttpRequest)
     accepted = [a for a in visible if a.accepted]
     question: dict[str, Any] = {
         "@type": "Question", "name": ticket.title, "text": ticket.description or ticket.title,
-        "answerCount": len(visible), "dateCreated": ticket.created_at.isoformat(), "author": person(ticket.reporter),
+        "answerCount": page.total if not any(a.message.is_hidden for a in page.answers) else len(visible), "dateCreated": ticket.created_at.isoformat(), "author": person(ticket.reporter),
     }
     if accepted:
         question["acceptedAnswer"] = answer(accepted[0])
@@ -172,7 +172,7 @@ def question_page(request: HttpRequest, number: str) -> HttpResponse:
         canonical = Ticket.objects.filter(pk=ticket.duplicate_of_id).only("number", "visibility").first()
         if canonical is not None and canonical.is_public:
             return redirect(f"{services.question_url(canonical)}?dari={ticket.number}")
-    page = selectors.question_page(request.user, ticket)
+    page = selectors.question_page(request.user, ticket, page=_page_number(request))
     came_from = request.GET.get("dari", "").strip()[:24]
     moderator = access.is_moderator(request.user, ticket)
     can_flag = access.can_flag(request.user)
@@ -182,6 +182,8 @@ def question_page(request: HttpRequest, number: str) -> HttpResponse:
         "ticket": ticket,
         "page": page,
         "base": services.question_url(ticket),
+        "on_page": f"&halaman={page.number}" if page.number > 1 else "",
+        "page_range": range(1, page.pages + 1),
         "profiles": reverse("forum-profile", args=["x"])[:-2],
         "solved": ticket.accepted_message_id is not None and ticket.status in selectors.SOLVED_STATUSES,
         "json_ld": _json_ld(ticket, page, request),
@@ -201,6 +203,17 @@ def question_page(request: HttpRequest, number: str) -> HttpResponse:
         "moderation_log": selectors.moderation_log(ticket, limit=20) if moderator else [],
     }
     return render(request, "forum/question.html", context)
+
+
+def _page_number(request: HttpRequest) -> int:
+    raw = request.POST.get("halaman", "") or request.GET.get("halaman", "")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 10_000 else 1
+
+
+def _on_page(request: HttpRequest, url: str) -> str:
+    """`url` on the page of answers the visitor came from (answers past the first page are on later pages)."""
+    number = _page_number(request)
+    return f"{url}?halaman={number}" if number > 1 else url
 
 
 def _decide_tools(user: Any, ticket: Ticket, page: selectors.QuestionPage, *, moderator: bool, can_flag: bool,
@@ -244,8 +257,9 @@ def tool(request: HttpRequest, number: str) -> HttpResponse:
     message = _answer_of(request, ticket)
     comment = None if message else _comment_of(request, ticket)
     quote = comment.body if comment else message.body if message else f"{ticket.title}\n\n{ticket.description}"
-    back = services.question_url(ticket) + (f"#jawaban-{message.pk}" if message else "")
+    back = _on_page(request, services.question_url(ticket)) + (f"#jawaban-{message.pk}" if message else "")
     return render(request, "forum/tool.html", {
+        "page_number": _page_number(request),
         "ticket": ticket, "message": message, "comment": comment, "quote": quote, "back": back,
         "base": services.question_url(ticket), "heading": TOOL_HEADINGS[which],
         "action": "suara" if which == "turun" else which, "flag_reasons": FlagReason.choices,
@@ -300,7 +314,7 @@ def question_action(request: HttpRequest, number: str, action: str) -> HttpRespo
     back = services.question_url(ticket) if ticket.is_public else ticket.get_absolute_url()
     message = _answer_of(request, ticket)
     comment = _comment_of(request, ticket)
-    anchor = f"{back}#jawaban-{message.pk}" if message else back
+    anchor = f"{_on_page(request, back)}#jawaban-{message.pk}" if message else back
     reason = post.get("reason", "")
     if action == "terima" and message is not None:
         return _run(request, back, lambda: services.answer_accept(actor=user, ticket=ticket, message_id=message.pk),
@@ -376,8 +390,9 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
         else:
             messages.success(request, _("Perubahan disimpan. Versi sebelumnya tersimpan di riwayat."))
             anchor = f"#jawaban-{message.pk}" if message else f"#komentar-{comment.pk}" if comment else ""
-            return redirect(f"{services.question_url(ticket)}{anchor}")
+            return redirect(f"{_on_page(request, services.question_url(ticket))}{anchor}")
     return render(request, "forum/edit.html", {
+        "page_number": _page_number(request),
         "ticket": ticket, "message": message, "comment": comment, "body": current,
         "title": ticket.title if not (message or comment) else "",
     })

@@ -191,3 +191,23 @@ def test_the_forum_api_is_documented(db: Any) -> None:
         assert methods <= set(schema["paths"][path]), path
     vote = schema["paths"]["/api/v1/messages/{message_id}/vote/"]["post"]
     assert vote["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/VoteInputRequest")
+
+
+def test_many_answers_are_paged_and_actions_come_back_to_the_same_page(world: World) -> None:
+    q = question(world)
+    answers = [answer(q, world.vol_bima, f"Jawaban nomor {i}") for i in range(55)]
+    first = Client().get(f"/forum/pertanyaan/{q.number}/").content.decode()
+    assert first.count('<article class="answer') == 50 and "55 jawaban" in first and "?halaman=2" in first
+    second = Client().get(f"/forum/pertanyaan/{q.number}/?halaman=2").content.decode()
+    assert second.count('<article class="answer') == 5 and "Jawaban nomor 54" in second
+    assert Client().get(f"/forum/pertanyaan/{q.number}/?halaman=99").status_code == 200  # the last page
+    voter = Client()
+    voter.force_login(world.vol_lotim)
+    page = voter.get(f"/forum/pertanyaan/{q.number}/?halaman=2").content.decode()
+    assert 'name="halaman" value="2"' in page
+    response = voter.post(f"/forum/pertanyaan/{q.number}/aksi/suara/",
+                          {"message": answers[-1].pk, "value": "1", "halaman": "2"})
+    assert response["Location"] == f"/forum/pertanyaan/{q.number}/?halaman=2#jawaban-{answers[-1].pk}"
+    # The voted answer now ranks first; the API gives every answer at once.
+    assert Client().get(f"/forum/pertanyaan/{q.number}/").content.decode().index(f'id="jawaban-{answers[-1].pk}"') > 0
+    assert len(client_for(None).get(f"/api/v1/forum/questions/{q.pk}/").json()["answers"]) == 55

@@ -9,16 +9,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
+import httpx
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from . import config
 
 T = TypeVar("T")
+
+# Set by a caller that wants to know when its request actually went out (the flood limiter does).
+departure: ContextVar[list[float] | None] = ContextVar("telegram_departure", default=None)
+
+
+async def _stamp_departure(request: httpx.Request) -> None:
+    box = departure.get()
+    if box is not None:
+        box.append(time.time())
 
 SEND_READ_TIMEOUT = 30.0  # generous: a timeout after the request left leaves the outcome unknown
 CONNECT_TIMEOUT = 10.0
@@ -42,6 +54,7 @@ class BotClient:
                 write_timeout=read_timeout,
                 connect_timeout=CONNECT_TIMEOUT,
                 pool_timeout=CONNECT_TIMEOUT,
+                httpx_kwargs={"event_hooks": {"request": [_stamp_departure]}},
             ),
             get_updates_request=HTTPXRequest(
                 connection_pool_size=1, read_timeout=60.0, connect_timeout=CONNECT_TIMEOUT

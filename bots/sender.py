@@ -46,7 +46,7 @@ from helpdesk.core import outbox
 from helpdesk.core.models import OutboxJob
 
 from . import chats, config, text
-from .client import BotClient, get_client
+from .client import BotClient, departure, get_client
 from .faults import crash_point
 from .limiter import Limiter, get_limiter
 from .models import OutboundMessage, SentPart
@@ -127,6 +127,12 @@ def telegram_call(part: Part, target: Target, options: dict[str, Any]) -> Callab
     media = _media(part.media_path) if part.kind in {"photo", "document"} else None
 
     async def call(bot: Bot) -> dict[str, Any]:
+        box: list[float] = []
+        departure.set(box)  # this task's own context: the request hook notes when the request goes out
+        result = await perform(bot)
+        return {**result, "left_at": box[0] if box else None}
+
+    async def perform(bot: Bot) -> dict[str, Any]:
         if part.kind == "text":
             m = await bot.send_message(text=part.text, parse_mode=part.parse_mode, **common)
         elif part.kind == "photo":
@@ -343,7 +349,7 @@ class Sender:
             crash_point("after_send")
             with transaction.atomic():  # one commit: the message id, the part count, the limiter's record
                 self._record_part(outbound, index, target.chat_id, result, last=index == len(parts) - 1)
-                self.limiter.confirm(target.chat_id, booking, leaving)
+                self.limiter.confirm(target.chat_id, booking, result.get("left_at") or leaving)
             crash_point("after_record")
             index += 1
         if not outbound.is_final:  # nothing was left to send (all parts done, or the last one uncertain)

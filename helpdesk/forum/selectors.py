@@ -345,3 +345,25 @@ def search_questions(text: str, *, category: str = "", limit: int = 20) -> list[
     ids = [int(h.doc_id) for h in hits if h.doc_id.isdigit()]
     found = public_questions().filter(pk__in=ids).select_related("category", "desa", "reporter").in_bulk()
     return [found[i] for i in ids if i in found]
+
+
+@dataclass(frozen=True)
+class Similar:
+    title_html: str  # escaped, with <mark> around matched words
+    url: str
+    kind: str  # "kb" (a knowledge-base entry) or "question"
+
+
+KB_DOC_TYPE = "kb"  # the knowledge base's documents in search (registered by helpdesk/kb)
+
+
+def similar(text: str, *, limit: int = 5) -> list[Similar]:
+    """What is already answered, while someone writes a question: knowledge-base entries and public questions
+    that resemble the text (the search's more-like-this, the same one the ticket form uses)."""
+    if not text.strip():
+        return []
+    try:
+        hits = get_backend().suggest(text[:4000], limit=limit, doc_types=(KB_DOC_TYPE, DOC_TYPE)).hits
+    except SearchQueryError:
+        return []
+    return [Similar(h.title_html, h.url, h.doc_type) for h in hits]

@@ -105,14 +105,16 @@ def ask(request: HttpRequest) -> HttpResponse:
     if not is_verified_operator(request.user):
         return render(request, "tickets/not_operator.html", status=403)
     form = AskForm(request.POST or None)
-    similar: list[Ticket] = []
+    similar: list[selectors.Similar] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if "periksa" in request.POST:  # "look for similar questions first", without JavaScript
-            similar = selectors.search_questions(f"{data['title']}\n{data['description']}", limit=5)
-            if not similar:
+        wants_check = "periksa" in request.POST
+        if wants_check or not request.POST.get("saran_dilihat"):
+            # Without JavaScript, similar answers show before the question goes out (and on demand).
+            similar = selectors.similar(f"{data['title']}\n{data['description']}")
+            if wants_check and not similar:
                 messages.info(request, _("Belum ada pertanyaan serupa. Silakan kirim pertanyaan Anda."))
-        else:
+        if not wants_check and not similar:
             limit, window = settings.RATE_LIMITS["ticket_create"]
             if not hit("ticket_create", me(request).pk, limit=limit, window_seconds=window):
                 messages.error(request, _("Terlalu banyak permintaan. Coba lagi nanti."))

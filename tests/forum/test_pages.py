@@ -211,3 +211,20 @@ def test_many_answers_are_paged_and_actions_come_back_to_the_same_page(world: Wo
     # The voted answer now ranks first; the API gives every answer at once.
     assert Client().get(f"/forum/pertanyaan/{q.number}/").content.decode().index(f'id="jawaban-{answers[-1].pk}"') > 0
     assert len(client_for(None).get(f"/api/v1/forum/questions/{q.pk}/").json()["answers"]) == 55
+
+
+def test_similar_answers_show_before_a_question_goes_out(world: World) -> None:
+    solved = question(world, reporter=world.op_b, title="Gagal impor data penduduk dari Excel, kolom tanggal lahir")
+    helped = answer(solved, world.vol_bima, "Ubah format kolom tanggal lahir menjadi teks.")
+    client_for(world.op_b).post(f"/api/v1/tickets/{solved.pk}/accept/", {"message": helped.pk}, format="json")
+    asker = Client()
+    asker.force_login(world.op_a)
+    form = {"title": "Impor data penduduk gagal di kolom tanggal lahir", "description": "File Excel dari Disdukcapil",
+            "category": "kependudukan", "hosting": "lainnya", "kirim": "1"}
+    first = asker.post("/forum/tanya/", form)
+    page = first.content.decode()
+    assert first.status_code == 200 and "Mungkin sudah terjawab" in page
+    assert f"/forum/pertanyaan/{solved.number}/" in page and 'name="saran_dilihat"' in page
+    assert Ticket.objects.count() == 1  # not sent yet
+    sent = asker.post("/forum/tanya/", {**form, "saran_dilihat": "1"})
+    assert sent.status_code == 302 and Ticket.objects.count() == 2

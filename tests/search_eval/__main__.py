@@ -1,11 +1,12 @@
-"""Search quality per database backend: Recall@5, MRR@10 and latency, against the targets of issue 7.
+"""Search quality per backend: Recall@5, MRR@10 and latency, against the targets of issues 7 and 8.
 
-    python -m tests.search_eval [--queries FILE] [--corpus FILE] [--backend sqlite|postgres|all] [--json FILE]
-            [--show-misses]
+    python -m tests.search_eval [--queries FILE] [--corpus FILE]
+            [--backend sqlite|postgres|opensearch|elasticsearch|all] [--json FILE] [--show-misses]
 
 The corpus is the release-notes TSV in ../shared/data/ (read at run time, never copied) or a kb_import JSONL
 file. Each backend runs in its own process on a fresh test database; PostgreSQL needs
-HELPDESK_TEST_POSTGRES_URL (`source .services/env`).
+HELPDESK_TEST_POSTGRES_URL, the engine HELPDESK_TEST_SEARCH_URL (`source .services/env`). `elasticsearch` runs
+the official Elasticsearch client against the OpenSearch node through the test-only compatibility proxy.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="make search-eval")
     parser.add_argument("--queries", default=str(QUERIES))
     parser.add_argument("--corpus", default=str(default_corpus()))
-    parser.add_argument("--backend", choices=["sqlite", "postgres", "all"], default="all")
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "opensearch", "elasticsearch", "all"],
+                        default="all", help="all: sqlite, postgres and opensearch (the ones configured)")
     parser.add_argument("--json", default="", help="where to write the full results (default var/search-eval/)")
     parser.add_argument("--show-misses", action="store_true", help="list questions whose answer is not ranked first")
     args = parser.parse_args()
@@ -41,10 +43,14 @@ def main() -> int:
     if not corpus.exists():
         print(f"corpus not found: {corpus} (pass --corpus, or set HELPDESK_SEARCH_EVAL_CORPUS)", file=sys.stderr)
         return 2
-    backends = ["sqlite", "postgres"] if args.backend == "all" else [args.backend]
+    backends = ["sqlite", "postgres", "opensearch"] if args.backend == "all" else [args.backend]
     if "postgres" in backends and not os.environ.get("HELPDESK_TEST_POSTGRES_URL"):
         print("PostgreSQL skipped: HELPDESK_TEST_POSTGRES_URL is not set (source .services/env)")
         backends.remove("postgres")
+    for engine in ("opensearch", "elasticsearch"):
+        if engine in backends and not os.environ.get("HELPDESK_TEST_SEARCH_URL"):
+            print(f"{engine} skipped: HELPDESK_TEST_SEARCH_URL is not set (source .services/env)")
+            backends.remove(engine)
 
     report: dict[str, object] = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -72,7 +78,7 @@ def main() -> int:
         report["backends"][backend] = data["results"]  # type: ignore[index]
         for name, result in data["results"].items():
             print("  " + summary_line(name, result))
-            if name.startswith("database"):
+            if name.startswith(("database", "engine")):
                 ok = result["recall_at_5"] >= TARGET_RECALL_AT_5 and result["mrr_at_10"] >= TARGET_MRR_AT_10
                 print(f"  {'meets' if ok else 'MISSES'} the targets (Recall@5 >= {TARGET_RECALL_AT_5}, "
                       f"MRR@10 >= {TARGET_MRR_AT_10}); indexed {result['documents']} notes in {result['index_seconds']} s")

@@ -14,12 +14,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings.test")
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--backend", required=True, choices=["sqlite", "postgres"])
+    parser.add_argument("--backend", required=True, choices=["sqlite", "postgres", "opensearch", "elasticsearch"])
     parser.add_argument("--queries", required=True)
     parser.add_argument("--corpus", required=True)
     args = parser.parse_args()
     if args.backend == "postgres":
         os.environ["HELPDESK_TEST_DATABASE"] = "postgres"
+    elif args.backend in ("opensearch", "elasticsearch") and not os.environ.get("HELPDESK_TEST_SEARCH_URL"):
+        print("HELPDESK_TEST_SEARCH_URL is not set (source .services/env)", file=sys.stderr)
+        return 2
     else:
         os.environ.pop("HELPDESK_TEST_DATABASE", None)
     os.environ["HELPDESK_TEST_RUN_ID"] = f"eval{os.getpid()}"
@@ -44,10 +47,13 @@ def main() -> int:
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     results: dict[str, Any] = {}
     try:
-        results[f"database ({connection.vendor})"] = evaluate_backend(DatabaseBackend(), entries, queries)
-        if args.backend == "sqlite":
+        if args.backend in ("opensearch", "elasticsearch"):
+            results.update(evaluate_engine(args.backend, entries, queries))
+        elif args.backend == "sqlite":
+            results[f"database ({connection.vendor})"] = evaluate_backend(DatabaseBackend(), entries, queries)
             results["baseline: plain single-word BM25 (FTS5)"] = baseline_plain_bm25(entries, queries)
         else:
+            results[f"database ({connection.vendor})"] = evaluate_backend(DatabaseBackend(), entries, queries)
             with connection.cursor() as cursor:
                 results["baseline: PostgreSQL simple config + AND"] = baseline_postgres(
                     cursor, entries, queries, "simple", "and"
@@ -64,6 +70,40 @@ def main() -> int:
         print(summary_line(name, result), file=sys.stderr)
     print(json.dumps({"backend": args.backend, "results": results}, ensure_ascii=False))
     return 0
+
+
+def evaluate_engine(kind: str, entries: Any, queries: Any) -> dict[str, Any]:
+    """Our engine backend on the test OpenSearch node (the Elasticsearch client through the test-only
+    compatibility proxy), plus what the engine's own analysis achieves, under a throwaway index prefix."""
+    from helpdesk.settings.env import search_config
+    from search.backends.engine import EngineBackend
+    from search.synonym_defaults import DEFAULT_RULES
+    from tests.search.engine_proxy import EngineProxy
+    from tests.search_eval.core import baseline_engine_native, evaluate_backend
+
+    upstream = search_config(os.environ["HELPDESK_TEST_SEARCH_URL"]).url
+    proxy = EngineProxy(upstream, elasticsearch=True).start() if kind == "elasticsearch" else None
+    prefix = f"eval-{os.getpid()}"
+    backend = EngineBackend(engine=kind, url=proxy.url if proxy else upstream, prefix=prefix,
+                            drop_grace_seconds=0, refresh=True)
+    results: dict[str, Any] = {}
+    try:
+        server = backend.ping()
+        name = f"engine ({kind} client, {server.get('distribution', kind)} {server.get('version', '')})"
+        results[name] = evaluate_backend(backend, entries, queries)
+        if kind == "opensearch":
+            client = backend.client
+            results["baseline: engine's own analysis (indonesian stemmer), OR"] = baseline_engine_native(
+                client, f"{prefix}-native", entries, queries)
+            results["baseline: engine's own analysis + project synonyms (synonym_graph)"] = baseline_engine_native(
+                client, f"{prefix}-native", entries, queries, synonym_rules=DEFAULT_RULES)
+            results["baseline: engine's own analysis + synonyms + fuzziness AUTO"] = baseline_engine_native(
+                client, f"{prefix}-native", entries, queries, synonym_rules=DEFAULT_RULES, fuzzy=True)
+    finally:
+        backend.drop_all()
+        if proxy is not None:
+            proxy.stop()
+    return results
 
 
 if __name__ == "__main__":

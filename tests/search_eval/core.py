@@ -215,3 +215,51 @@ def summary_line(name: str, result: dict[str, Any]) -> str:
         f"{name:<44} Recall@5 {result['recall_at_5']:.3f}  (all relevant {result['recall_at_5_all']:.3f})  "
         f"MRR@10 {result['mrr_at_10']:.3f}  p50 {result['latency_p50_ms']:.1f} ms  p95 {result['latency_p95_ms']:.1f} ms"
     )
+
+
+def engine_native_index_body(synonym_rules: Sequence[str] | None, *, replicas: int = 0) -> dict[str, Any]:
+    """An index analysed by the engine alone: standard tokenizer, lowercase, accents folded, the `indonesian`
+    stemmer; with `synonym_rules`, a search-time synonym_graph filter holding the project's list."""
+    filters: dict[str, Any] = {"id_stemmer": {"type": "stemmer", "language": "indonesian"}}
+    search_chain = ["lowercase", "asciifolding"]
+    if synonym_rules:
+        filters["project_synonyms"] = {"type": "synonym_graph", "synonyms": list(synonym_rules), "lenient": True}
+        search_chain.append("project_synonyms")
+    analyzers = {
+        "native": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding", "id_stemmer"]},
+        "native_search": {"type": "custom", "tokenizer": "standard", "filter": [*search_chain, "id_stemmer"]},
+    }
+    return {
+        "settings": {"number_of_shards": 1, "number_of_replicas": replicas,
+                     "analysis": {"filter": filters, "analyzer": analyzers}},
+        "mappings": {"properties": {
+            "ext": {"type": "keyword"},
+            "body": {"type": "text", "analyzer": "native", "search_analyzer": "native_search"},
+        }},
+    }
+
+
+def baseline_engine_native(client: Any, index: str, entries: Sequence[CorpusEntry], queries: Sequence[EvalQuery],
+                           *, synonym_rules: Sequence[str] | None = None, fuzzy: bool = False) -> dict[str, Any]:
+    """What the engine does with its own analysis only: the `indonesian` stemmer (and optionally the project's
+    synonyms as a synonym_graph filter, and `fuzziness: AUTO`), query words ORed, ranked by BM25. `client` is a
+    search.backends.engine_client.EngineClient."""
+    client.create_index(index, engine_native_index_body(synonym_rules))
+    try:
+        operations: list[dict[str, Any]] = []
+        for e in entries:
+            operations += [{"index": {"_index": index, "_id": e.external_id}}, {"ext": e.external_id, "body": e.title}]
+        for start in range(0, len(operations), 1000):
+            client.bulk(operations[start:start + 1000], refresh=False, timeout=60)
+        client.refresh(index)
+
+        def run(text: str) -> list[str]:
+            match: dict[str, Any] = {"query": text[:1000], "operator": "or"}
+            if fuzzy:
+                match["fuzziness"] = "AUTO"
+            body = {"size": 10, "_source": ["ext"], "query": {"match": {"body": match}}}
+            return [h["_source"]["ext"] for h in client.search(index, body, timeout=10)["hits"]["hits"]]
+
+        return evaluate(run, queries)
+    finally:
+        client.delete_index(index)

@@ -330,6 +330,10 @@ class Sender:
                 self._finish(outbound, State.FAILED, exc.message)
                 return None
             except (TimedOut, NetworkError) as exc:
+                if "entity too large" in str(exc).lower():  # a file over Telegram's upload limit (50 MB)
+                    self._update(outbound, sending_part=None)
+                    self._finish(outbound, State.FAILED, str(exc))
+                    return None
                 if never_arrived(exc):
                     self._update(outbound, sending_part=None, last_error=str(exc))
                     raise

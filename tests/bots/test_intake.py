@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -47,9 +48,13 @@ def rusak(ctx: Context) -> None:
     raise RuntimeError("a bug in a handler")
 
 
+# Handlers stay registered for the whole test run: this one only takes messages in this module's chats.
+TEST_CHATS: set[int] = set()
+
+
 @message_handler("uji-pesan", chats="group")
 def pesan(ctx: Context) -> bool:
-    if ctx.message is None or not (ctx.message.text or ctx.message.photo):
+    if ctx.chat_id not in TEST_CHATS or ctx.message is None or not (ctx.message.text or ctx.message.photo):
         return False
     Marker.objects.create(job_key=f"pesan:{ctx.update_id}", note=ctx.message.text or "photo")
     return True
@@ -62,12 +67,14 @@ def tombol(ctx: Context) -> None:
 
 
 @pytest.fixture
-def world(bridge: FakeTelegram) -> dict[str, Any]:
+def world(bridge: FakeTelegram) -> Iterator[dict[str, Any]]:
     sari = bridge.create_user("Sari", "sari")
     known = bridge.create_group("ForSID Lotim", members=[sari["id"]])
     ForumFactory(telegram_chat_id=known)
     unknown = bridge.create_group("Grup lain", members=[sari["id"]])
-    return {"sari": sari["id"], "known": known, "unknown": unknown}
+    TEST_CHATS.update({known, unknown})
+    yield {"sari": sari["id"], "known": known, "unknown": unknown}
+    TEST_CHATS.clear()
 
 
 def poll(fake: FakeTelegram) -> int:

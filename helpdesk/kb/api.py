@@ -13,6 +13,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
@@ -33,7 +34,7 @@ MAX_Q_CHARS = 10_000
 class QueryTooLong(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "query_too_long"
-    default_detail = "Kata kunci terlalu panjang."
+    default_detail = gettext_lazy("Kata kunci terlalu panjang.")
 
 
 @dataclass(frozen=True)

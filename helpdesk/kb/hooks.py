@@ -31,7 +31,7 @@ def before_ticket(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any] 
     ticket goes through."""
     if request.POST.get("saran_dilihat"):
         return None
-    hits = selectors.suggest_entries(f"{data.get('title', '')}\n{data.get('description', '')}")
+    hits = selectors.suggest_or_nothing(f"{data.get('title', '')}\n{data.get('description', '')}")
     if not hits:
         return None
     logs = deflection.record_shown(session_key=session_key(request), user=request.user,

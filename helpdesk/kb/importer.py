@@ -26,8 +26,7 @@ from helpdesk.accounts.models import Forum
 from helpdesk.categories.models import Category
 from helpdesk.core.markdown import render_markdown
 from helpdesk.regions.models import Region
-from search import get_backend
-from search.indexing import apply as index_apply
+from search.indexing import index_now
 
 from .indexing import DOC_TYPE, sync_entries
 from .masking import findings_to_json, mask_entry_text
@@ -316,17 +315,10 @@ def import_rows(
             done += len(chunk)
             if progress is not None:
                 progress(done)
-        transaction.on_commit(lambda: _index_now(report.ids))
+        # On an engine the sync above is an outbox job; index right after commit too, so that the command
+        # returns with its entries searchable (the job stays the guarantee if the engine is down).
+        transaction.on_commit(lambda: index_now(DOC_TYPE, report.ids))
     return report
-
-
-def _index_now(ids: list[int]) -> None:
-    """On a search engine the sync is an outbox job; do it now as well, so the command returns searchable."""
-    backend = get_backend()
-    if backend.name == "database" or not ids:
-        return
-    for start in range(0, len(ids), BATCH):
-        index_apply(backend, DOC_TYPE, [str(i) for i in ids[start:start + BATCH]])
 
 
 def run(data: bytes, *, status: str = EntryStatus.PUBLISHED, skip_invalid: bool = False,

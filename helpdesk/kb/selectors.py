@@ -3,6 +3,7 @@ review queue, a ticket's similar answers, the deflection figures. Each does a fi
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from .models import DeflectionLog, Entry, EntryStatus
 from .validation import VERSION_RE
 
 HOME_CACHE_SECONDS = 300
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -82,9 +84,19 @@ def suggest_entries(text: str, *, limit: int = SUGGEST_LIMIT) -> list[Hit]:
     return _hits(get_backend().suggest(text, limit=limit, doc_types=(DOC_TYPE,)))
 
 
+def suggest_or_nothing(text: str, *, limit: int = SUGGEST_LIMIT) -> list[Hit]:
+    """Suggestions where they are a help, not a requirement (filing a ticket, the ticket page): if the search
+    fails, nobody should be kept from filing or reading a ticket, so the failure is logged and nothing shown."""
+    try:
+        return suggest_entries(text, limit=limit)
+    except Exception:
+        log.exception("knowledge-base suggestions failed; continuing without them")
+        return []
+
+
 def similar_for_ticket(ticket: Ticket, *, limit: int = SUGGEST_LIMIT) -> list[Hit]:
     """Published answers similar to this ticket, for the volunteers handling it."""
-    return suggest_entries(f"{ticket.title}\n{ticket.description}", limit=limit)
+    return suggest_or_nothing(f"{ticket.title}\n{ticket.description}", limit=limit)
 
 
 def entries_by_id(ids: list[int]) -> dict[int, Entry]:
@@ -141,13 +153,20 @@ def region_choices() -> list[Region]:
 # --- volunteers ----------------------------------------------------------------------------------------------
 
 
-def review_queue(user: Any, limit: int = 100) -> list[Entry]:
-    """Entries waiting for this reviewer's approval, oldest request first."""
+def _waiting(user: Any) -> QuerySet[Entry]:
     forums = access.reviewed_forum_ids(user)
     qs = Entry.objects.filter(status=EntryStatus.DRAFT, review_requested_at__isnull=False)
-    if forums is not None:
-        qs = qs.filter(forum_id__in=forums)
-    return list(qs.select_related("author", "forum", "category", "origin_region").order_by("review_requested_at")[:limit])
+    return qs if forums is None else qs.filter(forum_id__in=forums)
+
+
+def review_queue(user: Any, limit: int = 100) -> list[Entry]:
+    """Entries waiting for this reviewer's approval, oldest request first."""
+    return list(_waiting(user).select_related("author", "forum", "category", "origin_region")
+                .order_by("review_requested_at")[:limit])
+
+
+def review_count(user: Any) -> int:
+    return _waiting(user).count() if access.is_reviewer(user) else 0
 
 
 def my_entries(user: Any, limit: int = 50) -> list[Entry]:

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from helpdesk.accounts.access import can_manage_forum, forum_for_region, forums_of, root_forum
+from helpdesk.accounts.access import can_manage_forum, forum_for_region, forums_of, is_admin, root_forum
 from helpdesk.accounts.models import Forum, ForumMembership, User
 from helpdesk.categories.models import Category
 from helpdesk.core.markdown import render_markdown
@@ -86,6 +86,17 @@ def _region(code: str) -> Region | None:
     region = Region.objects.filter(code=code).first()
     if region is None:
         raise ValidationError({"origin_region": _("Kode wilayah tidak dikenal.")})
+    return region
+
+
+def _check_region(actor: User, region: Region | None) -> Region | None:
+    """A volunteer files entries for the regions of their own forums (and below); admins for any region."""
+    if region is None or is_admin(actor):
+        return region
+    forum = forum_for_region(region.code)
+    allowed = forums_of(actor) | (access.reviewed_forum_ids(actor) or set())
+    if forum is None or forum.pk not in allowed:
+        raise ValidationError({"origin_region": _("Wilayah ini di luar forum Anda.")})
     return region
 
 
@@ -169,7 +180,8 @@ def entry_create(
     elif not access.can_write(actor):
         raise PermissionDenied(_("Hanya relawan ForSID yang bisa menulis entri basis pengetahuan."))
     cleaned = _clean(data)
-    region = cleaned["origin_region"] or (source_ticket.desa if source_ticket is not None else None)
+    # A ticket's entry comes from its desa, whatever the form says; a volunteer's from a region of their forums.
+    region = source_ticket.desa if source_ticket is not None else _check_region(actor, cleaned["origin_region"])
     masked = mask_for(cleaned, previous=previous_findings, ticket=source_ticket)
     now = timezone.now()
     entry = Entry(
@@ -209,13 +221,13 @@ def entry_update(*, entry: Entry, actor: User, data: EntryInput, keep: Iterable[
     ticket = entry.source_ticket
     masked = mask_for(cleaned, previous=previous, ticket=ticket)
     _apply_text(entry, masked)
-    if cleaned["category"] is not None or data.category == "":
-        entry.category = cleaned["category"]
+    entry.category = cleaned["category"]
     entry.tags = cleaned["tags"]
     entry.versions = cleaned["versions"]
-    if cleaned["origin_region"] is not None and cleaned["origin_region"].code != entry.origin_region_id:
-        entry.origin_region = cleaned["origin_region"]
-        entry.forum = review_forum_for(entry.origin_region, entry.author, ticket)
+    region = cleaned["origin_region"]
+    if entry.source == EntrySource.MANUAL and (region.code if region else None) != entry.origin_region_id:
+        entry.origin_region = _check_region(actor, region)
+        entry.forum = review_forum_for(entry.origin_region, entry.author, None)
     entry.editor = actor
     entry.updated_at = timezone.now()
     entry.save()

@@ -58,7 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "recent": selectors.recent(8),
         "can_write": access.can_write(user),
         "is_reviewer": access.is_reviewer(user),
-        "review_count": len(selectors.review_queue(user)) if access.is_reviewer(user) else 0,
+        "review_count": selectors.review_count(user),
         "mine": selectors.my_entries(user, limit=10) if access.can_write(user) else [],
         "deflection": selectors.deflection_stats(30) if is_admin(user) else None,
         "managed_forums": Forum.objects.filter(

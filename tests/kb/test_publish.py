@@ -253,3 +253,21 @@ def test_unpublishing_takes_back_the_reputation(world: World) -> None:
     services.entry_archive(entry=saved.entry, actor=fresh(world.coord_lotim))
     assert not ReputationEvent.objects.filter(key__startswith=f"kb:{saved.entry.pk}:").exists()
     assert ticket.status == Status.SELESAI
+
+
+def test_origin_region_is_the_volunteers_forum_or_the_tickets_desa(world: World) -> None:
+    client = web(world.vol_lotim)
+    base = {"title": "Cetak kartu keluarga terpotong", "question": "", "answer": "Atur kertas F4.",
+            "category": "kependudukan", "tags": "", "versions": "", "aksi": "simpan"}
+    page = client.post("/kb/baru/", {**base, "origin_region": "52.06"})  # Bima is not their forum
+    assert page.status_code == 200 and not Entry.objects.exists()
+    with pytest.raises(Exception, match="di luar forum"):
+        services.entry_create(actor=fresh(world.vol_lotim), data=services.EntryInput(
+            title="x", answer="y", origin_region="52.06"))
+    # A ticket's entry always comes from the ticket's desa, whatever is posted.
+    ticket = solved_ticket(world)
+    data = form_data(client.get(f"/kb/baru/?ticket={ticket.pk}"), origin_region="52.06", aksi="simpan")
+    assert client.post(f"/kb/baru/?ticket={ticket.pk}", data).status_code == 200  # not a choice on this form
+    entry = services.entry_create(actor=fresh(world.vol_lotim), source_ticket=ticket, data=services.EntryInput(
+        title="x", answer="y", origin_region="52.06")).entry
+    assert entry.origin_region_id == ticket.desa_id and entry.forum == world.lotim

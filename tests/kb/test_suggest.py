@@ -102,3 +102,17 @@ def test_similar_answers_on_the_ticket_page_for_volunteers(world: World, answer:
     assert "Jawaban serupa yang sudah terbit" in html and answer.get_absolute_url() in html
     reporter_html = web(world.op_a).get(ticket.get_absolute_url()).content.decode()
     assert answer.get_absolute_url() not in reporter_html
+
+
+def test_a_failing_search_never_keeps_an_operator_from_filing(world: World, answer: Entry,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from helpdesk.kb import selectors
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("search engine down")
+
+    monkeypatch.setattr(selectors, "suggest_entries", broken)
+    response = web(world.op_a).post("/tiket/baru/", TICKET)
+    assert response.status_code == 302 and Ticket.objects.count() == 1
+    ticket = Ticket.objects.get()
+    assert web(world.vol_lotim).get(ticket.get_absolute_url()).status_code == 200

@@ -55,5 +55,5 @@ class Command(BaseCommand):
             ext = f" [{hit.external_id}]" if hit.external_id else ""
             self.stdout.write(f"{rank:>2}. {hit.title}{ext}  ({hit.score:.3f})  {hit.url}")
             if hit.snippet:
-                self.stdout.write(f"    {html.unescape(strip_tags(hit.snippet))}")
+                self.stdout.write("    " + " ".join(html.unescape(strip_tags(hit.snippet)).split()))
         self.stdout.write(_("%(n)d hasil · %(ms).1f ms") % {"n": results.total, "ms": results.took_ms})

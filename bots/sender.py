@@ -278,7 +278,11 @@ class Sender:
             self._finish(outbound, State.SKIPPED, "the topic was never created")
             return None
         index = outbound.parts_done
+        detours = 0  # the same part again at once (plain text, supergroup, main chat): a few at most
         while index < len(parts):
+            if detours > 4:
+                self._finish(outbound, State.FAILED, "too many retries of one part; giving up")
+                return None
             part = parts[index].as_plain() if outbound.plain_fallback and parts[index].parse_mode else parts[index]
             booking = ""
             if part.kind in {"text", "photo", "document", Kind.TOPIC_CREATE}:
@@ -308,6 +312,7 @@ class Sender:
                 self._update(outbound, sending_part=None)
                 chats.chat_mark_migrated(target.chat_id, int(exc.new_chat_id))
                 target.chat_id = int(exc.new_chat_id)
+                detours += 1
                 continue
             except Forbidden as exc:
                 self._update(outbound, sending_part=None)
@@ -321,9 +326,11 @@ class Sender:
                 if "can't parse entities" in message and part.parse_mode:
                     log.warning("telegram %s: formatting refused (%s); sending plain text", outbound.key, exc.message)
                     self._update(outbound, plain_fallback=True)
+                    detours += 1
                     continue
                 if "thread not found" in message and target.thread_id and part.kind in {"text", "photo", "document"}:
                     target.thread_id = None  # the topic was deleted by hand: the main chat is better than nothing
+                    detours += 1
                     continue
                 if "not enough rights" in message or "not a forum" in message:
                     chats.chat_set_rights(target.chat_id, is_admin=None, can_manage_topics=False)

@@ -44,7 +44,8 @@
     if (f.type === "reload") { refresh(f.stream, true); return; }
     if (f.type === "error" || !f.stream) { if (f.type === "error") delete pos[f.stream]; return; }
     if (f.type === "presence.changed") { seen(f); return; }
-    if (f.id) pos[f.stream] = f.id;
+    if (!f.id) return;
+    pos[f.stream] = f.id;
     if (f.type === "notification.created") { badge(f.data); return; }
     refresh(f.stream, false);
   }

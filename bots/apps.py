@@ -10,7 +10,12 @@ class BotsConfig(AppConfig):
 
     def ready(self) -> None:
         # Outbox handlers, periodic jobs and the built-in commands register themselves on import.
-        from . import builtin, intake, sender  # noqa: F401
+        from . import (  # noqa: F401
+            builtin,
+            intake,
+            sender,
+            ticket_hooks,
+        )
 
         # httpx logs each request URL at INFO, and Bot API URLs carry the bot token (python-telegram-bot
         # and the readiness check both use httpx): keep those lines out of the logs.

@@ -216,3 +216,13 @@ class RateWindow(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+from .ticket_models import (  # noqa: E402,F401
+    LinkCode,
+    PrivateDialog,
+    TelegramLink,
+    TicketChatMessage,
+    TicketThread,
+    UnlinkedNotice,
+)

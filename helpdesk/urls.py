@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from bots import urls as bots_urls
 from bots import views as bots_views
 from helpdesk.core import views as core_views
 from helpdesk.notifications import urls as notification_urls
@@ -15,6 +16,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("helpdesk.kb.api_urls")),
     path("", include("helpdesk.realtime.api_urls")),
     path("", include(notification_urls.api_urlpatterns)),
+    path("", include(bots_urls.api_urlpatterns)),
 ]
 
 urlpatterns = [
@@ -28,6 +30,7 @@ urlpatterns = [
     path("", include("helpdesk.kb.urls")),
     path("", include(notification_urls.urlpatterns)),
     path("telegram/webhook/", bots_views.webhook, name="telegram-webhook"),
+    path("", include(bots_urls.urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

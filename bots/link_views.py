@@ -1,0 +1,90 @@
+"""HTTP adapters for linking: the API (`POST/DELETE /api/v1/me/telegram-link/`,
+`POST /api/v1/forums/{id}/telegram-code/`) and the profile and forum page forms."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from helpdesk.accounts.access import access_forum
+from helpdesk.accounts.api import _errors
+from helpdesk.accounts.models import User
+
+from . import linking
+
+
+class TelegramLinkApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="me_telegram_link",
+        request=None,
+        responses={201: inline_serializer("TelegramLinkOutput", {
+            "url": serializers.URLField(), "token": serializers.CharField(), "expires_at": serializers.DateTimeField(),
+        }), **_errors(401)},
+        tags=["accounts"],
+        description="Tautan sekali pakai (berlaku 30 menit) untuk menautkan akun Telegram: buka `url`, tekan Start.",
+    )
+    def post(self, request: Request) -> Response:
+        code = linking.account_link_start(user=request.user)  # type: ignore[arg-type]
+        return Response({"url": code.url, "token": code.code, "expires_at": code.expires_at},
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(operation_id="me_telegram_unlink", request=None, responses={204: None, **_errors(401)},
+                   tags=["accounts"], description="Lepas tautan akun Telegram.")
+    def delete(self, request: Request) -> Response:
+        linking.unlink_account(user=request.user)  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ForumTelegramCodeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="forums_telegram_code",
+        request=None,
+        responses={201: inline_serializer("ForumTelegramCodeOutput", {
+            "code": serializers.CharField(), "command": serializers.CharField(),
+            "expires_at": serializers.DateTimeField(),
+        }), **_errors(401, 403, 404)},
+        tags=["forum"],
+        description="Koordinator: kode sekali pakai (24 jam). Kirim `/hubungkan <kode>` di grup Telegram forum.",
+    )
+    def post(self, request: Request, forum_id: int) -> Response:
+        forum = access_forum(request.user, forum_id, manage=True)
+        code = linking.forum_code_create(actor=request.user, forum=forum)  # type: ignore[arg-type]
+        return Response({"code": code.code, "command": f"/hubungkan {code.code}", "expires_at": code.expires_at},
+                        status=status.HTTP_201_CREATED)
+
+
+@login_required
+@require_POST
+def profile_link(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    if request.POST.get("action") == "unlink":
+        linking.unlink_account(user=user)
+        messages.success(request, _("Tautan Telegram dilepas."))
+        return redirect("/profil/#telegram")
+    code = linking.account_link_start(user=user)
+    return render(request, "bots/link_started.html", {"code": code})
+
+
+@login_required
+@require_POST
+def forum_code(request: HttpRequest, forum_id: int) -> HttpResponse:
+    forum = access_forum(request.user, forum_id, manage=True)
+    user = request.user
+    assert isinstance(user, User)
+    code = linking.forum_code_create(actor=user, forum=forum)
+    return render(request, "bots/forum_code.html", {"code": code, "forum": forum})

@@ -15,7 +15,9 @@ from django.utils import timezone
 
 from helpdesk.accounts.models import User
 from helpdesk.accounts.preferences import wants_notification
+from helpdesk import realtime
 from helpdesk.core import outbox
+from helpdesk.realtime.streams import user_stream
 
 from .models import Notification
 
@@ -52,6 +54,15 @@ def notify(
         )
     for hook in CHANNEL_HOOKS:
         hook(notification)
+    realtime.publish(
+        user_stream(user.pk),
+        "notification.created",
+        {
+            "id": notification.pk, "type": event, "ticket": ticket_id, "text": notification.text, "url": url,
+            "at": notification.created_at.isoformat(),
+            "unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
+        },
+    )
     return notification
 
 

@@ -237,3 +237,12 @@ def test_csat_per_volunteer_and_forum(world: World) -> None:
     web.force_login(world.coord_lotim)
     page = web.get(f"/forum/{world.lotim.pk}/kepuasan/")
     assert page.status_code == 200 and "Rata-rata" in page.content.decode()
+
+
+def test_a_notification_is_published_on_the_persons_stream(world: World) -> None:
+    from helpdesk.realtime.models import StreamEvent as Event
+
+    ticket = world.ticket()
+    services.message_create(ticket=ticket, author=world.vol_lotim, body="balasan")
+    event = Event.objects.filter(stream=f"user:{world.op_a.pk}", type="notification.created").order_by("seq").last()
+    assert event is not None and event.data["ticket"] == ticket.pk and event.data["unread"] == 1

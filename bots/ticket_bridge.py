@@ -385,7 +385,7 @@ def acting_user(ctx: Context) -> User:
     return user
 
 
-def _file_of(ctx: Context) -> tuple[str, str, int | None] | None:
+def file_of(ctx: Context) -> tuple[str, str, int | None] | None:
     message = ctx.message
     if message is None:
         return None
@@ -403,22 +403,28 @@ def reply_from_telegram(ctx: Context, ticket: Ticket, user: User, *, internal: b
     """A Telegram message (text, photo, document) becomes a ticket message; its file is fetched by a job."""
     message = ctx.message
     text = body if body is not None else ((message.text or message.caption or "") if message else "")
-    found = _file_of(ctx)
-    if not text.strip() and found is not None:
-        text = _("📎 %(name)s") % {"name": found[1]}
+    return add_from_telegram(ticket=ticket, user=user, text=text, file=file_of(ctx), chat_id=ctx.chat_id,
+                             message_id=message.message_id if message else None, internal=internal,
+                             thread_id=ctx.thread_id, quote=not ctx.is_private)
+
+
+def add_from_telegram(*, ticket: Ticket, user: User, text: str, file: tuple[str, str, int | None] | None,
+                      chat_id: int, message_id: int | None, internal: bool = False, thread_id: int | None = None,
+                      quote: bool = True) -> Message:
+    if not text.strip() and file is not None:
+        text = _("📎 %(name)s") % {"name": file[1]}
     access.load_forum_history(ticket)
-    with from_chat(ctx.chat_id):
+    with from_chat(chat_id):
         created = act(lambda: services.message_create(ticket=ticket, author=user, body=text, internal=internal,
                                                       channel=Channel.TELEGRAM))
-    if message is not None:
-        TicketChatMessage.objects.get_or_create(chat_id=ctx.chat_id, message_id=message.message_id,
+    if message_id is not None:
+        TicketChatMessage.objects.get_or_create(chat_id=chat_id, message_id=message_id,
                                                 defaults={"ticket": ticket, "ticket_message": created})
-    if found is not None:
-        outbox.enqueue(FILE_KIND, {"file_id": found[0], "name": found[1], "size": found[2], "ticket": ticket.pk,
-                                   "message": created.pk, "user": user.pk, "chat_id": ctx.chat_id,
-                                   "reply_to": message.message_id if message and not ctx.is_private else None,
-                                   "thread_id": ctx.thread_id},
-                       key=f"{FILE_KIND}:{ctx.chat_id}:{message.message_id if message else 0}")
+    if file is not None:
+        outbox.enqueue(FILE_KIND, {"file_id": file[0], "name": file[1], "size": file[2], "ticket": ticket.pk,
+                                   "message": created.pk, "user": user.pk, "chat_id": chat_id,
+                                   "reply_to": message_id if quote else None, "thread_id": thread_id},
+                       key=f"{FILE_KIND}:{chat_id}:{message_id or created.pk}")
     return created
 
 
@@ -462,7 +468,7 @@ def file_job(payload: dict[str, Any], job: OutboxJob) -> None:
 
 @message_handler("ticket-group", chats="group", order=50)
 def group_message(ctx: Context) -> bool:
-    if ctx.message is None or not (ctx.message.text or ctx.message.caption or _file_of(ctx)):
+    if ctx.message is None or not (ctx.message.text or ctx.message.caption or file_of(ctx)):
         return False
     ticket = ticket_in_chat(ctx)
     if ticket is None:

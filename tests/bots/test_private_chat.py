@@ -86,7 +86,7 @@ def test_operator_follows_and_answers_a_ticket_in_private(bridge: FakeTelegram, 
 
     detail = as_user(world.vol_lotim).get(f"/api/v1/tickets/{ticket.pk}/").json()
     mine = [m for m in detail["messages"] if m["kind"] == "reply" and m["author"]["username"] == "op_a"]
-    assert [m["body"] for m in mine][0] == "Sudah, tetap gagal."
+    assert mine[0]["body"] == "Sudah, tetap gagal."
     assert mine[-1]["body"] == "Oh ya, versinya 2410." and mine[-1]["source"] == "telegram"
     assert any(a["content_type"] == "image/png" for m in mine for a in m["attachments"])
 

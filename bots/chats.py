@@ -149,6 +149,18 @@ def resolve_chat_id(chat_id: int) -> int:
         current = target
 
 
+def writable_chat_id(chat_id: int) -> int | None:
+    """The id to write to now (after migrations), or None when the bot was removed there. One query for a
+    chat that never changed."""
+    row = TelegramChat.objects.filter(chat_id=chat_id).values_list("status", "migrated_to").first()
+    if row is None or row[0] == TelegramChat.Status.ACTIVE:
+        return chat_id
+    if row[0] == TelegramChat.Status.REMOVED:
+        return None
+    current = resolve_chat_id(chat_id)
+    return None if chat_is_removed(current) else current
+
+
 def chat_is_removed(chat_id: int) -> bool:
     return TelegramChat.objects.filter(chat_id=chat_id, status=TelegramChat.Status.REMOVED).exists()
 

@@ -96,8 +96,11 @@ class DatabaseLimiter:
 
     def _rows(self, names: Iterable[str]) -> dict[str, RateWindow]:
         names = list(names)
-        RateWindow.objects.bulk_create([RateWindow(name=n) for n in names], ignore_conflicts=True)
-        return {row.name: row for row in RateWindow.objects.select_for_update().filter(name__in=names)}
+        rows = {row.name: row for row in RateWindow.objects.select_for_update().filter(name__in=names)}
+        if len(rows) < len(names):  # a chat's first message: create its rows, then lock them all
+            RateWindow.objects.bulk_create([RateWindow(name=n) for n in names if n not in rows], ignore_conflicts=True)
+            rows = {row.name: row for row in RateWindow.objects.select_for_update().filter(name__in=names)}
+        return rows
 
     def reserve(self, chat_id: int, *, inline_max: float) -> tuple[bool, float, str]:
         buckets = buckets_for(chat_id)

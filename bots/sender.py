@@ -266,8 +266,8 @@ class Sender:
         if outbound.sending_part is not None:
             self._recover(outbound)
         parts = plan(outbound)
-        chat_id = chats.resolve_chat_id(outbound.chat_id) if outbound.chat_id else 0
-        if chat_id and chats.chat_is_removed(chat_id):
+        chat_id = chats.writable_chat_id(outbound.chat_id) if outbound.chat_id else 0
+        if chat_id is None:
             self._finish(outbound, State.SKIPPED, "the bot is no longer in this chat")
             return None
         target = self._target(outbound, chat_id)

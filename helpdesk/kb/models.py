@@ -93,8 +93,10 @@ class Entry(models.Model):
         verbose_name = _("entri basis pengetahuan")
         verbose_name_plural = _("entri basis pengetahuan")
         indexes = [
-            models.Index(fields=["status", "-helpful_score", "-views"], name="kb_helpful_idx"),
-            models.Index(fields=["status", "-published_at"], name="kb_recent_idx"),
+            # With the id as the last key, "most helpful" and "latest" are index scans even when many entries
+            # tie (an import publishes thousands at the same instant with no votes yet).
+            models.Index(fields=["status", "-helpful_score", "-views", "-id"], name="kb_helpful_id_idx"),
+            models.Index(fields=["status", "-published_at", "-id"], name="kb_recent_id_idx"),
             models.Index(fields=["category", "status"], name="kb_category_idx"),
             models.Index(fields=["forum", "review_requested_at"], name="kb_review_idx",
                          condition=models.Q(review_requested_at__isnull=False)),

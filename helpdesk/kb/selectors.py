@@ -9,12 +9,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from helpdesk.accounts.access import forums_of, is_admin
 from helpdesk.categories.models import Category
 from helpdesk.regions.models import Region
-from helpdesk.tickets.models import Message, Ticket
+from helpdesk.tickets.models import Message, Status, Ticket
 from search import SearchQuery, get_backend
 from search.backends.base import SUGGEST_LIMIT
 
@@ -175,6 +176,23 @@ def my_entries(user: Any, limit: int = 50) -> list[Entry]:
     return list(
         Entry.objects.filter(author=user).exclude(status=EntryStatus.PUBLISHED)
         .select_related("category").order_by("-updated_at")[:limit]
+    )
+
+
+def publish_candidates(user: Any, limit: int = 10) -> list[Ticket]:
+    """Solved tickets of the user's forums whose accepted answer is proposed for the knowledge base (the forum
+    flags them) and that have no entry yet: the volunteers' to-do list on the KB home."""
+    if is_admin(user):
+        qs = Ticket.objects.all()
+    else:
+        forums = forums_of(user)
+        if not forums:
+            return []
+        qs = Ticket.objects.filter(forum_id__in=forums)
+    taken = Entry.objects.filter(source_ticket=OuterRef("pk")).exclude(status=EntryStatus.ARCHIVED)
+    return list(
+        qs.filter(kb_candidate=True, status__in=[Status.SELESAI, Status.DITUTUP]).exclude(Exists(taken))
+        .only("pk", "number", "title").order_by("-pk")[:limit]
     )
 
 

@@ -60,6 +60,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "is_reviewer": access.is_reviewer(user),
         "review_count": selectors.review_count(user),
         "mine": selectors.my_entries(user, limit=10) if access.can_write(user) else [],
+        "candidates": selectors.publish_candidates(user) if access.can_write(user) else [],
         "deflection": selectors.deflection_stats(30) if is_admin(user) else None,
         "managed_forums": Forum.objects.filter(
             pk__in=forums_of(user, ForumMembership.Role.COORDINATOR)).order_by("name")

@@ -271,3 +271,15 @@ def test_origin_region_is_the_volunteers_forum_or_the_tickets_desa(world: World)
     entry = services.entry_create(actor=fresh(world.vol_lotim), source_ticket=ticket, data=services.EntryInput(
         title="x", answer="y", origin_region="52.06")).entry
     assert entry.origin_region_id == ticket.desa_id and entry.forum == world.lotim
+
+
+def test_kb_home_lists_solved_tickets_waiting_to_be_published(world: World) -> None:
+    ticket = solved_ticket(world)
+    type(ticket).objects.filter(pk=ticket.pk).update(kb_candidate=True)  # the forum flags accepted answers
+    link = f"/kb/baru/?ticket={ticket.pk}"
+    assert link in web(world.vol_lotim).get("/kb/").content.decode()
+    assert link not in web(world.vol_bima).get("/kb/").content.decode()
+    assert link not in web(world.op_a).get("/kb/").content.decode()
+    services.entry_create(actor=fresh(world.vol_lotim), source_ticket=ticket,
+                          data=services.EntryInput(title=ticket.title, answer="Potong kolom nama."))
+    assert link not in web(world.vol_lotim).get("/kb/").content.decode()

@@ -8,6 +8,7 @@ import io
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from bots import linking
@@ -177,3 +178,34 @@ def test_plain_group_reply_threading_web_reply_and_refusals(bridge: FakeTelegram
     assert any("Antrean kosong" in t for t in texts)
     assert any("status menjadi Selesai" in t for t in texts)
     assert "Selesai" in fake.bot_messages(group)[0]["text"], "the ticket message is edited"
+
+
+def test_profile_and_forum_pages_give_links_and_codes(bridge: FakeTelegram, world: World) -> None:
+    from django.test import Client
+
+    from bots.ticket_models import LinkCode
+
+    web = Client()
+    web.force_login(world.coord_lotim)
+    assert "Tautkan Telegram" in web.get("/profil/").content.decode()
+    started = web.post("/profil/telegram/").content.decode()
+    assert "https://t.me/sid_helpdesk_bot?start=" in started
+    token = started.split("?start=")[1].split('"')[0]
+    assert not LinkCode.objects.filter(code_hash=token).exists(), "only a hash is stored"
+    assert "Minta kode /hubungkan" in web.get(f"/forsid/{world.lotim.pk}/").content.decode()
+    assert "/hubungkan " in web.post(f"/forsid/{world.lotim.pk}/telegram/").content.decode()
+    volunteer = Client()
+    volunteer.force_login(world.vol_lotim)
+    assert volunteer.post(f"/forsid/{world.lotim.pk}/telegram/").status_code == 403
+
+    # An expired token is refused with what to do; a Telegram account linked again moves, and the first user hears.
+    tg = bridge.create_user("Bersama")
+    LinkCode.objects.update(expires_at=timezone.now())
+    bridge.user_starts_bot(tg["id"], token)
+    step(bridge)
+    assert "kedaluwarsa" in bridge.bot_texts(tg["id"])[-1] and "profil" in bridge.bot_texts(tg["id"])[-1]
+    linking.link_account(user=world.vol_lotim, telegram_user_id=tg["id"])
+    link_via_deep_link(bridge, world.vol2_lotim, tg["id"])
+    assert linking.linked_user(tg["id"]).pk == world.vol2_lotim.pk
+    assert linking.telegram_id_of(world.vol_lotim) is None
+    assert world.vol_lotim.notifications.filter(type="telegram_link_moved").exists()

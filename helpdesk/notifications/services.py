@@ -13,9 +13,9 @@ from typing import Any
 
 from django.utils import timezone
 
+from helpdesk import realtime
 from helpdesk.accounts.models import User
 from helpdesk.accounts.preferences import wants_notification
-from helpdesk import realtime
 from helpdesk.core import outbox
 from helpdesk.realtime.streams import user_stream
 

@@ -8,8 +8,12 @@ from helpdesk.accounts.forum_services import on_membership_deactivated
 from helpdesk.accounts.models import ForumMembership
 from helpdesk.core.scheduler import periodic
 
-from . import escalation, notify, services  # noqa: F401 - importing registers consumers and jobs
-from . import live  # noqa: F401 - registers the ticket and queue streams and publishes their events
+from . import (  # noqa: F401 - importing registers consumers and jobs
+    escalation,
+    live,
+    notify,
+    services,
+)
 
 
 def _release(membership: ForumMembership) -> None:

@@ -89,17 +89,28 @@ def _apply(qs: QuerySet[Ticket], user: Any, f: TicketFilters) -> QuerySet[Ticket
 def ticket_list(
     *, user: Any, filters: TicketFilters | None = None, cursor: str = "", limit: int = DEFAULT_PAGE
 ) -> tuple[list[Ticket], str | None]:
-    """One page, newest first, and the cursor of the next page (None at the end)."""
+    """One page, newest first, and the cursor of the next page (None at the end).
+
+    Each way the user may see tickets (public, own, desa, forums, escalated) is read on its own, in id order
+    through its own index, `limit + 1` rows at most; the pages are merged. A fixed number of queries (one per
+    branch, at most five), and no sort over all matching rows however many there are.
+    """
     limit = max(1, min(int(limit), MAX_PAGE))
-    qs = _apply(visible_tickets(user), user, filters or TicketFilters())
+    after = None
     if cursor:
         after = decode_cursor(cursor)
         if after is None:
             raise BadCursor(cursor)
-        qs = qs.filter(pk__lt=after)
-    rows = list(
-        qs.select_related("category", "desa", "forum", "assignee", "reporter").order_by("-pk")[: limit + 1]
-    )
+    base = _apply(Ticket.objects.all(), user, filters or TicketFilters())
+    if after is not None:
+        base = base.filter(pk__lt=after)
+    branches = access.visible_ticket_branches(user)
+    querysets = [base] if branches is None else [base.filter(branch) for branch in branches]
+    found: dict[int, Ticket] = {}
+    for qs in querysets:
+        for ticket in qs.select_related("category", "desa", "forum", "assignee", "reporter").order_by("-pk")[: limit + 1]:
+            found.setdefault(ticket.pk, ticket)
+    rows = sorted(found.values(), key=lambda t: t.pk, reverse=True)
     next_cursor = encode_cursor(rows[limit - 1].pk) if len(rows) > limit else None
     return rows[:limit], next_cursor
 

@@ -24,9 +24,11 @@ def machine_info() -> dict[str, object]:
         "cpus": os.cpu_count(),
     }
     try:
-        mem_kb = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+        meminfo = Path("/proc/meminfo").read_text().splitlines()
+        mem_kb = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal"))
         info["memory_gb"] = round(mem_kb / 1024 / 1024, 1)
-        cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "")
+        cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+        cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "")
         info["cpu_model"] = cpu
     except (OSError, StopIteration):
         pass

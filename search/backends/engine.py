@@ -252,10 +252,23 @@ class EngineBackend:
             return {**out, "status": "down", "error": str(exc)[:200]}
         if not state.ok:
             return {**out, "status": "degraded", "detail": state.problem}
+        unsupported = self._unsupported_version()
+        if unsupported:
+            return {**out, "status": "degraded", "detail": unsupported}
         if health.get("status") not in {"green", "yellow"}:
             return {**out, "status": "degraded", "detail": f"cluster status {health.get('status')}"}
         self.breaker.success()
         return {**out, "status": "ok"}
+
+    def _unsupported_version(self) -> str:
+        """OpenSearch 2 and 3 are tested; Elasticsearch through the `elasticsearch` client, pinned to major 8."""
+        number = self._server.get("version", "")
+        major = int(number.split(".")[0]) if number.split(".")[0].isdigit() else 0
+        if self.engine == "opensearch" and major and major < 2:
+            return f"OpenSearch {number}: versions 2 and 3 are supported"
+        if self.engine == "elasticsearch" and major and major < ELASTICSEARCH_MAJOR:
+            return f"Elasticsearch {number}: the client is pinned to major {ELASTICSEARCH_MAJOR} (8.x servers)"
+        return ""
 
     def count(self, doc_type: str | None = None) -> int:
         query: dict[str, Any] = {"term": {"doc_type": doc_type}} if doc_type else {"match_all": {}}

@@ -62,9 +62,9 @@ def throttled(ctx: Context) -> bool:
 
 
 def no_account_text() -> str:
-    return _("Akun Telegram Anda belum tertaut ke SID Helpdesk, jadi pesan ini tidak disimpan.\n\n"
+    return escape(_("Akun Telegram Anda belum tertaut ke SID Helpdesk, jadi pesan ini tidak disimpan.\n\n"
              "• Operator desa: daftar di %(site)s/daftar/, lalu tautkan Telegram dari halaman Profil.\n"
-             "• Mencari jawaban: ketik /cari <kata kunci>, misalnya /cari impor penduduk.") % {
+             "• Mencari jawaban: ketik /cari <kata kunci>, misalnya /cari impor penduduk.")) % {
         "site": escape(settings.SITE_URL)}
 
 
@@ -174,8 +174,8 @@ def private_message(ctx: Context) -> bool:
     # Not a reply to a ticket: keep the message and ask which ticket it is for.
     tickets = _open_tickets(user)
     if not tickets:
-        ctx.reply(_("Anda tidak punya tiket terbuka. Untuk membuat tiket baru, ketik /baru <judul masalah>. "
-                    "Untuk mencari jawaban, ketik /cari <kata kunci>."))
+        ctx.reply(escape(_("Anda tidak punya tiket terbuka. Untuk membuat tiket baru, ketik /baru <judul masalah>. "
+                           "Untuk mencari jawaban, ketik /cari <kata kunci>.")))
         return True
     store = _pending_store(ctx.user.id)
     pending: dict[str, Any] = dict(store.data.get("pending", {})) if store.kind == "menu" else {}

@@ -538,7 +538,7 @@ def open_tickets_text(user: User) -> str:
         return _("Tidak ada tiket terbuka.")
     lines = [_("<b>Tiket terbuka Anda</b>")]
     lines += [f"#{escape(t.number)} {escape(t.title)} — {t.get_status_display()}" for t in tickets]
-    lines.append(_("Ketik /status <nomor> untuk rinciannya."))
+    lines.append(escape(_("Ketik /status <nomor> untuk rinciannya.")))
     return "\n".join(lines)
 
 

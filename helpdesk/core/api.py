@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -18,7 +19,7 @@ class DomainError(exceptions.APIException):
 
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
-    default_detail = "Permintaan bertentangan dengan keadaan saat ini."
+    default_detail = gettext_lazy("Permintaan bertentangan dengan keadaan saat ini.")
 
     def __init__(self, detail: str | None = None, code: str | None = None) -> None:
         super().__init__(detail, code or self.default_code)

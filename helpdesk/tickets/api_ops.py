@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -34,7 +35,7 @@ class MergeApi(APIView):
         try:
             target = access.access_ticket(request.user, serializer.validated_data["into"])
         except Exception:
-            raise exceptions.ValidationError({"into": ["Tiket tujuan tidak ditemukan."]}) from None
+            raise exceptions.ValidationError({"into": [_("Tiket tujuan tidak ditemukan.")]}) from None
         merged_into = services.ticket_merge(ticket=ticket, actor=me(request), into=target, channel=Channel.API)
         return detail_response(request, merged_into)
 

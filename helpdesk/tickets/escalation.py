@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from helpdesk.core.scheduler import periodic
 from helpdesk.notifications.services import notify, notify_many
@@ -26,7 +27,7 @@ BATCH = 500
 
 # flag → (due/warn field, condition that the target is still open, kind)
 FIRST, RESOLUTION = "first", "resolution"
-LABEL = {FIRST: "respons pertama", RESOLUTION: "penyelesaian"}
+LABEL = {FIRST: gettext_lazy("respons pertama"), RESOLUTION: gettext_lazy("penyelesaian")}
 
 
 def _open_for(which: str) -> Q:
@@ -41,7 +42,7 @@ def _claim_flag(ticket_id: int, flag: str) -> bool:
 def warn(ticket: Ticket, which: str) -> None:
     due = ticket.first_response_due if which == FIRST else ticket.resolution_due
     text = _("Tiket %(n)s mendekati batas %(what)s (%(due)s).") % {
-        "n": ticket.number, "what": _(LABEL[which]), "due": timezone.localtime(due).strftime("%d-%m %H:%M") if due else "-"
+        "n": ticket.number, "what": str(LABEL[which]), "due": timezone.localtime(due).strftime("%d-%m %H:%M") if due else "-"
     }
     common = {"url": ticket.get_absolute_url(), "ticket_id": ticket.pk, "group_key": f"ticket:{ticket.pk}"}
     if ticket.assignee_id:
@@ -56,7 +57,7 @@ def escalate(ticket: Ticket, which: str) -> None:
     load_forum_history(ticket)
     before_forum = ticket.forum
     parent = before_forum.parent
-    text = _("Tiket %(n)s melewati batas %(what)s.") % {"n": ticket.number, "what": _(LABEL[which])}
+    text = _("Tiket %(n)s melewati batas %(what)s.") % {"n": ticket.number, "what": str(LABEL[which])}
     common = {"url": ticket.get_absolute_url(), "ticket_id": ticket.pk, "group_key": f"ticket:{ticket.pk}"}
     notify_many(coordinators(before_forum.pk), event="sla_breach", text=text, **common)
     if parent is None or not parent.is_active:
@@ -69,7 +70,7 @@ def escalate(ticket: Ticket, which: str) -> None:
     ticket.save(update_fields=["forum", "updated_at"])
     TicketEvent.objects.create(ticket=ticket, action="escalated", old=before_forum.name, new=parent.name, note=which)
     message = _("Batas %(what)s terlewati; tiket dieskalasi dari %(old)s ke %(new)s.") % {
-        "what": _(LABEL[which]), "old": before_forum.name, "new": parent.name
+        "what": str(LABEL[which]), "old": before_forum.name, "new": parent.name
     }
     Message.objects.create(ticket=ticket, kind=Message.Kind.SYSTEM, body=message, body_html=message, source="system")
     notify_many(coordinators(parent.pk), event="sla_breach",

@@ -10,6 +10,7 @@ Services call `next_status(...)`; an action not in the table raises `IllegalTran
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from helpdesk.core.api import DomainError
 
@@ -44,17 +45,17 @@ TRANSITIONS: dict[str, dict[str, str | None]] = {
 }
 
 _ACTION_LABELS = {
-    "claim": "mengambil",
-    "volunteer_reply": "membalas",
-    "operator_reply": "membalas",
-    "community_reply": "membalas",
-    "internal_note": "menambah catatan",
-    "resolve": "menyelesaikan",
-    "accept": "menerima jawaban pada",
-    "close": "menutup",
-    "auto_close": "menutup",
-    "reopen": "membuka kembali",
-    "duplicate": "menandai duplikat",
+    "claim": gettext_lazy("mengambil"),
+    "volunteer_reply": gettext_lazy("membalas"),
+    "operator_reply": gettext_lazy("membalas"),
+    "community_reply": gettext_lazy("membalas"),
+    "internal_note": gettext_lazy("menambah catatan"),
+    "resolve": gettext_lazy("menyelesaikan"),
+    "accept": gettext_lazy("menerima jawaban pada"),
+    "close": gettext_lazy("menutup"),
+    "auto_close": gettext_lazy("menutup"),
+    "reopen": gettext_lazy("membuka kembali"),
+    "duplicate": gettext_lazy("menandai duplikat"),
 }
 
 
@@ -71,7 +72,7 @@ def next_status(action: str, status: str) -> str:
         label = Status(status).label if status in Status.values else status
         raise IllegalTransition(
             _("Tidak bisa %(action)s tiket yang berstatus %(status)s.")
-            % {"action": _ACTION_LABELS[action], "status": str(label).lower()}
+            % {"action": str(_ACTION_LABELS[action]), "status": str(label).lower()}
         )
     target = table[status]
     return status if target is None else target

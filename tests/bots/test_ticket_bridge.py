@@ -209,3 +209,14 @@ def test_profile_and_forum_pages_give_links_and_codes(bridge: FakeTelegram, worl
     assert linking.linked_user(tg["id"]).pk == world.vol2_lotim.pk
     assert linking.telegram_id_of(world.vol_lotim) is None
     assert world.vol_lotim.notifications.filter(type="telegram_link_moved").exists()
+
+
+@pytest.mark.django_db
+def test_a_migrated_group_keeps_its_forum_link() -> None:
+    from bots import chats
+    from helpdesk.accounts.models import Forum
+    from tests.factories import ForumFactory
+
+    forum = ForumFactory(name="ForSID Migrasi", slug="forsid-migrasi", telegram_chat_id=-1001)
+    chats.chat_mark_migrated(-1001, -1009001)
+    assert Forum.objects.get(pk=forum.pk).telegram_chat_id == -1009001

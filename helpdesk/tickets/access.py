@@ -120,6 +120,9 @@ def can_rate(user: AnyUser, ticket: Ticket) -> bool:
     return _operator_ok(user, ticket) and ticket.status in (Status.SELESAI, Status.DITUTUP)
 
 
+ESCALATED_INLINE_MAX = 2000
+
+
 def visible_ticket_branches(user: AnyUser) -> list[Q] | None:
     """The ways `user` may see tickets, one filter each; None means all tickets (admins).
 
@@ -137,8 +140,14 @@ def visible_ticket_branches(user: AnyUser) -> list[Q] | None:
     forum_ids = forums_of(user)
     if forum_ids:
         branches.append(Q(forum_id__in=forum_ids))
-        escalated = TicketForumHistory.objects.filter(forum_id__in=forum_ids).values("ticket_id")
-        branches.append(Q(pk__in=escalated))
+        # Tickets escalated away from the user's forums. Read the (short) list first: as a subquery, an empty
+        # list would make the database walk the whole ticket index looking for matches.
+        escalated = TicketForumHistory.objects.filter(forum_id__in=forum_ids).values_list("ticket_id", flat=True)
+        ids = list(escalated[: ESCALATED_INLINE_MAX + 1])
+        if len(ids) > ESCALATED_INLINE_MAX:
+            branches.append(Q(pk__in=escalated))
+        elif ids:
+            branches.append(Q(pk__in=ids))
     return branches
 
 

@@ -177,6 +177,7 @@ def log_shown(request: HttpRequest | Request, hits: list[selectors.Hit], *, chan
                                    entry_ids=[h.entry_id for h in hits], channel=channel)
 
 
+@extend_schema_serializer(component_name="KbEntry")
 class EntryOut(serializers.Serializer):
     id = serializers.IntegerField()
     external_id = serializers.CharField(allow_null=True)

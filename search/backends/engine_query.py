@@ -18,6 +18,8 @@ Ranking mirrors `search.scoring` with the engine's BM25:
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -241,30 +243,36 @@ def suggester(words: Sequence[str]) -> dict[str, Any]:
     return entries
 
 
-class SuggesterVocabulary:
-    """`search.analysis.Vocabulary` answered from one term-suggester response."""
+# What the term suggester said about one word: (unknown, candidates as (word, document frequency)).
+WordEntry = tuple[bool, tuple[tuple[str, int], ...]]
 
-    def __init__(self, words: Sequence[str], response: dict[str, Any]) -> None:
-        self._unknown: dict[str, list[tuple[str, int]]] = {}
-        self._variants: dict[str, list[tuple[str, int]]] = {}
-        for i, word in enumerate(words):
-            missing = _options(response.get(f"m{i}"))
-            if missing:
-                self._unknown[word] = missing
-            else:
-                self._variants[word] = _options(response.get(f"a{i}"))
+
+def read_suggestions(words: Sequence[str], response: dict[str, Any]) -> dict[str, WordEntry]:
+    entries: dict[str, WordEntry] = {}
+    for i, word in enumerate(words):
+        missing = _options(response.get(f"m{i}"))
+        entries[word] = (True, missing) if missing else (False, _options(response.get(f"a{i}")))
+    return entries
+
+
+class SuggesterVocabulary:
+    """`search.analysis.Vocabulary` answered from term-suggester results (fresh or cached per word)."""
+
+    def __init__(self, entries: dict[str, WordEntry]) -> None:
+        self.entries = entries
 
     @property
     def has_corrections(self) -> bool:
-        return bool(self._unknown) or any(self._variants.values())
+        return any(candidates for _, candidates in self.entries.values())
 
     def word_df(self, word: str) -> int:
-        return 0 if word in self._unknown else 1
+        entry = self.entries.get(word)
+        return 0 if entry is not None and entry[0] else 1
 
     def similar(self, word: str, max_edits: int) -> list[tuple[str, int, int]]:
-        options = self._unknown.get(word) or self._variants.get(word) or []
+        entry = self.entries.get(word)
         found = []
-        for candidate, freq in options:
+        for candidate, freq in entry[1] if entry else ():
             if candidate == word or not candidate or candidate[0] != word[0]:
                 continue
             distance = int(OSA.distance(word, candidate))
@@ -274,7 +282,36 @@ class SuggesterVocabulary:
         return found
 
 
-def _options(entries: Any) -> list[tuple[str, int]]:
+class WordCache:
+    """Suggester results per word, kept for `ttl` seconds (the database vocabulary is cached the same way), so
+    that a word seen recently costs neither a suggester run nor a second request."""
+
+    def __init__(self, ttl: float = 60.0, size: int = 50_000) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._entries: dict[str, tuple[float, WordEntry]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, word: str) -> WordEntry | None:
+        found = self._entries.get(word)
+        if found is None or time.monotonic() - found[0] > self.ttl:
+            return None
+        return found[1]
+
+    def put(self, entries: dict[str, WordEntry]) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._entries) + len(entries) > self.size:
+                self._entries.clear()
+            for word, entry in entries.items():
+                self._entries[word] = (now, entry)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def _options(entries: Any) -> tuple[tuple[str, int], ...]:
     if not entries:
-        return []
-    return [(str(o["text"]), int(o.get("freq", 0))) for entry in entries for o in entry.get("options", [])]
+        return ()
+    return tuple((str(o["text"]), int(o.get("freq", 0))) for entry in entries for o in entry.get("options", []))

@@ -257,3 +257,20 @@ def test_pipe_in_a_query_cannot_inject_alternatives(engine_factory: EngineFactor
     backend.index(CORPUS)
     assert [h.doc_id for h in backend.search(SearchQuery(text="xylofon|backup")).hits][:1] == ["8"]
     assert backend.search(SearchQuery(text="|")).hits == []
+
+
+def test_a_misspelt_word_costs_a_second_request_only_once(engine_factory: EngineFactory, proxy: EngineProxy) -> None:
+    backend = engine_factory(proxy=proxy)
+    backend.index(CORPUS)
+
+    def searches() -> int:
+        return sum(1 for method, path, body in proxy.requests if path.split("?")[0].endswith("/_search"))
+
+    proxy.requests.clear()
+    assert [h.doc_id for h in backend.search(SearchQuery(text="cara bakcup database")).hits][:1] == ["8"]
+    assert searches() == 2  # the suggester found `backup`; the corrected question is asked again
+    proxy.requests.clear()
+    assert [h.doc_id for h in backend.search(SearchQuery(text="bakcup database lagi")).hits][:1] == ["8"]
+    assert searches() == 1  # known for a minute: corrected before the first request
+    body = json.loads(proxy.requests[-1][2])
+    assert "suggest" in body and set(body["suggest"]) == {"m0"}  # only `lagi` was new

@@ -36,10 +36,6 @@ def _rate_limit(request: Request, scope: str) -> None:
         raise exceptions.Throttled(detail=_("Terlalu banyak permintaan. Coba lagi nanti."), wait=window)
 
 
-def _channel(request: Request) -> str:
-    return Channel.API
-
-
 class PersonOut(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
@@ -281,7 +277,7 @@ class TicketListCreateApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         _rate_limit(request, "ticket_create")
-        ticket = services.ticket_create(reporter=me(request), channel=_channel(request), **serializer.validated_data)
+        ticket = services.ticket_create(reporter=me(request), channel=Channel.API, **serializer.validated_data)
         return Response(ticket_summary(ticket, request), status=status.HTTP_201_CREATED)
 
 
@@ -310,7 +306,7 @@ class TicketDetailApi(APIView):
                 kwargs["assignee"] = User.objects.filter(pk=data["assignee"], is_active=True).first()
                 if kwargs["assignee"] is None:
                     raise exceptions.ValidationError({"assignee": [_("Pengguna tidak ditemukan.")]})
-        services.ticket_update(ticket=ticket, actor=me(request), channel=_channel(request), **kwargs)
+        services.ticket_update(ticket=ticket, actor=me(request), channel=Channel.API, **kwargs)
         return detail_response(request, ticket)
 
 
@@ -334,7 +330,7 @@ class MessageCreateApi(APIView):
             from .canned import use
 
             data["body"] = use(canned_id, ticket, me(request), edited=data["body"])
-        message = services.message_create(ticket=ticket, author=me(request), channel=_channel(request), **data)
+        message = services.message_create(ticket=ticket, author=me(request), channel=Channel.API, **data)
         return Response(message_dict(message), status=status.HTTP_201_CREATED)
 
 
@@ -353,17 +349,17 @@ class _ActionApi(APIView):
 
 class ClaimApi(_ActionApi):
     def act(self, request: Request, ticket: Ticket) -> None:
-        services.ticket_claim(ticket=ticket, actor=me(request), channel=_channel(request))
+        services.ticket_claim(ticket=ticket, actor=me(request), channel=Channel.API)
 
 
 class CloseApi(_ActionApi):
     def act(self, request: Request, ticket: Ticket) -> None:
-        services.ticket_close(ticket=ticket, actor=me(request), channel=_channel(request))
+        services.ticket_close(ticket=ticket, actor=me(request), channel=Channel.API)
 
 
 class ReopenApi(_ActionApi):
     def act(self, request: Request, ticket: Ticket) -> None:
-        services.ticket_reopen(ticket=ticket, actor=me(request), channel=_channel(request))
+        services.ticket_reopen(ticket=ticket, actor=me(request), channel=Channel.API)
 
 
 class ResolveApi(_ActionApi):
@@ -379,7 +375,7 @@ class ResolveApi(_ActionApi):
         serializer.is_valid(raise_exception=True)
         services.ticket_resolve(
             ticket=ticket, actor=me(request), message_id=serializer.validated_data.get("message"),
-            channel=_channel(request),
+            channel=Channel.API,
         )
 
 
@@ -398,7 +394,7 @@ class DuplicateApi(_ActionApi):
             other = access.access_ticket(request.user, serializer.validated_data["of"])
         except Exception:
             raise exceptions.ValidationError({"of": [_("Tiket tujuan tidak ditemukan.")]}) from None
-        services.ticket_mark_duplicate(ticket=ticket, actor=me(request), of=other, channel=_channel(request))
+        services.ticket_mark_duplicate(ticket=ticket, actor=me(request), of=other, channel=Channel.API)
 
 
 class RateApi(APIView):

@@ -28,7 +28,7 @@ from helpdesk.core.uploads import UploadRejected, check_upload
 
 from . import access, canned, selectors, services
 from .api import attachment_file_response, me, ticket_actions
-from .models import Channel, Hosting, Message, Priority, Status, Ticket, Visibility
+from .models import Channel, Hosting, Message, Priority, Rating, Status, Ticket, Visibility
 
 # Template names other apps add to the ticket page (the forum's panel), included with `ticket` in the context.
 TICKET_PANELS: list[str] = []
@@ -220,18 +220,12 @@ def ticket_page(request: HttpRequest, number: str) -> HttpResponse:
         "priorities": Priority.choices,
         "categories": category_list() if "edit" in actions else [],
         "forum_members": _forum_members(ticket) if "edit" in actions else [],
-        "rating": getattr(ticket, "rating", None) if _has_rating(ticket) else None,
+        "rating": Rating.objects.filter(ticket=ticket).first(),
         "canned_replies": canned.canned_for(me(request), ticket.forum_id) if "internal_note" in actions else [],
         "watching": request.user.is_authenticated and ticket.watchers.filter(pk=request.user.pk).exists(),
         "panels": TICKET_PANELS,
     }
     return render(request, "tickets/detail.html", context)
-
-
-def _has_rating(ticket: Ticket) -> bool:
-    from .models import Rating
-
-    return Rating.objects.filter(ticket=ticket).exists()
 
 
 def _forum_members(ticket: Ticket) -> list[User]:

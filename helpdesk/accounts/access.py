@@ -26,30 +26,31 @@ ROLE_OPERATOR, ROLE_VOLUNTEER, ROLE_COORDINATOR, ROLE_ADMIN, ROLE_PLANNER = (
 AnyUser = Any  # a User, an AnonymousUser, or None: every helper copes with all three
 
 
-def _signed_in(user: AnyUser) -> bool:
+def signed_in(user: AnyUser) -> bool:
+    """A real, active account (not anonymous, not deactivated). Every door starts here."""
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
 
 
 def is_admin(user: AnyUser) -> bool:
-    return _signed_in(user) and bool(user.is_superuser)
+    return signed_in(user) and bool(user.is_superuser)
 
 
 def is_planner(user: AnyUser) -> bool:
-    return _signed_in(user) and (bool(user.is_planner) or is_admin(user))
+    return signed_in(user) and (bool(user.is_planner) or is_admin(user))
 
 
 def is_operator(user: AnyUser) -> bool:
     """Has a desa, whatever the verification state."""
-    return _signed_in(user) and user.desa_id is not None and user.operator_status != User.OperatorStatus.NONE
+    return signed_in(user) and user.desa_id is not None and user.operator_status != User.OperatorStatus.NONE
 
 
 def is_verified_operator(user: AnyUser) -> bool:
-    return _signed_in(user) and user.desa_id is not None and user.operator_status == User.OperatorStatus.VERIFIED
+    return signed_in(user) and user.desa_id is not None and user.operator_status == User.OperatorStatus.VERIFIED
 
 
 def forum_roles(user: AnyUser) -> dict[int, str]:
     """{forum_id: role} of the user's active memberships in active forums (cached on the user object)."""
-    if not _signed_in(user):
+    if not signed_in(user):
         return {}
     cached = getattr(user, "_forum_roles_cache", None)
     if cached is None:
@@ -94,7 +95,7 @@ def can_manage_forum(user: AnyUser, forum: Forum | int) -> bool:
 
 
 def roles_of(user: AnyUser) -> list[str]:
-    if not _signed_in(user):
+    if not signed_in(user):
         return []
     roles: list[str] = []
     if is_operator(user):
@@ -138,7 +139,7 @@ def can_verify_operator(user: AnyUser, operator: User) -> bool:
     """Admins, and coordinators of the forum that covers the operator's desa (or of a forum above it)."""
     if is_admin(user):
         return True
-    if not _signed_in(user) or operator.desa_id is None:
+    if not signed_in(user) or operator.desa_id is None:
         return False
     coordinated = forums_of(user, ForumMembership.Role.COORDINATOR)
     if not coordinated:
@@ -184,7 +185,7 @@ def access_membership(user: AnyUser, forum: Forum, member_id: int, *, manage: bo
     membership = ForumMembership.objects.select_related("user", "forum").filter(forum=forum, user_id=member_id).first()
     if membership is None:
         raise Http404
-    if not (can_manage_forum(user, forum) or (not manage and _signed_in(user) and membership.user_id == user.pk)):
+    if not (can_manage_forum(user, forum) or (not manage and signed_in(user) and membership.user_id == user.pk)):
         raise PermissionDenied
     return membership
 

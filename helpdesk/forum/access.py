@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from helpdesk.accounts.access import forums_of, is_admin, is_coordinator_of
+from helpdesk.accounts.access import forums_of, is_admin, is_coordinator_of, signed_in
 from helpdesk.core.api import DomainError
 from helpdesk.tickets import access as ticket_access
 from helpdesk.tickets import lifecycle
@@ -27,9 +27,6 @@ from .models import Comment, Flag
 AnyUser = Any
 CLOSED_TO_COMMUNITY = (Status.DUPLIKAT,)
 
-
-def signed_in(user: AnyUser) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
 
 
 def is_member(user: AnyUser) -> bool:

@@ -21,6 +21,7 @@ from helpdesk.accounts.access import (
     forums_of,
     is_admin,
     is_member_of,
+    signed_in,
 )
 from helpdesk.accounts.models import Forum, ForumMembership
 from helpdesk.tickets import access as ticket_access
@@ -30,9 +31,6 @@ from .models import Entry, EntryStatus, ForumKbSettings
 
 AnyUser = Any
 
-
-def _signed_in(user: AnyUser) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
 
 
 def can_write(user: AnyUser) -> bool:
@@ -60,7 +58,7 @@ def reviewed_forum_ids(user: AnyUser) -> set[int] | None:
     """Forums whose entries `user` reviews; None means every forum (admins). Cached on the user object."""
     if is_admin(user):
         return None
-    if not _signed_in(user):
+    if not signed_in(user):
         return set()
     cached = getattr(user, "_kb_reviewed_forums", None)
     if cached is None:
@@ -87,7 +85,7 @@ def can_review_in(user: AnyUser, forum_id: int | None) -> bool:
 
 def is_trusted(user: AnyUser, forum_id: int | None) -> bool:
     """Trusted in that forum, and the forum publishes its trusted volunteers' entries without review."""
-    if forum_id is None or not _signed_in(user) or not is_member_of(user, forum_id):
+    if forum_id is None or not signed_in(user) or not is_member_of(user, forum_id):
         return False
     return ForumKbSettings.objects.filter(forum_id=forum_id, auto_publish_trusted=True, trusted=user).exists()
 
@@ -102,7 +100,7 @@ def can_publish_in(user: AnyUser, forum_id: int | None) -> bool:
 
 
 def is_author(user: AnyUser, entry: Entry) -> bool:
-    return _signed_in(user) and entry.author_id == user.pk
+    return signed_in(user) and entry.author_id == user.pk
 
 
 def can_edit(user: AnyUser, entry: Entry) -> bool:

@@ -18,15 +18,13 @@ from helpdesk.accounts.access import (
     is_admin,
     is_member_of,
     is_verified_operator,
+    signed_in,
 )
 
 from .models import Status, Ticket, TicketForumHistory, Visibility
 
 AnyUser = Any
 
-
-def _signed_in(user: AnyUser) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
 
 
 def handling_forum_ids(ticket: Ticket) -> set[int]:
@@ -37,12 +35,12 @@ def handling_forum_ids(ticket: Ticket) -> set[int]:
 
 
 def is_forum_volunteer(user: AnyUser, ticket: Ticket) -> bool:
-    return _signed_in(user) and any(is_member_of(user, forum_id) for forum_id in handling_forum_ids(ticket))
+    return signed_in(user) and any(is_member_of(user, forum_id) for forum_id in handling_forum_ids(ticket))
 
 
 def is_desa_side(user: AnyUser, ticket: Ticket) -> bool:
     """The reporter, or a verified operator of the same desa."""
-    if not _signed_in(user):
+    if not signed_in(user):
         return False
     return user.pk == ticket.reporter_id or (is_verified_operator(user) and user.desa_id == ticket.desa_id)
 
@@ -64,7 +62,7 @@ def is_verified_member(user: AnyUser) -> bool:
 
 def can_reply(user: AnyUser, ticket: Ticket) -> bool:
     """Public replies: the desa side, the forum's volunteers, admins; on public questions any verified member."""
-    if not _signed_in(user):
+    if not signed_in(user):
         return False
     if is_admin(user) or is_forum_volunteer(user, ticket) or _operator_ok(user, ticket):
         return True
@@ -92,7 +90,7 @@ POST_RULES: list[Callable[[AnyUser, Ticket, str], None]] = []
 
 
 def can_mark_duplicate(user: AnyUser, ticket: Ticket) -> bool:
-    return can_triage(user, ticket) or (_signed_in(user) and any(rule(user, ticket) for rule in DUPLICATE_RULES))
+    return can_triage(user, ticket) or (signed_in(user) and any(rule(user, ticket) for rule in DUPLICATE_RULES))
 
 
 def check_post(user: AnyUser, ticket: Ticket, text: str) -> None:
@@ -132,7 +130,7 @@ def visible_ticket_branches(user: AnyUser) -> list[Q] | None:
     if is_admin(user):
         return None
     branches = [Q(visibility=Visibility.PUBLIC)]
-    if not _signed_in(user):
+    if not signed_in(user):
         return branches
     branches.append(Q(reporter_id=user.pk))
     if is_verified_operator(user):

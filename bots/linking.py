@@ -27,7 +27,6 @@ from django.utils.translation import gettext_lazy
 
 from helpdesk.accounts.access import can_manage_forum
 from helpdesk.accounts.models import Forum, User
-from helpdesk.accounts.preferences import NOTIFICATION_EVENTS, NotificationEvent
 from helpdesk.core import outbox
 from helpdesk.core.models import OutboxJob
 from helpdesk.core.scheduler import periodic
@@ -50,10 +49,6 @@ NO_TOPICS = gettext_lazy(
     "⚠️ Bot tidak boleh mengelola topik di grup ini, jadi tiket akan dikirim sebagai pesan biasa. Jadikan bot admin "
     "dengan hak <b>Kelola topik</b> agar setiap tiket mendapat topiknya sendiri.")
 NOTICE_AGAIN_AFTER = timedelta(hours=12)
-
-NOTIFICATION_EVENTS.setdefault(
-    "telegram_link_moved", NotificationEvent(gettext_lazy("Akun Telegram saya ditautkan ke akun lain"), telegram=False)
-)
 
 
 def _hash(code: str) -> str:

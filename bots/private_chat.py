@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -23,9 +24,10 @@ from helpdesk.accounts.preferences import wants_notification
 from helpdesk.categories.models import Category
 from helpdesk.core import ratelimit
 from helpdesk.notifications.models import Notification
-from helpdesk.notifications.services import CHANNEL_HOOKS
 from helpdesk.tickets import access, services
+from helpdesk.tickets.extensions import Answer, AnswerFinder, answer_finders
 from helpdesk.tickets.models import OPEN_STATUSES, Channel, Message, Ticket
+from search import SearchQueryError
 
 from . import config
 from .handlers import Context, UsageError, callback_handler, command, message_handler
@@ -117,10 +119,6 @@ def telegram_channel(notification: Notification) -> None:
         url = notification.url if notification.url.startswith("http") else f"{settings.SITE_URL}{notification.url}"
         lines.append(url)
     telegram_send(chat_id=tg_id, text="\n".join(lines), purpose_key=f"notify:{notification.pk}", subject=subject)
-
-
-if telegram_channel not in CHANNEL_HOOKS:
-    CHANNEL_HOOKS.append(telegram_channel)
 
 
 # ----- answering in the private chat ------------------------------------------------------------------------------
@@ -229,6 +227,11 @@ def status(ctx: Context) -> None:
     ctx.reply(summary(ticket), subject=subject_of(ticket.pk))
 
 
+def _answers(ask: Callable[[AnswerFinder], list[Answer]], *, limit: int) -> list[Answer]:
+    """Written answers from whoever offers them (the knowledge base, through `tickets.extensions`), best first."""
+    return [answer for finder in answer_finders.values() for answer in ask(finder)][:limit]
+
+
 @command("cari", help=gettext_lazy("cari jawaban di basis pengetahuan: /cari <kata kunci>"), allow_unknown_chat=True)
 def cari(ctx: Context) -> None:
     if throttled(ctx):
@@ -236,19 +239,16 @@ def cari(ctx: Context) -> None:
     text = ctx.arg_text.strip()
     if not text:
         raise UsageError(_("Pakai: /cari <kata kunci>, misalnya /cari impor penduduk."))
-    from helpdesk.kb.selectors import search_entries
-    from search import SearchQueryError
-
     try:
-        results = search_entries(text[:200], limit=5)
+        hits = _answers(lambda finder: finder.search(text[:200], limit=5), limit=5)
     except SearchQueryError:
         raise UsageError(_("Kata kunci tidak bisa dicari. Coba kata lain.")) from None
-    if not results.hits:
+    if not hits:
         ctx.reply(_("Belum ada jawaban untuk \"%(q)s\". Coba kata lain, atau buat tiket dari web.")
                   % {"q": escape(text)})
         return
     lines = [_("<b>Jawaban di basis pengetahuan</b> untuk \"%(q)s\":") % {"q": escape(text)}]
-    for hit in results.hits:
+    for hit in hits:
         url = hit.url if hit.url.startswith("http") else f"{settings.SITE_URL}{hit.url}"
         lines.append(f"\n<a href=\"{escape(url)}\">{escape(hit.title)}</a>\n{escape(hit.snippet[:200])}\n{url}")
     ctx.reply("\n".join(lines))
@@ -268,9 +268,7 @@ def baru(ctx: Context) -> None:
         raise UsageError(_("Pakai: /baru <judul masalah>, misalnya /baru Gagal impor data penduduk."))
     if len(title) > 200:
         raise UsageError(_("Judul terlalu panjang (maks. 200 karakter)."))
-    from helpdesk.kb.selectors import suggest_or_nothing
-
-    hits = suggest_or_nothing(title, limit=3)
+    hits = _answers(lambda finder: finder.suggest(title, limit=3), limit=3)
     if hits:
         lines = [_("Mungkin sudah ada jawabannya:")]
         for hit in hits:

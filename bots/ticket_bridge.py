@@ -2,9 +2,9 @@
 ticket, updates posted there, and what volunteers do there (replies, files, /catatan, /selesai, /tiket,
 /antrian, the "Saya tangani" button) turned into service calls.
 
-The ticket services call `events` inside their transaction; the consumer here only queues outbox jobs, so
-nothing is posted for a change that rolls back, and the jobs (after commit) see the ticket with its
-attachments. The jobs queue the Telegram requests (bots.outbound), which the sender delivers in order.
+The ticket services call `events` inside their transaction; the listener here (registered in ticket_hooks.py)
+only queues outbox jobs, so nothing is posted for a change that rolls back, and the jobs (after commit) see the
+ticket with its attachments. The jobs queue the Telegram requests (bots.outbound), which the sender delivers in order.
 
 Every bot message about a ticket carries the subject `ticket:<id>` (or `ticket:<id>:m<message id>` when it
 relays one ticket message), so a reply to any of them is traced back to the ticket.
@@ -33,7 +33,7 @@ from helpdesk.core.api import DomainError
 from helpdesk.core.models import OutboxJob
 from helpdesk.regions.codes import parent_code, timezone_of
 from helpdesk.regions.models import Region
-from helpdesk.tickets import access, events, services
+from helpdesk.tickets import access, services
 from helpdesk.tickets.models import OPEN_STATUSES, Attachment, Channel, Message, Status, Ticket
 
 from . import chats, config
@@ -153,8 +153,7 @@ def _chat_for(forum: Forum | None) -> int | None:
     return chats.resolve_chat_id(forum.telegram_chat_id)
 
 
-# ----- the consumer (inside the service's transaction: queue jobs only) --------------------------------------
-@events.consumer
+# ----- the listener (inside the service's transaction: queue jobs only) --------------------------------------
 def on_ticket_event(kind: str, ticket: Ticket, **details: Any) -> None:
     if not config.enabled():
         return

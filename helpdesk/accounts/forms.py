@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from helpdesk.categories.models import Category
 from helpdesk.categories.selectors import category_list
 
+from .extensions import notification_events
 from .models import ForumMembership
-from .preferences import CHANNELS, NOTIFICATION_EVENTS, TIMEZONE_CHOICES
+from .preferences import CHANNELS, TIMEZONE_CHOICES
 
 
 def apply_service_errors(form: forms.Form, exc: ValidationError, rename: dict[str, str] | None = None) -> None:
@@ -94,7 +95,7 @@ class ProfileForm(forms.Form):
         language = self.fields["language"]
         assert isinstance(language, forms.ChoiceField)
         language.choices = list(settings.LANGUAGES)
-        for event, spec in NOTIFICATION_EVENTS.items():
+        for event, spec in notification_events.items():
             for channel, label in CHANNELS.items():
                 self.fields[f"notif__{event}__{channel}"] = forms.BooleanField(
                     label=f"{spec.label}: {label}",
@@ -105,7 +106,7 @@ class ProfileForm(forms.Form):
     def notification_rows(self) -> list[tuple[str, list[forms.BoundField]]]:
         return [
             (str(spec.label), [self[f"notif__{event}__{channel}"] for channel in CHANNELS])
-            for event, spec in NOTIFICATION_EVENTS.items()
+            for event, spec in notification_events.items()
         ]
 
     def channel_labels(self) -> list[str]:
@@ -114,7 +115,7 @@ class ProfileForm(forms.Form):
     def prefs(self) -> dict[str, dict[str, bool]]:
         return {
             event: {channel: bool(self.cleaned_data.get(f"notif__{event}__{channel}")) for channel in CHANNELS}
-            for event in NOTIFICATION_EVENTS
+            for event in notification_events
         }
 
 

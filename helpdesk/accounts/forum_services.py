@@ -1,15 +1,15 @@
 """Writes for ForSID forums: the forums themselves (admins), their members and invitations (coordinators).
 
-Deactivating a member runs the callbacks in `on_membership_deactivated` inside the same transaction; the
-tickets app registers one that returns the member's open tickets to the forum's queue, so accounts never
-imports tickets (see conventions.md: dependencies point one way).
+Deactivating a member runs what is registered in `extensions.membership_deactivated` inside the same
+transaction; the tickets app registers one that returns the member's open tickets to the forum's queue, so
+accounts never imports tickets (see docs/architecture.md: dependencies point one way).
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import time as dtime
 from datetime import timedelta
@@ -28,6 +28,7 @@ from helpdesk.regions.codes import normalize_code
 from helpdesk.regions.models import Region
 
 from .access import can_deactivate_membership, can_manage_forum, forget_roles, is_admin
+from .extensions import membership_deactivated
 from .models import Forum, ForumMembership, ForumRegion, Invitation, User
 from .services import resolve_language
 from .validation import FieldErrors, check_email, check_password, check_username
@@ -35,9 +36,6 @@ from .validation import FieldErrors, check_email, check_password, check_username
 Role = ForumMembership.Role
 
 INVITATION_TTL = timedelta(days=7)
-
-# Called with the membership, inside the deactivation's transaction, after it is saved inactive.
-on_membership_deactivated: list[Callable[[ForumMembership], None]] = []
 
 
 # --- Forums (admins) -------------------------------------------------------------------------------------
@@ -240,14 +238,14 @@ def membership_set_availability(
 
 
 def membership_deactivate(*, actor: User, membership: ForumMembership) -> ForumMembership:
-    """Take a volunteer out of a forum. Their open tickets go back to the queue (see on_membership_deactivated)."""
+    """Take a volunteer out of a forum. Their open tickets go back to the queue (see extensions.membership_deactivated)."""
     if not can_deactivate_membership(actor, membership):
         raise PermissionDenied
     with transaction.atomic():
         changed = ForumMembership.objects.filter(pk=membership.pk, is_active=True).update(is_active=False)
         membership.is_active = False
         if changed:
-            for callback in on_membership_deactivated:
+            for callback in membership_deactivated.values():
                 callback(membership)
     forget_roles(membership.user)
     return membership

@@ -1,13 +1,12 @@
 """A person's preferences: language, time zone and which notifications reach them through which channel.
 
 `User.notification_prefs` holds only what the person changed: `{event: {channel: bool}}`. Everything else
-comes from the defaults below, so adding an event later needs no data migration. Tickets and Telegram ask
+comes from the defaults in `extensions.notification_events`, so adding an event later needs no data migration. Tickets and Telegram ask
 `wants_notification(user, event, channel)`; nothing else reads the JSON.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from helpdesk.regions.codes import WIB, WIT, WITA, timezone_of
 
+from .extensions import notification_events
 from .models import User
 
 CHANNELS: dict[str, Promise] = {
@@ -24,28 +24,6 @@ CHANNELS: dict[str, Promise] = {
     "digest": _("Ringkasan harian"),
 }
 
-
-@dataclass(frozen=True)
-class NotificationEvent:
-    label: Promise
-    email: bool = True
-    telegram: bool = True
-    digest: bool = False
-
-    def default(self, channel: str) -> bool:
-        return bool(getattr(self, channel))
-
-
-# Add an event here (with its defaults) before a service starts sending it.
-NOTIFICATION_EVENTS: dict[str, NotificationEvent] = {
-    "ticket_reply": NotificationEvent(_("Balasan baru pada tiket saya")),
-    "ticket_status": NotificationEvent(_("Status tiket saya berubah")),
-    "ticket_new": NotificationEvent(_("Tiket baru di antrean forum saya"), email=False),
-    "ticket_assigned": NotificationEvent(_("Tiket diserahkan kepada saya")),
-    "sla_warning": NotificationEvent(_("Tiket saya mendekati batas waktu layanan"), email=False),
-    "sla_breach": NotificationEvent(_("Tiket melewati batas waktu layanan")),
-    "operator_pending": NotificationEvent(_("Operator baru menunggu verifikasi"), telegram=False),
-}
 
 TIMEZONE_CHOICES: list[tuple[str, Any]] = [
     ("", _("Ikuti wilayah desa/forum saya")),
@@ -57,7 +35,7 @@ TIMEZONE_CHOICES: list[tuple[str, Any]] = [
 
 def wants_notification(user: User, event: str, channel: str) -> bool:
     """Whether `user` wants `event` through `channel`; unknown events or channels are never wanted."""
-    spec = NOTIFICATION_EVENTS.get(event)
+    spec = notification_events.get(event)
     if spec is None or channel not in CHANNELS:
         return False
     chosen = (user.notification_prefs or {}).get(event)
@@ -70,7 +48,7 @@ def effective_prefs(user: User) -> dict[str, dict[str, bool]]:
     """Every event and channel with the person's choice or the default."""
     return {
         event: {channel: wants_notification(user, event, channel) for channel in CHANNELS}
-        for event in NOTIFICATION_EVENTS
+        for event in notification_events
     }
 
 
@@ -80,7 +58,7 @@ def clean_prefs(raw: Any) -> dict[str, dict[str, bool]]:
         return {}
     cleaned: dict[str, dict[str, bool]] = {}
     for event, channels in raw.items():
-        if event in NOTIFICATION_EVENTS and isinstance(channels, dict):
+        if event in notification_events and isinstance(channels, dict):
             values = {ch: v for ch, v in channels.items() if ch in CHANNELS and isinstance(v, bool)}
             if values:
                 cleaned[event] = values

@@ -31,6 +31,7 @@ from helpdesk.regions.selectors import region_with_ancestors
 
 from . import forum_services, services
 from .access import roles_of
+from .extensions import profile_sections
 from .forms import (
     AvailabilityForm,
     LoginForm,
@@ -51,10 +52,6 @@ ROLE_LABELS = {
     "admin": gettext_lazy("admin"),
     "planner": gettext_lazy("perencana"),
 }
-
-# Template names other apps add to the profile page (the Telegram link, later). Each gets `user` in context.
-PROFILE_SECTIONS: list[str] = []
-
 
 def _user(request: HttpRequest) -> User:
     user = request.user
@@ -242,7 +239,7 @@ def _profile_page(request: HttpRequest, form: ProfileForm, bound: tuple[int, Any
         "memberships": _availability_forms(user_memberships(user=user), bound),
         "effective_timezone": user_timezone(user),
         "role_labels": [ROLE_LABELS[r] for r in roles_of(user)],
-        "sections": PROFILE_SECTIONS,
+        "sections": list(profile_sections.values()),
     }
     return render(request, "accounts/profile.html", context, status=status)
 

@@ -1,31 +1,27 @@
-"""What the forum plugs into the rest of the system, from its app's ready()."""
+"""What the forum plugs into the rest of the system, from its app's ready(). Listed in docs/forum.md."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.accounts import views as account_views
-from helpdesk.accounts.preferences import NOTIFICATION_EVENTS, NotificationEvent
-from helpdesk.tickets import access as ticket_access
-from helpdesk.tickets import views as ticket_views
+from helpdesk.accounts.extensions import NotificationEvent, notification_events, profile_sections
+from helpdesk.tickets import extensions as tickets
 
-from . import access, consumers, indexing, jobs, limits  # noqa: F401 - consumers and jobs register on import
+from . import access, indexing, jobs, limits, listeners  # noqa: F401 - jobs' periodic task registers on import
 
-NOTIFICATION_EVENTS.setdefault("forum_answer_accepted", NotificationEvent(_("Jawaban saya diterima")))
-NOTIFICATION_EVENTS.setdefault(
+notification_events.register("forum_answer_accepted", NotificationEvent(_("Jawaban saya diterima")))
+notification_events.register(
     "forum_comment", NotificationEvent(_("Komentar pada pertanyaan atau jawaban saya di forum"), email=False)
 )
-NOTIFICATION_EVENTS.setdefault("forum_publish_request", NotificationEvent(_("Usulan menjadikan tiket saya publik")))
-NOTIFICATION_EVENTS.setdefault(
+notification_events.register("forum_publish_request", NotificationEvent(_("Usulan menjadikan tiket saya publik")))
+notification_events.register(
     "forum_flag", NotificationEvent(_("Laporan moderasi baru di forum yang saya koordinasi"), email=False)
 )
 
-if access.duplicate_rule not in ticket_access.DUPLICATE_RULES:
-    ticket_access.DUPLICATE_RULES.append(access.duplicate_rule)
-if limits.post_rule not in ticket_access.POST_RULES:
-    ticket_access.POST_RULES.append(limits.post_rule)
+tickets.listeners.register("forum", listeners.follow_tickets)
+tickets.contribution_listeners.register("forum", listeners.credit_contribution)
+tickets.duplicate_rules.register("forum", access.duplicate_rule)
+tickets.post_rules.register("forum", limits.post_rule)
+tickets.ticket_panels.register("forum", "forum/_ticket_panel.html")
+profile_sections.register("forum", "forum/_profile_section.html")
 indexing.register()
-if "forum/_profile_section.html" not in account_views.PROFILE_SECTIONS:
-    account_views.PROFILE_SECTIONS.append("forum/_profile_section.html")
-if "forum/_ticket_panel.html" not in ticket_views.TICKET_PANELS:
-    ticket_views.TICKET_PANELS.append("forum/_ticket_panel.html")

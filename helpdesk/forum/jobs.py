@@ -1,12 +1,14 @@
-"""The monthly leaderboard, posted to each forum's Telegram group through the outbox.
+"""The monthly leaderboard, posted to each ForSID team's group through `notifications.extensions.team_channels`
+(the Telegram bridge registers its channel there, so the forum never imports it).
 
 The periodic job runs every few hours; in the first days of a month it queues last month's board for every
-forum with a Telegram group. `telegram_send` is idempotent by its purpose key (forum and month), so later runs,
+forum with a Telegram group. A team channel is idempotent by its purpose key (forum and month), so later runs,
 retries and several workers post it once; a worker that was down on the 1st still posts it by the 3rd.
 """
 
 from __future__ import annotations
 
+import html
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -14,15 +16,19 @@ from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from bots.outbound import telegram_send
-from bots.text import escape
 from helpdesk.accounts.models import Forum
 from helpdesk.core.scheduler import periodic
+from helpdesk.notifications.extensions import team_channels
 
 from . import selectors
 
 CATCH_UP_DAYS = 3
 BOARD_SIZE = 10
+
+
+def escape(text: str) -> str:
+    """People's text inside the post's HTML; quotes stay as typed, which chat apps accept."""
+    return html.escape(text, quote=False)
 
 
 def previous_month(now: datetime) -> tuple[datetime, datetime]:
@@ -60,13 +66,10 @@ def post_monthly_leaderboards(now: datetime | None = None) -> int:
         leaders = selectors.leaderboard(forum_id=forum.pk, since=since, until=until, limit=BOARD_SIZE)
         if not leaders or forum.telegram_chat_id is None:
             continue
+        text = leaderboard_text(forum, since, until, leaders)
         with transaction.atomic():
-            telegram_send(
-                chat_id=forum.telegram_chat_id,
-                text=leaderboard_text(forum, since, until, leaders),
-                purpose_key=f"forum-leaderboard:{forum.pk}:{since:%Y-%m}",
-                subject=f"forum:{forum.pk}",
-            )
+            for channel in team_channels.values():
+                channel(forum=forum, html=text, purpose_key=f"forum-leaderboard:{forum.pk}:{since:%Y-%m}")
         queued += 1
     return queued
 

@@ -1,8 +1,9 @@
 """Reputation: what earns points, what the levels unlock, and the ledger writes.
 
 Points are facts in the `ReputationEvent` ledger (one row per fact while it holds, idempotent by `key`); the
-per-user `Reputation` row is their running total, changed in the same transaction with one UPSERT. The KB app
-calls `kb_entry_published` / `kb_entry_unpublished`; nothing else of the forum needs to be imported for that.
+per-user `Reputation` row is their running total, changed in the same transaction with one UPSERT. A published
+knowledge-base entry reaches `kb_entry_published` / `kb_entry_unpublished` as a contribution on
+`tickets.events` (listeners.py), so the knowledge base never imports the forum.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """What the knowledge base plugs into the rest of the system, from its app's ready(): the "kb" search source, the
-panel on the ticket page, the "Sebelum mengirim" step of the ticket form, and its notification events."""
+panel on the ticket page, the "Sebelum mengirim" step of the ticket form, the answers the Telegram bridge offers,
+and its notification events. Listed in docs/kb.md."""
 
 from __future__ import annotations
 
@@ -8,45 +9,55 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.accounts.preferences import NOTIFICATION_EVENTS, NotificationEvent
-from helpdesk.tickets import views as ticket_views
+from helpdesk.accounts.extensions import NotificationEvent, notification_events
+from helpdesk.tickets import extensions as tickets
 from helpdesk.tickets.models import Ticket
 
 from . import deflection, indexing, selectors
 from .api import session_key
 from .models import DeflectionLog
 
-NOTIFICATION_EVENTS.setdefault("kb_review_request", NotificationEvent(_("Entri basis pengetahuan menunggu persetujuan saya")))
-NOTIFICATION_EVENTS.setdefault("kb_reviewed", NotificationEvent(_("Entri basis pengetahuan saya disetujui atau dikembalikan")))
+notification_events.register("kb_review_request", NotificationEvent(_("Entri basis pengetahuan menunggu persetujuan saya")))
+notification_events.register("kb_reviewed", NotificationEvent(_("Entri basis pengetahuan saya disetujui atau dikembalikan")))
 
 indexing.register()
 
-if "kb/_ticket_panel.html" not in ticket_views.TICKET_PANELS:
-    ticket_views.TICKET_PANELS.append("kb/_ticket_panel.html")
+
+class BeforeFiling:
+    """The knowledge base's step in the ticket form (`tickets.extensions.ticket_form_steps`)."""
+
+    def before(self, request: HttpRequest, data: dict[str, Any]) -> dict[str, Any] | None:
+        """Without JavaScript, the suggestions show when the form is sent: "Sebelum mengirim, apakah ini
+        jawabannya?". With JavaScript they were already shown under the form while typing (suggest.js marks the
+        form), so the ticket goes through."""
+        if request.POST.get("saran_dilihat"):
+            return None
+        hits = selectors.suggest_or_nothing(f"{data.get('title', '')}\n{data.get('description', '')}")
+        if not hits:
+            return None
+        logs = deflection.record_shown(session_key=session_key(request), user=request.user,
+                                       entry_ids=[h.entry_id for h in hits], channel=DeflectionLog.Channel.FORM)
+        return {
+            "template": "kb/_presubmit.html",
+            "suggestions": [{"hit": h, "link": deflection.link(h.url, logs.get(h.entry_id))} for h in hits],
+            "had_file": bool(request.FILES),
+        }
+
+    def after(self, request: HttpRequest, ticket: Ticket) -> None:
+        deflection.record_ticket_filed(session_key=session_key(request), ticket=ticket)
 
 
-def before_ticket(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any] | None:
-    """Without JavaScript, the suggestions show when the form is sent: "Sebelum mengirim, apakah ini jawabannya?".
-    With JavaScript they were already shown under the form while typing (suggest.js marks the form), so the
-    ticket goes through."""
-    if request.POST.get("saran_dilihat"):
-        return None
-    hits = selectors.suggest_or_nothing(f"{data.get('title', '')}\n{data.get('description', '')}")
-    if not hits:
-        return None
-    logs = deflection.record_shown(session_key=session_key(request), user=request.user,
-                                   entry_ids=[h.entry_id for h in hits], channel=DeflectionLog.Channel.FORM)
-    return {
-        "template": "kb/_presubmit.html",
-        "suggestions": [{"hit": h, "link": deflection.link(h.url, logs.get(h.entry_id))} for h in hits],
-        "had_file": bool(request.FILES),
-    }
+class PublishedAnswers:
+    """Published entries as answers (`tickets.extensions.answer_finders`), for the Telegram bridge's /cari and
+    /baru."""
+
+    def search(self, text: str, *, limit: int) -> list[tickets.Answer]:
+        return [tickets.Answer(h.title, h.url, h.snippet) for h in selectors.search_entries(text, limit=limit).hits]
+
+    def suggest(self, text: str, *, limit: int) -> list[tickets.Answer]:
+        return [tickets.Answer(h.title, h.url, h.snippet) for h in selectors.suggest_or_nothing(text, limit=limit)]
 
 
-def after_ticket(request: HttpRequest, ticket: Ticket) -> None:
-    deflection.record_ticket_filed(session_key=session_key(request), ticket=ticket)
-
-
-_HOOK = ticket_views.TicketNewHook(before=before_ticket, after=after_ticket)
-if _HOOK not in ticket_views.TICKET_NEW_HOOKS:
-    ticket_views.TICKET_NEW_HOOKS.append(_HOOK)
+tickets.ticket_panels.register("kb", "kb/_ticket_panel.html")
+tickets.ticket_form_steps.register("kb", BeforeFiling())
+tickets.answer_finders.register("kb", PublishedAnswers())

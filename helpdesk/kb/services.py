@@ -18,9 +18,10 @@ from helpdesk.accounts.access import can_manage_forum, forum_for_region, forums_
 from helpdesk.accounts.models import Forum, ForumMembership, User
 from helpdesk.categories.models import Category
 from helpdesk.core.markdown import render_markdown
-from helpdesk.forum import reputation
 from helpdesk.notifications.services import notify, notify_many
 from helpdesk.regions.models import Region
+from helpdesk.tickets import events
+from helpdesk.tickets.extensions import Contribution
 from helpdesk.tickets.models import Message, Ticket
 
 from . import access, lifecycle
@@ -352,15 +353,14 @@ def _credited_people(entry: Entry) -> list[User]:
 
 
 def _credit(entry: Entry, *, publish: bool) -> None:
-    """Reputation in the forum for the entry's author and for whoever wrote the accepted answer it came from."""
+    """Credit for the entry's author and for whoever wrote the accepted answer it came from: a contribution on
+    `tickets.events`, which the community forum turns into reputation (kb never imports the forum)."""
     for person in _credited_people(entry):
-        if publish:
-            reputation.kb_entry_published(
-                user=person, entry_id=entry.pk, forum_id=entry.forum_id, region_code=entry.origin_region_id or "",
-                ticket_id=entry.source_ticket_id,
-            )
-        else:
-            reputation.kb_entry_unpublished(user=person, entry_id=entry.pk)
+        contribution = Contribution(
+            kind="kb_entry", piece_id=entry.pk, user=person, forum_id=entry.forum_id,
+            region_code=entry.origin_region_id or "", ticket_id=entry.source_ticket_id,
+        )
+        events.contribution_changed(contribution, withdrawn=not publish)
 
 
 def _notify_reviewers(entry: Entry, actor: User) -> None:

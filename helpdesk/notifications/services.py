@@ -7,7 +7,6 @@ one message, so a busy ticket does not send ten e-mails.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -19,13 +18,10 @@ from helpdesk.accounts.preferences import wants_notification
 from helpdesk.core import outbox
 from helpdesk.realtime.streams import user_stream
 
+from .extensions import channels
 from .models import Notification
 
 EMAIL_WINDOW = timedelta(minutes=10)
-
-# Other channels (Telegram) register a callable here; each gets the saved notification, inside the transaction.
-CHANNEL_HOOKS: list[Callable[[Notification], None]] = []
-
 
 def notify(
     *,
@@ -52,8 +48,8 @@ def notify(
             key=f"notify-email:{user.pk}:{group_key or 'umum'}:{window}",
             delay=timedelta(seconds=max(0.0, window_end - now.timestamp()) + 5),
         )
-    for hook in CHANNEL_HOOKS:
-        hook(notification)
+    for channel in channels.values():  # Telegram: see extensions.py
+        channel(notification)
     realtime.publish(
         user_stream(user.pk),
         "notification.created",

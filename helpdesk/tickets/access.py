@@ -7,7 +7,6 @@ volunteers and admins only. Planners read aggregates, never tickets.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Q
@@ -21,6 +20,7 @@ from helpdesk.accounts.access import (
     signed_in,
 )
 
+from . import extensions
 from .models import Status, Ticket, TicketForumHistory, Visibility
 
 AnyUser = Any
@@ -83,20 +83,18 @@ def can_triage(user: AnyUser, ticket: Ticket) -> bool:
     return is_admin(user) or is_forum_volunteer(user, ticket)
 
 
-# Rules other apps add without tickets importing them: the forum lets members with enough reputation close
-# public duplicates, and limits what new accounts post publicly. Registered from the app's ready().
-DUPLICATE_RULES: list[Callable[[AnyUser, Ticket], bool]] = []
-POST_RULES: list[Callable[[AnyUser, Ticket, str], None]] = []
-
-
 def can_mark_duplicate(user: AnyUser, ticket: Ticket) -> bool:
-    return can_triage(user, ticket) or (signed_in(user) and any(rule(user, ticket) for rule in DUPLICATE_RULES))
+    """The forum's volunteers; or a signed-in person whom a registered `extensions.duplicate_rules` rule lets
+    (the community forum: members with enough reputation, on public questions; see docs/tickets.md)."""
+    return can_triage(user, ticket) or (
+        signed_in(user) and any(rule(user, ticket) for rule in extensions.duplicate_rules.values())
+    )
 
 
 def check_post(user: AnyUser, ticket: Ticket, text: str) -> None:
-    """Before a ticket or a public reply is written: each rule raises (PermissionDenied, ValidationError,
-    Throttled) to refuse it."""
-    for rule in POST_RULES:
+    """Before a ticket or a public reply is written: each of `extensions.post_rules` raises (PermissionDenied,
+    ValidationError, Throttled) to refuse it (the community forum's limits for new accounts)."""
+    for rule in extensions.post_rules.values():
         rule(user, ticket, text)
 
 

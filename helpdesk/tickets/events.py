@@ -1,13 +1,16 @@
 """The one place where ticket changes turn into side effects: live events, notifications, Telegram.
 
-Services call these inside their transaction. Nothing here sends anything itself: each consumer records its
-work (an event-log row, a notification, an outbox job) in the same transaction, and it leaves after commit.
+Services call these inside their transaction. Nothing here sends anything itself: each listener (registered in
+`extensions.listeners`: realtime, notifications, the community forum, the Telegram bridge; see docs/tickets.md)
+records its work (an event-log row, a notification, an outbox job) in the same transaction, and it leaves after
+commit.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from .extensions import Contribution, contribution_listeners, listeners
 from .models import Message, Ticket
 
 
@@ -24,16 +27,12 @@ def ticket_updated(ticket: Ticket, changes: dict[str, Any], actor: Any = None) -
     _fanout("ticket_updated", ticket, {"changes": changes, "actor": actor})
 
 
-# Consumers register here at import time (apps' ready()): realtime, notifications, the Telegram bridge.
-# Each is called as fn(kind, ticket, **details) inside the service's transaction.
-CONSUMERS: list[Any] = []
-
-
-def consumer(fn: Any) -> Any:
-    CONSUMERS.append(fn)
-    return fn
+def contribution_changed(contribution: Contribution, *, withdrawn: bool) -> None:
+    """A contribution (a published knowledge-base entry) was credited, or withdrawn; inside the transaction."""
+    for listener in contribution_listeners.values():
+        listener(contribution, withdrawn=withdrawn)
 
 
 def _fanout(kind: str, ticket: Ticket, details: dict[str, Any]) -> None:
-    for fn in CONSUMERS:
-        fn(kind, ticket, **details)
+    for listener in listeners.values():
+        listener(kind, ticket, **details)

@@ -1,19 +1,20 @@
-"""What the tickets app plugs into the rest of the system: periodic jobs and reactions to account changes."""
+"""What the tickets app plugs into the rest of the system, from its app's ready(): its own listeners on ticket
+events, periodic jobs, and its reaction to a volunteer's deactivation."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from helpdesk.accounts.forum_services import on_membership_deactivated
+from helpdesk.accounts.extensions import membership_deactivated
 from helpdesk.accounts.models import ForumMembership
 from helpdesk.core.scheduler import periodic
 
-from . import (  # noqa: F401 - importing registers consumers and jobs
-    escalation,
-    live,
-    notify,
-    services,
-)
+from . import escalation, live, notify, services  # noqa: F401 - escalation's jobs register on import
+from .extensions import listeners
+
+# Who hears about a change (notifications), then who sees it live (realtime).
+listeners.register("tickets.notify", notify.on_ticket_event)
+listeners.register("tickets.live", live.publish_ticket_events)
 
 
 def _release(membership: ForumMembership) -> None:
@@ -21,7 +22,7 @@ def _release(membership: ForumMembership) -> None:
 
 
 # A deactivated volunteer's open tickets go back to the forum's queue.
-on_membership_deactivated.append(_release)
+membership_deactivated.register("tickets.release", _release)
 
 
 @periodic("tickets.auto_close", every=timedelta(hours=1))

@@ -2,7 +2,8 @@
 
 Streams: `ticket:{id}` (its thread and state; internal notes only for those who may read them) and
 `queue:{forum_id}` (the forum's open tickets: added, claimed, removed, updated). Both are checked with the same
-access functions as the API. Events are recorded in the service's transaction through `events.consumer`.
+access functions as the API. Events are recorded in the service's transaction by `publish_ticket_events`, a
+listener on `events.py` (registered in hooks.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from helpdesk.accounts.access import is_admin, is_member_of
 from helpdesk.accounts.models import Forum
 from helpdesk.realtime import streams
 
-from . import access, events
+from . import access
 from .models import OPEN_STATUSES, Message, Ticket
 
 # --- subscribing ---------------------------------------------------------------------------------------------
@@ -134,7 +135,6 @@ def _changes(changes: dict[str, Any]) -> dict[str, dict[str, Any]]:
 # --- publishing ----------------------------------------------------------------------------------------------
 
 
-@events.consumer
 def publish_ticket_events(kind: str, ticket: Ticket, **details: Any) -> None:
     if kind == "ticket_created":
         realtime.publish(queue_stream(ticket.forum_id), "queue.ticket_added", _summary(ticket))

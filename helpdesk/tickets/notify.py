@@ -1,4 +1,5 @@
-"""Who hears about what happens to a ticket. Registered on `events.CONSUMERS`; runs inside the transaction."""
+"""Who hears about what happens to a ticket. A listener on `events.py` (registered in hooks.py); runs inside
+the transaction."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.utils.translation import gettext as _
 from helpdesk.accounts.models import ForumMembership, User
 from helpdesk.notifications.services import notify, notify_many
 
-from . import access, events
+from . import access
 from .models import Message, Status, Ticket
 
 
@@ -42,7 +43,6 @@ def coordinators(forum_id: int) -> list[User]:
     )
 
 
-@events.consumer
 def on_ticket_event(kind: str, ticket: Ticket, **details: Any) -> None:
     if kind == "ticket_created":
         _created(ticket)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -28,32 +26,15 @@ from helpdesk.core.uploads import UploadRejected, check_upload
 
 from . import access, canned, selectors, services
 from .api import attachment_file_response, me, ticket_actions
+from .extensions import ticket_form_steps, ticket_panels
 from .models import Channel, Hosting, Message, Priority, Rating, Status, Ticket, Visibility
-
-# Template names other apps add to the ticket page (the forum's panel), included with `ticket` in the context.
-TICKET_PANELS: list[str] = []
-
-
-@dataclass(frozen=True)
-class TicketNewHook:
-    """Another app's part in filing a ticket on the web (the knowledge base's "is this the answer?" step).
-
-    `before(request, data)` may return a context dict: the form is shown again with it as `presubmit` (its
-    `template` is included inside the form) instead of creating the ticket; hooks are skipped once the form
-    carries `confirm`. `after(request, ticket)` runs once the ticket exists."""
-
-    before: Callable[[HttpRequest, dict[str, Any]], dict[str, Any] | None]
-    after: Callable[[HttpRequest, Ticket], None]
-
-
-TICKET_NEW_HOOKS: list[TicketNewHook] = []
 
 
 def _presubmit(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any] | None:
     if request.POST.get("confirm"):
         return None
-    for hook in TICKET_NEW_HOOKS:
-        shown = hook.before(request, data)
+    for step in ticket_form_steps.values():
+        shown = step.before(request, data)
         if shown:
             return shown
     return None
@@ -137,8 +118,8 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            for hook in TICKET_NEW_HOOKS:
-                hook.after(request, ticket)
+            for step in ticket_form_steps.values():
+                step.after(request, ticket)
             _attach(request, ticket, upload)
             messages.success(request, _("Tiket %(number)s terkirim ke %(forum)s.") % {
                 "number": ticket.number, "forum": ticket.forum.name})
@@ -223,7 +204,7 @@ def ticket_page(request: HttpRequest, number: str) -> HttpResponse:
         "rating": Rating.objects.filter(ticket=ticket).first(),
         "canned_replies": canned.canned_for(me(request), ticket.forum_id) if "internal_note" in actions else [],
         "watching": request.user.is_authenticated and ticket.watchers.filter(pk=request.user.pk).exists(),
-        "panels": TICKET_PANELS,
+        "panels": list(ticket_panels.values()),
     }
     return render(request, "tickets/detail.html", context)
 

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from helpdesk.accounts import forum_services
 from helpdesk.accounts.access import is_coordinator_of, is_member_of
+from helpdesk.accounts.extensions import membership_deactivated
 from helpdesk.accounts.models import ForumMembership, Invitation, User
 from tests.factories import UserFactory
 
@@ -148,7 +149,7 @@ def test_members_are_added_by_username(world: World) -> None:
 
 def test_deactivating_a_volunteer_runs_the_hooks_and_keeps_history(world: World) -> None:
     calls: list[ForumMembership] = []
-    forum_services.on_membership_deactivated.append(calls.append)
+    membership_deactivated.register("test.calls", calls.append)
     try:
         client = world.client(world.coord_lotim)
         response = client.post(f"/api/v1/forums/{world.lotim.pk}/members/{world.vol_lotim.pk}/deactivate/")
@@ -158,7 +159,7 @@ def test_deactivating_a_volunteer_runs_the_hooks_and_keeps_history(world: World)
         client.post(f"/api/v1/forums/{world.lotim.pk}/members/{world.vol_lotim.pk}/deactivate/")
         assert len(calls) == 1
     finally:
-        forum_services.on_membership_deactivated.remove(calls.append)
+        membership_deactivated.unregister("test.calls")
     vol = User.objects.get(pk=world.vol_lotim.pk)
     assert not is_member_of(vol, world.lotim)
     assert ForumMembership.objects.filter(user=vol, is_active=False).exists()
@@ -172,13 +173,13 @@ def test_a_hook_failure_rolls_the_deactivation_back(world: World) -> None:
     def broken(membership: ForumMembership) -> None:
         raise RuntimeError("tiket tidak bisa dikembalikan")
 
-    forum_services.on_membership_deactivated.append(broken)
+    membership_deactivated.register("test.broken", broken)
     try:
         membership = ForumMembership.objects.get(user=world.vol_lotim)
         with pytest.raises(RuntimeError):
             forum_services.membership_deactivate(actor=world.coord_lotim, membership=membership)
     finally:
-        forum_services.on_membership_deactivated.remove(broken)
+        membership_deactivated.unregister("test.broken")
     assert ForumMembership.objects.get(user=world.vol_lotim).is_active
 
 

@@ -1,4 +1,4 @@
-"""The knowledge base's panel on the ticket page (registered in tickets.views.TICKET_PANELS by kb.hooks)."""
+"""The knowledge base's panel on the ticket page (registered in tickets.extensions.ticket_panels by kb.hooks)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django import template
 
 from helpdesk.kb import access, selectors
 from helpdesk.tickets import access as ticket_access
-from helpdesk.tickets import views as ticket_views
+from helpdesk.tickets.extensions import ticket_panels
 
 register = template.Library()
 
@@ -21,8 +21,9 @@ def kb_ticket_panel(context: Any, ticket: Any) -> dict[str, Any]:
         return {"panel": {"show": False}, "ticket": ticket}
     entry = selectors.entry_for_ticket(ticket)
     similar = [h for h in selectors.similar_for_ticket(ticket) if entry is None or h.entry_id != entry.pk]
-    # The forum's panel already offers "Terbitkan" for questions with an accepted answer; one button is enough.
-    forum_offers = bool(ticket.kb_candidate) and "forum/_ticket_panel.html" in ticket_views.TICKET_PANELS
+    # The community forum's panel, when one is on the page, already offers "Terbitkan" for questions with an
+    # accepted answer; one button is enough.
+    forum_offers = bool(ticket.kb_candidate) and "forum" in ticket_panels
     panel = {
         "show": True,
         "entry": entry if entry is not None and access.can_see(user, entry) else None,

@@ -1,8 +1,10 @@
-"""How the forum follows ticket changes (registered on `tickets.events`, inside the service's transaction).
+"""How the forum follows ticket changes and contributions: listeners on `tickets.events` (registered in hooks.py),
+called inside the service's transaction.
 
 Whatever channel solved a question (the forum, the ticket page, Telegram), an accepted answer earns its author
 points and makes the ticket a knowledge-base candidate; reopening takes both back. Public questions are kept in
-step with search.
+step with search. A published knowledge-base entry earns points for its author and for whoever wrote the
+accepted answer it came from.
 """
 
 from __future__ import annotations
@@ -13,14 +15,13 @@ from django.utils.translation import gettext as _
 
 from helpdesk.notifications.services import notify
 from helpdesk.tickets import access as ticket_access
-from helpdesk.tickets import events
+from helpdesk.tickets.extensions import Contribution
 from helpdesk.tickets.models import Message, Ticket
 
 from . import indexing, reputation
 from .models import ReputationKind
 
 
-@events.consumer
 def follow_tickets(kind: str, ticket: Ticket, **details: Any) -> None:
     if kind == "ticket_created":
         if ticket.is_public:
@@ -35,6 +36,18 @@ def follow_tickets(kind: str, ticket: Ticket, **details: Any) -> None:
             accepted_changed(ticket, old, new)
         if ticket.is_public or "visibility" in changes:
             indexing.sync_question(ticket.pk)
+
+
+def credit_contribution(contribution: Contribution, *, withdrawn: bool) -> None:
+    if contribution.kind != "kb_entry":
+        return
+    if withdrawn:
+        reputation.kb_entry_unpublished(user=contribution.user, entry_id=contribution.piece_id)
+    else:
+        reputation.kb_entry_published(
+            user=contribution.user, entry_id=contribution.piece_id, forum_id=contribution.forum_id,
+            region_code=contribution.region_code, ticket_id=contribution.ticket_id,
+        )
 
 
 def accepted_key(ticket_id: int, message_id: int) -> str:

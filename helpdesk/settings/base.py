@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "helpdesk.kb",
     "bots",
     "helpdesk.realtime",
+    "helpdesk.demo",  # composition: seed_demo imports every app above
 ]
 
 MIDDLEWARE = [

@@ -16,7 +16,7 @@ from helpdesk.accounts.models import Forum, ForumMembership
 from . import services
 from .models import Message, Ticket
 
-DEMO_PASSWORD = "demo-sid-2026"  # noqa: S105 - the same demo password as helpdesk.demo
+DEMO_PASSWORD = "demo-sid-2026"  # noqa: S105 - the same demo password as helpdesk.demo.seed
 
 # username, name, desa code
 OPERATORS = [

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from helpdesk.accounts.access import forum_for_region, roles_of
 from helpdesk.accounts.models import Forum, ForumMembership, User
-from helpdesk.demo import DEMO_PASSWORD, seed
+from helpdesk.demo.seed import DEMO_PASSWORD, seed
 
 
 def test_seed_is_idempotent_and_every_login_works(db: Any) -> None:

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from helpdesk.demo import DEMO_PASSWORD, seed
+from helpdesk.demo.seed import DEMO_PASSWORD, seed
 
 
 class Command(BaseCommand):

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -12,6 +13,9 @@ urlpatterns = [
     path("tiket/<str:number>/aksi/<slug:action>/", views.ticket_action, name="ticket-action"),
     path("antrian/", views.queue_page, name="queue"),
     path("antrian/massal/", views.queue_bulk, name="queue-bulk"),
-    path("forum/<int:forum_id>/kepuasan/", views.csat_page, name="forum-csat"),
+    # A ForSID team's page lives under /forsid/ with the team's other pages (accounts/urls.py); /forum/ is the
+    # community Q&A. The old address keeps working as a permanent redirect.
+    path("forsid/<int:forum_id>/kepuasan/", views.csat_page, name="forum-csat"),
+    path("forum/<int:forum_id>/kepuasan/", RedirectView.as_view(pattern_name="forum-csat", permanent=True, query_string=True)),
     path("lampiran/<int:attachment_id>/", views.attachment_page, name="attachment"),
 ]

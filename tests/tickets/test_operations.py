@@ -235,8 +235,11 @@ def test_csat_per_volunteer_and_forum(world: World) -> None:
     assert as_user(APIClient(), world.vol_lotim).get(f"/api/v1/forums/{world.lotim.pk}/csat/").status_code == 403
     web = Client()
     web.force_login(world.coord_lotim)
-    page = web.get(f"/forum/{world.lotim.pk}/kepuasan/")
+    page = web.get(f"/forsid/{world.lotim.pk}/kepuasan/")
     assert page.status_code == 200 and "Rata-rata" in page.content.decode()
+    # the team's page moved from /forum/ (the community Q&A's prefix) to /forsid/; the old address redirects
+    old = web.get(f"/forum/{world.lotim.pk}/kepuasan/")
+    assert old.status_code == 301 and old["Location"] == f"/forsid/{world.lotim.pk}/kepuasan/"
 
 
 def test_a_notification_is_published_on_the_persons_stream(world: World) -> None:

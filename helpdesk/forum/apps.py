@@ -7,4 +7,4 @@ class ForumConfig(AppConfig):
     verbose_name = "Forum komunitas"
 
     def ready(self) -> None:
-        from . import hooks  # noqa: F401 - registers the tickets consumer, rules, search source and jobs
+        from . import hooks  # noqa: F401 - registers the ticket-event listeners, rules, panels, search source and jobs

@@ -211,7 +211,7 @@ def vote_retract(*, voter: User, message: Message) -> Score:
 
 def answer_accept(*, actor: User, ticket: Ticket, message_id: int, channel: str = Channel.WEB) -> Ticket:
     """The asker (or a forum volunteer) accepts an answer: the ticket is solved through `ticket_resolve`, and the
-    tickets consumer in `consumers.py` credits the author and marks the question a knowledge-base candidate."""
+    ticket-event listener in `listeners.py` credits the author and marks the question a knowledge-base candidate."""
     if not ticket.is_public:
         raise PermissionDenied(_("Menerima jawaban hanya untuk pertanyaan publik; tiket privat diselesaikan di halaman tiket."))
     if not (access.is_asker(actor, ticket) or ticket_access.can_triage(actor, ticket)):

@@ -7,4 +7,4 @@ class KbConfig(AppConfig):
     verbose_name = "Basis pengetahuan"
 
     def ready(self) -> None:
-        from . import hooks  # noqa: F401 - registers the search source, the ticket panel and the ticket-form step
+        from . import hooks  # noqa: F401 - registers the search source, the ticket panel, the ticket-form step and the answer finder

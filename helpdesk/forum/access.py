@@ -131,7 +131,7 @@ def can_close_duplicate(user: AnyUser, ticket: Ticket) -> bool:
 
 
 def duplicate_rule(user: AnyUser, ticket: Ticket) -> bool:
-    """Registered in tickets' DUPLICATE_RULES: members with enough reputation close public duplicates."""
+    """In tickets.extensions.duplicate_rules (hooks.py): members with enough reputation close public duplicates."""
     return ticket.is_public and is_member(user) and reputation.has_points_for(user, "close_duplicate")
 
 

@@ -1,5 +1,5 @@
 """Limits for accounts that have not earned trust yet: a few public posts a day, and no links before their
-first accepted answer. Registered in tickets' POST_RULES, so public questions and answers from the web, the API
+first accepted answer. Registered in tickets' post_rules, so public questions and answers from the web, the API
 and Telegram all pass here; the forum's own comments call it too.
 """
 
@@ -53,7 +53,7 @@ def check_public_post(user: Any, ticket: Ticket, text: str, *, field: str = "bod
 
 
 def post_rule(user: Any, ticket: Ticket, text: str) -> None:
-    """tickets.access.POST_RULES: public questions and public replies."""
+    """In tickets.extensions.post_rules (hooks.py): public questions and public replies."""
     if not ticket.is_public:
         return
     creating = ticket.pk is None

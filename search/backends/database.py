@@ -31,13 +31,12 @@ from ..types import (
     SearchResults,
 )
 from ..vocabulary import invalidate_vocabulary, vocabulary_for
-from .base import SUGGEST_LIMIT
+from .base import SUGGEST_LIMIT, chunks
 from .database_sql import (
     BATCH,
     Dialect,
     Retrieval,
     apply_term_deltas,
-    chunks,
     dialect_for,
     insert_documents,
     prepare,

@@ -7,9 +7,8 @@ its database stores the analysed terms and matches a `Retrieval`. Adding a datab
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any
 
 from django.db import connections
@@ -17,6 +16,7 @@ from django.db import connections
 from ..analysis import AnalyzedText, analyze, parse_groups
 from ..models import SearchDocument
 from ..types import Document, normalize_version
+from .base import chunks
 
 BATCH = 500
 MAX_BODY_GROUPS = 5000
@@ -56,12 +56,6 @@ def prepare(doc: Document) -> Prepared:
     if len(body.groups) > MAX_BODY_GROUPS:
         body = AnalyzedText(body.groups[:MAX_BODY_GROUPS], body.words)
     return Prepared(doc, analyze(doc.title), body)
-
-
-def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 class Dialect:

@@ -18,20 +18,18 @@ so a dead engine costs one failed request every few seconds, not one per search.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from itertools import islice
 from typing import Any
 
 from ..analysis import QueryPlan, plan_query
 from ..highlight import highlight, snippet
 from ..synonyms import current_synonyms
 from ..types import MAX_QUERY_CHARS, MAX_QUERY_TERMS, Document, SearchHit, SearchQuery, SearchResults
-from .base import SUGGEST_LIMIT, SearchBackend
+from .base import SUGGEST_LIMIT, SearchBackend, chunks
 from .engine_client import (
     ELASTICSEARCH_MAJOR,
     EngineClient,
@@ -40,7 +38,7 @@ from .engine_client import (
     EngineUnavailable,
     make_client,
 )
-from .engine_mapping import MAPPING_VERSION, doc_key, fingerprint, index_body, to_source
+from .engine_mapping import MAPPING_VERSION, doc_key, index_body, to_source
 from .engine_query import (
     Filters,
     SuggesterVocabulary,
@@ -51,6 +49,7 @@ from .engine_query import (
     suggester,
     typo_candidates,
 )
+from .engine_state import REINDEX_COMMAND, Breaker, IndexState, read_state
 
 log = logging.getLogger(__name__)
 
@@ -59,63 +58,8 @@ BATCH = 500
 # engine still gives an answer within SEARCH_TIMEOUT_SECONDS.
 ENGINE_SHARE = 0.75
 STATE_TTL_SECONDS = 30.0
-REINDEX_COMMAND = "python manage.py search_reindex"
 
 __all__ = ["ELASTICSEARCH_MAJOR", "EngineBackend", "EngineError", "EngineUnavailable", "make_client"]
-
-
-class _Breaker:
-    """After a failure, skip the engine for 1, 2, 4 ... up to 30 seconds; one success closes it."""
-
-    def __init__(self, base: float = 1.0, cap: float = 30.0) -> None:
-        self.base = base
-        self.cap = cap
-        self._lock = threading.Lock()
-        self._failures = 0
-        self._open_until = 0.0
-        self.last_error = ""
-
-    def allows(self) -> bool:
-        return time.monotonic() >= self._open_until
-
-    def failure(self, error: str) -> None:
-        with self._lock:
-            self._failures += 1
-            self._open_until = time.monotonic() + min(self.cap, self.base * 2 ** (self._failures - 1))
-            self.last_error = error
-
-    def success(self) -> None:
-        if self._failures or self._open_until:
-            with self._lock:
-                self._failures = 0
-                self._open_until = 0.0
-
-    def reset(self) -> None:
-        self.success()
-
-
-class IndexState:
-    """What stands behind the alias: the index name and whether its mapping is the one this code writes."""
-
-    def __init__(self, index: str = "", version: int | None = None, fingerprint: str = "", problem: str = "") -> None:
-        self.index = index
-        self.version = version
-        self.fingerprint = fingerprint
-        self.problem = problem
-
-    @property
-    def ok(self) -> bool:
-        return not self.problem
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "mapping_version": self.version, "expected_mapping_version": MAPPING_VERSION,
-                **({"problem": self.problem} if self.problem else {})}
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 def _hit_id(doc_type: str, doc_id: str) -> int:
@@ -159,7 +103,7 @@ class EngineBackend:
         self.drop_grace_seconds = self.timeout if drop_grace_seconds is None else drop_grace_seconds
         self.client = client or make_client(engine, url, username=username, password=password, timeout=timeout)
         self._database = database
-        self.breaker = _Breaker()
+        self.breaker = Breaker()
         self.words = WordCache()
         self._state: tuple[float, IndexState] | None = None
         self._server: dict[str, str] = {}
@@ -184,31 +128,11 @@ class EngineBackend:
         if not fresh and cached is not None and time.monotonic() - cached[0] < STATE_TTL_SECONDS:
             return cached[1]
         found = self.client.indices(self.alias, timeout=timeout)
-        state = self._read_state(found)
+        state = read_state(self.alias, found)
         self._state = (time.monotonic(), state)
         if not state.ok:
             log.warning("search engine index %s: %s", self.alias, state.problem)
         return state
-
-    def _read_state(self, found: dict[str, dict[str, Any]]) -> IndexState:
-        behind = sorted(name for name, data in found.items() if self.alias in (data.get("aliases") or {}))
-        if not behind:
-            if self.alias in found:
-                return IndexState(self.alias, problem=f"{self.alias} is an index, not an alias; run {REINDEX_COMMAND}")
-            return IndexState(problem=f"no index behind the alias {self.alias}; run {REINDEX_COMMAND}")
-        if len(behind) > 1:
-            return IndexState(",".join(behind), problem=f"the alias {self.alias} points to {len(behind)} indices; "
-                                                        f"run {REINDEX_COMMAND}")
-        index = behind[0]
-        meta = (found[index].get("mappings") or {}).get("_meta") or {}
-        version = meta.get("mapping_version")
-        version = int(version) if isinstance(version, int | str) and str(version).isdigit() else None
-        stamp = str(meta.get("fingerprint", ""))
-        if version != MAPPING_VERSION or stamp != fingerprint():
-            why = (f"mapping version {version}, this code needs {MAPPING_VERSION}" if version != MAPPING_VERSION
-                   else "mapping differs from this code's (same version number)")
-            return IndexState(index, version, stamp, problem=f"index {index}: {why}; run {REINDEX_COMMAND}")
-        return IndexState(index, version, stamp)
 
     def forget_state(self) -> None:
         self._state = None
@@ -284,7 +208,7 @@ class EngineBackend:
         if not latest:
             return
         target = self._write_target()
-        for chunk in _chunks(latest.values(), BATCH):
+        for chunk in chunks(latest.values(), BATCH):
             operations: list[dict[str, Any]] = []
             for doc in chunk:
                 operations.append({"index": {"_index": target, "_id": doc_key(doc.doc_type, doc.doc_id)}})
@@ -298,31 +222,16 @@ class EngineBackend:
             return 0
         target = self._write_target()
         removed = 0
-        for chunk in _chunks(keys, BATCH):
+        for chunk in chunks(keys, BATCH):
             operations = [{"delete": {"_index": target, "_id": doc_key(doc_type, key)}} for key in chunk]
             response = self._bulk(operations)
             removed += sum(1 for item in response.get("items", []) if item.get("delete", {}).get("result") == "deleted")
         self.words.clear()
         return removed
 
-    def _bulk(self, operations: list[dict[str, Any]], *, index: str | None = None,
-              refresh: str | bool | None = None) -> dict[str, Any]:
-        response = self.client.bulk(operations, refresh=self.refresh if refresh is None else refresh,
-                                    timeout=self.write_timeout)
-        if response.get("errors"):
-            failures = []
-            for item in response.get("items", []):
-                result = next(iter(item.values()))
-                status = int(result.get("status", 0))
-                if status >= 300 and not (status == 404 and "delete" in item):
-                    failures.append((status, result.get("_id"), result.get("error")))
-            if failures:
-                status, key, error = failures[0]
-                message = f"{len(failures)} of {len(response.get('items', []))} bulk actions failed; first: {key}: {error}"
-                if status >= 500 or status in (404, 429):
-                    raise EngineUnavailable(message, status=status)
-                raise EngineRequestError(message, status=status)
-        return response
+    def _bulk(self, operations: list[dict[str, Any]], *, refresh: str | bool | None = None) -> dict[str, Any]:
+        return self.client.bulk(operations, refresh=self.refresh if refresh is None else refresh,
+                                timeout=self.write_timeout)
 
     def reindex(
         self,
@@ -342,7 +251,7 @@ class EngineBackend:
             if doc_types is not None and old:
                 self._copy_other_types(old, new, doc_types)
             seen: set[tuple[str, str]] = set()
-            for chunk in _chunks(docs, BATCH):
+            for chunk in chunks(docs, BATCH):
                 operations: list[dict[str, Any]] = []
                 for doc in chunk:
                     if doc_types is not None and doc.doc_type not in doc_types:
@@ -378,7 +287,7 @@ class EngineBackend:
 
     def _copy_other_types(self, old: list[str], new: str, doc_types: tuple[str, ...]) -> None:
         found = self.client.indices(self.alias, timeout=self.write_timeout)
-        state = self._read_state(found)
+        state = read_state(self.alias, found)
         if not state.ok:
             raise EngineRequestError(
                 f"{state.problem}: the other document types cannot be copied from it; run a full reindex "

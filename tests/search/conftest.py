@@ -5,15 +5,17 @@ Elasticsearch client path)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
 
 from helpdesk.settings.env import search_config
+from search import indexing
 from search.backends import get_backend, set_backend
 from search.backends.engine import EngineBackend
 from search.synonyms import invalidate_synonyms
+from search.types import Document
 from search.vocabulary import invalidate_vocabulary
 from tests.search.engine_proxy import EngineProxy
 
@@ -71,3 +73,39 @@ def use_backend() -> Iterator[Callable[[Any], None]]:
 
     yield use
     set_backend(before)
+
+
+WORDS = ["impor", "penduduk", "surat", "keluarga", "sinkronisasi", "opendk", "peta", "dusun", "backup", "kehadiran",
+         "perangkat", "layanan", "mandiri", "siskeudes", "anggaran", "vaksin", "bantuan", "sosial", "template", "cetak"]
+
+
+class Store:
+    """Stands in for a model table of an upper layer: note id -> title."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, str] = {}
+        self.on_load: Any = None
+
+    def load(self, ids: Sequence[str]) -> dict[str, Document | None]:
+        if self.on_load is not None:
+            self.on_load(ids)
+        return {i: Document("note", i, self.rows[i], f"catatan nomor {i}") if i in self.rows else None for i in ids}
+
+    def iterate(self) -> Iterator[Document]:
+        for key in sorted(self.rows, key=int):
+            yield Document("note", key, self.rows[key], f"catatan nomor {key}")
+
+    def count(self) -> int:
+        return len(self.rows)
+
+
+@pytest.fixture
+def store(monkeypatch: pytest.MonkeyPatch) -> Store:
+    store = Store()
+    monkeypatch.setattr(indexing, "_SOURCES", {})
+    indexing.register_source(indexing.Source("note", store.load, store.iterate, store.count))
+    return store
+
+
+def title(i: int) -> str:
+    return f"Catatan {WORDS[i % len(WORDS)]} kode{i}x"

@@ -15,6 +15,7 @@ import pytest
 from django.core.checks import run_checks
 from django.test import override_settings
 
+from helpdesk.settings.env import SearchConfig
 from search.backends.database import DatabaseBackend
 from search.backends.engine import EngineBackend
 from search.backends.engine_client import EngineRequestError, EngineUnavailable
@@ -188,8 +189,11 @@ def test_a_slow_engine_times_out_in_under_two_seconds_and_the_database_answers(
 
 
 def test_the_elasticsearch_client_refuses_opensearch_without_the_adapter(
-    engine_factory: EngineFactory, engine_upstream: str
+    engine_factory: EngineFactory, engine_node: SearchConfig
 ) -> None:
+    if engine_node.engine != "opensearch":
+        pytest.skip("a check of the OpenSearch node: the elasticsearch client refuses it without the proxy")
+    engine_upstream = engine_node.url
     # What the test-only proxy adapts: the real client checks the product on every answer.
     direct = EngineBackend(engine="elasticsearch", url=engine_upstream, prefix=engine_factory().alias)
     ping = direct.ping()

@@ -199,9 +199,11 @@ class DatabaseBackend:
     ) -> SearchResults:
         started = time.perf_counter()
         limit = max(1, min(limit, 20))
-        focused, stats = self._suggest_plan(text)
+        focused, stats, words = self._suggest_plan(text)
         filters = Filters(doc_types=doc_types, audiences=audiences)
-        min_matched = 1 if len(focused.concepts) <= 2 else 2
+        # One shared word of several is chatter, not a similar problem. Counted over every word of the text,
+        # including those the corpus has never seen (they were left out of the focused plan).
+        min_matched = min(2, words)
         return self._execute(
             focused, filters, limit, 0, started, stats=stats, min_matched=min_matched, count_total=False
         )
@@ -210,7 +212,8 @@ class DatabaseBackend:
         """The more-like-this query `suggest` runs for a text (for benchmarks and debugging)."""
         return self._suggest_plan(text)[0]
 
-    def _suggest_plan(self, text: str) -> tuple[QueryPlan, CorpusStats]:
+    def _suggest_plan(self, text: str) -> tuple[QueryPlan, CorpusStats, int]:
+        """The focused plan, the corpus statistics of its terms, and how many words the whole text has."""
         plan = plan_query(
             text,
             synonyms=current_synonyms(),
@@ -226,7 +229,7 @@ class DatabaseBackend:
             key=lambda c: -max(stats.idf(t) for t in c.terms if stats.df.get(t, 0)),
         )[:SUGGEST_CONCEPTS]
         keep = {id(c) for c in ranked}
-        return QueryPlan(plan.text, tuple(c for c in plan.concepts if id(c) in keep)), stats
+        return QueryPlan(plan.text, tuple(c for c in plan.concepts if id(c) in keep)), stats, len(plan.concepts)
 
     def _stats(self, terms: list[str]) -> CorpusStats:
         df: dict[str, int] = {}

@@ -426,9 +426,10 @@ class EngineBackend:
     def suggest_request(self, plan: QueryPlan, *, limit: int = SUGGEST_LIMIT, doc_types: tuple[str, ...] = ("kb",),
                         audiences: frozenset[str] = frozenset()) -> dict[str, Any]:
         like = " ".join("|".join(c.terms) for c in plan.concepts if c.terms)
-        minimum = 1 if len(plan.concepts) <= 2 else 2
+        minimum = min(2, len(plan.concepts))  # one shared word of several is chatter, not a similar problem
         return suggest_body(like, Filters(doc_types=doc_types, audiences=audiences), limit=limit, minimum=minimum,
-                            timeout_ms=int(self.search_budget * 1000))
+                            timeout_ms=int(self.search_budget * 1000),
+                            concepts=[c.terms for c in plan.concepts if c.terms])
 
     def _failed(self, exc: Exception) -> None:
         self.breaker.failure(f"{type(exc).__name__}: {str(exc)[:200]}")

@@ -185,8 +185,13 @@ def search_body(plan: QueryPlan, filters: Filters, *, limit: int, offset: int, t
     return body
 
 
-def suggest_body(like: str, filters: Filters, *, limit: int, minimum: int, timeout_ms: int) -> dict[str, Any]:
-    """More like this over the analysed ticket text: the engine keeps its SUGGEST_TERMS rarest terms."""
+def suggest_body(like: str, filters: Filters, *, limit: int, minimum: int, timeout_ms: int,
+                 concepts: Sequence[Sequence[str]] = ()) -> dict[str, Any]:
+    """More like this over the analysed ticket text: the engine keeps its SUGGEST_TERMS rarest terms.
+
+    More like this drops the words the index has never seen and lowers `minimum` to what is left, so a two-word
+    text with one known word would match on that word alone. `concepts` (the alternatives of each word of the
+    text) add a filter that counts every word: a hit shares at least `minimum` of them."""
     mlt = {
         "more_like_this": {
             "fields": ["terms"],
@@ -198,8 +203,12 @@ def suggest_body(like: str, filters: Filters, *, limit: int, minimum: int, timeo
             "min_word_length": 1,
         }
     }
+    clauses = filter_clauses(filters)
+    if minimum > 1 and len(concepts) >= minimum:
+        clauses.append({"bool": {"should": [{"terms": {"terms": list(dict.fromkeys(c))}} for c in concepts],
+                                 "minimum_should_match": minimum}})
     return {
-        "query": {"bool": {"must": [mlt], "filter": filter_clauses(filters)}},
+        "query": {"bool": {"must": [mlt], "filter": clauses}},
         "rescore": rescores(max(RESCORE_WINDOW // 4, limit), None),
         "size": limit,
         "track_total_hits": False,

@@ -19,16 +19,14 @@ from __future__ import annotations
 
 import logging
 import time
-import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from ..analysis import QueryPlan, plan_query
-from ..highlight import highlight, snippet
 from ..synonyms import current_synonyms
-from ..types import MAX_QUERY_CHARS, MAX_QUERY_TERMS, Document, SearchHit, SearchQuery, SearchResults
+from ..types import MAX_QUERY_CHARS, MAX_QUERY_TERMS, Document, SearchQuery, SearchResults
 from .base import SUGGEST_LIMIT, SearchBackend, chunks
 from .engine_client import (
     ELASTICSEARCH_MAJOR,
@@ -43,6 +41,7 @@ from .engine_query import (
     Filters,
     SuggesterVocabulary,
     WordCache,
+    read_results,
     read_suggestions,
     search_body,
     suggest_body,
@@ -60,11 +59,6 @@ ENGINE_SHARE = 0.75
 STATE_TTL_SECONDS = 30.0
 
 __all__ = ["ELASTICSEARCH_MAJOR", "EngineBackend", "EngineError", "EngineUnavailable", "make_client"]
-
-
-def _hit_id(doc_type: str, doc_id: str) -> int:
-    # SearchHit.id is an int; the engine has none of its own. Stable per document, unique enough per page.
-    return zlib.crc32(doc_key(doc_type, doc_id).encode())
 
 
 class EngineBackend:
@@ -363,31 +357,47 @@ class EngineBackend:
         return left
 
     def _search(self, query: SearchQuery, plan: QueryPlan, started: float) -> SearchResults:
-        """One request, or two when the query holds a word not seen for a minute that turns out misspelt: the
-        first carries the term suggester for the words not in the cache, the second the corrected plan."""
         filters = self._filters(query)
+        budget_ms = int(self.search_budget * 1000)
+
+        def build(plan: QueryPlan, suggest: dict[str, Any] | None) -> dict[str, Any] | None:
+            return search_body(plan, filters, limit=query.limit, offset=query.offset, timeout_ms=budget_ms,
+                               suggest=suggest)
+
+        response, plan = self._ask_correcting(plan, started, lambda v: self._plan(query.text, v), build)
+        if response is None:
+            return SearchResults(hits=[], total=0, backend=self.engine, terms=tuple(plan.terms))
+        return self._results(response, plan, started)
+
+    def _ask_correcting(
+        self,
+        plan: QueryPlan,
+        started: float,
+        replan: Callable[[SuggesterVocabulary], QueryPlan],
+        build: Callable[[QueryPlan, dict[str, Any] | None], dict[str, Any] | None],
+    ) -> tuple[dict[str, Any] | None, QueryPlan]:
+        """One request, or two when the text holds a word not seen for a minute that turns out misspelt: the
+        first carries the term suggester for the words not in the cache, the second the corrected plan."""
         words = typo_candidates(plan)
         known = {w: e for w in words if (e := self.words.get(w)) is not None}
         fresh = [w for w in words if w not in known]
         if known and SuggesterVocabulary(known).has_corrections:
-            plan = self._plan(query.text, SuggesterVocabulary(known))
-        budget_ms = int(self.search_budget * 1000)
-        body = search_body(plan, filters, limit=query.limit, offset=query.offset, timeout_ms=budget_ms,
-                           suggest=suggester(fresh) if fresh else None)
+            plan = replan(SuggesterVocabulary(known))
+        body = build(plan, suggester(fresh) if fresh else None)
         if body is None:
-            return SearchResults(hits=[], total=0, backend=self.engine, terms=tuple(plan.terms))
+            return None, plan
         response = self.client.search(self.alias, body, timeout=self._remaining(started))
         if fresh:
             learned = read_suggestions(fresh, response.get("suggest") or {})
             self.words.put(learned)
             if SuggesterVocabulary(learned).has_corrections:
-                corrected = self._plan(query.text, SuggesterVocabulary({**known, **learned}))
+                corrected = replan(SuggesterVocabulary({**known, **learned}))
                 if corrected.terms != plan.terms:
                     plan = corrected
-                    body = search_body(plan, filters, limit=query.limit, offset=query.offset, timeout_ms=budget_ms)
+                    body = build(plan, None)
                     if body is not None:
                         response = self.client.search(self.alias, body, timeout=self._remaining(started))
-        return self._results(response, plan, started)
+        return response, plan
 
     def suggest(
         self,
@@ -410,17 +420,24 @@ class EngineBackend:
         if problem:
             return self._fallback(fallback, problem, started)
         try:
-            body = self.suggest_request(plan, limit=limit, doc_types=doc_types, audiences=audiences)
-            response = self.client.search(self.alias, body, timeout=self._remaining(started))
-            results = self._results(response, plan, started, count_total=False)
+            results = self._suggest(text, plan, started, limit=limit, doc_types=doc_types, audiences=audiences)
         except Exception as exc:
             self._failed(exc)
             return self._fallback(fallback, str(exc), started)
         self.breaker.success()
         return results
 
-    def suggest_plan(self, text: str) -> QueryPlan:
-        return plan_query(text, synonyms=current_synonyms(), vocabulary=None, max_concepts=64, max_chars=4000,
+    def _suggest(self, text: str, plan: QueryPlan, started: float, *, limit: int, doc_types: tuple[str, ...],
+                 audiences: frozenset[str]) -> SearchResults:
+        def build(plan: QueryPlan, suggest: dict[str, Any] | None) -> dict[str, Any]:
+            body = self.suggest_request(plan, limit=limit, doc_types=doc_types, audiences=audiences)
+            return {**body, "suggest": suggest} if suggest else body
+
+        response, plan = self._ask_correcting(plan, started, lambda v: self.suggest_plan(text, v), build)
+        return self._results(response or {}, plan, started, count_total=False)
+
+    def suggest_plan(self, text: str, vocabulary: Any = None) -> QueryPlan:
+        return plan_query(text, synonyms=current_synonyms(), vocabulary=vocabulary, max_concepts=64, max_chars=4000,
                           typo_variants=False)
 
     def suggest_request(self, plan: QueryPlan, *, limit: int = SUGGEST_LIMIT, doc_types: tuple[str, ...] = ("kb",),
@@ -440,43 +457,13 @@ class EngineBackend:
         else:
             log.exception("search engine request failed, answering from the database")
 
+    def _results(self, response: dict[str, Any], plan: QueryPlan, started: float, *,
+                 count_total: bool = True) -> SearchResults:
+        took = (time.perf_counter() - started) * 1000
+        return read_results(response, plan, backend=self.engine, took_ms=took, count_total=count_total)
+
     def _fallback(self, run: Callable[[], SearchResults], reason: str, started: float) -> SearchResults:
         results = run()
         took = (time.perf_counter() - started) * 1000
         log.info("search answered by %s instead of %s: %s", results.backend, self.engine, reason[:200])
         return replace(results, fallback=True, took_ms=round(took, 2))
-
-    def _results(self, response: dict[str, Any], plan: QueryPlan, started: float, *,
-                 count_total: bool = True) -> SearchResults:
-        marks = frozenset(plan.terms)
-        hits = []
-        for raw in response.get("hits", {}).get("hits", []):
-            source = raw.get("_source") or {}
-            doc_type = str(source.get("doc_type", ""))
-            doc_id = str(source.get("doc_id", ""))
-            title = str(source.get("title", ""))
-            body = str(source.get("body", ""))
-            hits.append(
-                SearchHit(
-                    id=_hit_id(doc_type, doc_id),
-                    doc_type=doc_type,
-                    doc_id=doc_id,
-                    external_id=str(source.get("external_id", "")),
-                    title=title,
-                    title_html=highlight(title, marks),
-                    snippet=snippet(body or title, marks),
-                    url=str(source.get("url", "")),
-                    score=round(float(raw.get("_score") or 0.0), 4),
-                    category=str(source.get("category", "")),
-                    region_code=str(source.get("region_code", "")),
-                )
-            )
-        total_info = response.get("hits", {}).get("total")
-        if count_total and isinstance(total_info, dict):
-            total = int(total_info.get("value", len(hits)))
-            capped = total_info.get("relation") == "gte"
-        else:
-            total, capped = len(hits), False
-        took = (time.perf_counter() - started) * 1000
-        return SearchResults(hits=hits, total=total, backend=self.engine, total_capped=capped,
-                             took_ms=round(took, 2), terms=tuple(plan.terms))

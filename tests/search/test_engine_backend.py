@@ -278,3 +278,20 @@ def test_a_misspelt_word_costs_a_second_request_only_once(engine_factory: Engine
     assert searches() == 1  # known for a minute: corrected before the first request
     body = json.loads(proxy.requests[-1][2])
     assert "suggest" in body and set(body["suggest"]) == {"m0"}  # only `lagi` was new
+
+
+def test_suggestions_correct_misspelt_words_as_searches_do(engine_factory: EngineFactory, proxy: EngineProxy) -> None:
+    backend = engine_factory(proxy=proxy)
+    backend.index(CORPUS)
+
+    def searches() -> int:
+        return sum(1 for method, path, body in proxy.requests if path.split("?")[0].endswith("/_search"))
+
+    text = "Mohon bantuan, kehadran perangkat desa tidak tercatat"
+    proxy.requests.clear()
+    assert [h.doc_id for h in backend.suggest(text).hits][:1] == ["6"]
+    assert searches() == 2  # the suggester found `kehadiran`; the corrected text is asked again
+    proxy.requests.clear()
+    assert [h.doc_id for h in backend.suggest("kehadran perangkat kami").hits][:1] == ["6"]
+    assert searches() == 1  # corrected from the cache before the first request
+    assert [h.doc_id for h in backend.suggest("kehadran").hits][:1] == ["6"]  # the misspelt word alone

@@ -29,6 +29,9 @@ step "Wilayah NTB (provinsi 52)"
 step "Data demo"
 "$PY" manage.py seed_demo
 "$PY" manage.py collectstatic --noinput -v0
+step "Indeks pencarian"
+# With SEARCH_URL on an engine: build a missing or outdated index from the database (no-op on the default).
+"$PY" manage.py search_ensure --optional
 
 pids=()
 cleanup() {

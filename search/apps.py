@@ -9,11 +9,11 @@ class SearchConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Registers the outbox handler that indexes on an engine after commit, and the startup check of the
-        # engine's mapping version.
+        # Registers the outbox handler that indexes on an engine after commit, the periodic check that builds a
+        # missing index (bootstrap), and the startup check of the engine's mapping version.
         from helpdesk.core.health import register_check
 
-        from . import checks, indexing  # noqa: F401
+        from . import bootstrap, checks, indexing  # noqa: F401
         from .health import check_search
 
         register_check("search", check_search)

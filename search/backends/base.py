@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any, Protocol
 
 from ..types import Document, SearchQuery, SearchResults
 
 SUGGEST_LIMIT = 5
+
+
+def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Batches of `size` for bulk writes, without materialising `items`."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 class SearchBackend(Protocol):

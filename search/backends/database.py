@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import islice
 from typing import Any
 
 from django.db import connections, transaction
 from django.utils import timezone
 
-from ..analysis import AnalyzedText, QueryPlan, analyze, parse_groups, plan_query
+from ..analysis import QueryPlan, plan_query
 from ..highlight import highlight, snippet
 from ..models import SearchDocument
 from ..scoring import IDENTIFIER_BOOST, Candidate, CorpusStats, PreparedPlan, Scored, score
@@ -30,19 +29,26 @@ from ..types import (
     SearchHit,
     SearchQuery,
     SearchResults,
-    normalize_version,
 )
 from ..vocabulary import invalidate_vocabulary, vocabulary_for
-from .base import SUGGEST_LIMIT
+from .base import SUGGEST_LIMIT, chunks
+from .database_sql import (
+    BATCH,
+    Dialect,
+    Retrieval,
+    apply_term_deltas,
+    dialect_for,
+    insert_documents,
+    prepare,
+    remove_documents,
+)
 
 CANDIDATES = 200
 TOTAL_CAP = 1000
-BATCH = 500
 # A term in more than this share of the documents does not pick candidates (it still counts in the ranking),
 # unless the query has nothing rarer.
 COMMON_TERM_SHARE = 0.2
 POSTINGS_BUDGET = 5000
-MAX_BODY_GROUPS = 5000
 SUGGEST_CONCEPTS = 12
 
 _CANDIDATE_COLUMNS = "d.id, d.terms_title, d.terms_body, d.length, d.accepted, d.helpful_votes, d.updated_at"
@@ -55,189 +61,6 @@ class Filters:
     region: str = ""
     version: str = ""
     audiences: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class Retrieval:
-    """Which documents become candidates: `groups` of terms (OR inside a group). `conjunctive` means every
-    group must match (all terms were common); otherwise any term may, and `weights` (one IDF per group)
-    order the candidates on backends whose own rank has no IDF."""
-
-    groups: tuple[tuple[str, ...], ...]
-    weights: tuple[float, ...]
-    conjunctive: bool = False
-
-    @property
-    def terms(self) -> list[str]:
-        return list(dict.fromkeys(t for g in self.groups for t in g))
-
-
-@dataclass
-class _Prepared:
-    doc: Document
-    title: AnalyzedText
-    body: AnalyzedText
-
-    @property
-    def length(self) -> int:
-        return len(self.title.groups) + len(self.body.groups)
-
-    def terms(self) -> set[str]:
-        return {t for g in (*self.title.groups, *self.body.groups) for t in g}
-
-
-def _prepare(doc: Document) -> _Prepared:
-    body = analyze(doc.body)
-    if len(body.groups) > MAX_BODY_GROUPS:
-        body = AnalyzedText(body.groups[:MAX_BODY_GROUPS], body.words)
-    return _Prepared(doc, analyze(doc.title), body)
-
-
-def _spaced(values: Iterable[str]) -> str:
-    items = [v for v in values if v]
-    return f" {' '.join(items)} " if items else ""
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
-class _Dialect:
-    vendor = ""
-
-    def contains(self, column: str) -> str:
-        raise NotImplementedError
-
-    def insert_fts(self, cursor: Any, rows: list[tuple[int, _Prepared]]) -> None:
-        raise NotImplementedError
-
-    def delete_fts(self, cursor: Any, ids: list[int]) -> None:
-        raise NotImplementedError
-
-    def clear_fts(self, cursor: Any) -> None:
-        raise NotImplementedError
-
-    def match(self, retrieval: Retrieval) -> tuple[str, str, list[Any], str, list[Any]]:
-        """(FROM clause, WHERE condition, its params, ORDER BY clause, its params)."""
-        raise NotImplementedError
-
-    def after_reindex(self, cursor: Any) -> None:
-        pass
-
-
-class _SqliteDialect(_Dialect):
-    vendor = "sqlite"
-
-    def contains(self, column: str) -> str:
-        return f"instr({column}, %s) > 0"
-
-    def insert_fts(self, cursor: Any, rows: list[tuple[int, _Prepared]]) -> None:
-        cursor.executemany(
-            "INSERT INTO search_document_fts (rowid, terms_title, terms_body) VALUES (%s, %s, %s)",
-            [(pk, p.title.serialize(), p.body.serialize()) for pk, p in rows],
-        )
-
-    def delete_fts(self, cursor: Any, ids: list[int]) -> None:
-        for chunk in _chunks(ids, BATCH):
-            marks = ",".join(["%s"] * len(chunk))
-            cursor.execute(f"DELETE FROM search_document_fts WHERE rowid IN ({marks})", chunk)  # noqa: S608
-
-    def clear_fts(self, cursor: Any) -> None:
-        cursor.execute("DELETE FROM search_document_fts")
-
-    def match(self, retrieval: Retrieval) -> tuple[str, str, list[Any], str, list[Any]]:
-        # Every term is quoted, so FTS5 syntax in the user's text (OR, NEAR, *, :, ^) is never syntax here.
-        def group(terms: tuple[str, ...]) -> str:
-            return "(" + " OR ".join('"' + t.replace('"', '""') + '"' for t in terms) + ")"
-
-        joiner = " AND " if retrieval.conjunctive else " OR "
-        expression = joiner.join(group(g) for g in retrieval.groups)
-        return (
-            # CROSS JOIN keeps the FTS index as the outer loop (SQLite's planner may otherwise scan documents).
-            "search_document_fts f CROSS JOIN search_document d ON d.id = f.rowid",
-            "search_document_fts MATCH %s",
-            [expression],
-            "bm25(search_document_fts, 2.0, 1.0)",  # has IDF already
-            [],
-        )
-
-    def after_reindex(self, cursor: Any) -> None:
-        cursor.execute("INSERT INTO search_document_fts (search_document_fts) VALUES ('optimize')")
-
-
-def _tsquote(term: str) -> str:
-    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
-def tsvector_literal(title_groups: Sequence[tuple[str, ...]], body_groups: Sequence[tuple[str, ...]]) -> str:
-    """The analysed terms as a tsvector literal (title weight A, body D), bypassing PostgreSQL's parser."""
-    positions: dict[str, list[str]] = {}
-    pos = 1
-    for group in title_groups:
-        for term in group:
-            entries = positions.setdefault(term, [])
-            if len(entries) < 256:
-                entries.append(f"{pos}A")
-        pos = min(pos + 1, 16383)
-    pos = min(pos + 1, 16383)
-    for group in body_groups:
-        for term in group:
-            entries = positions.setdefault(term, [])
-            if len(entries) < 256:
-                entries.append(str(pos))
-        pos = min(pos + 1, 16383)
-    return " ".join(f"{_tsquote(term)}:{','.join(entries)}" for term, entries in positions.items())
-
-
-class _PostgresDialect(_Dialect):
-    vendor = "postgresql"
-
-    def contains(self, column: str) -> str:
-        return f"strpos({column}, %s) > 0"
-
-    def insert_fts(self, cursor: Any, rows: list[tuple[int, _Prepared]]) -> None:
-        if not rows:
-            return
-        values = ",".join(["(%s, %s::tsvector)"] * len(rows))
-        params: list[Any] = []
-        for pk, p in rows:
-            params += [pk, tsvector_literal(p.title.groups, p.body.groups)]
-        cursor.execute(
-            f"UPDATE search_document AS d SET tsv = v.tsv FROM (VALUES {values}) AS v(id, tsv) "  # noqa: S608
-            "WHERE d.id = v.id",
-            params,
-        )
-
-    def delete_fts(self, cursor: Any, ids: list[int]) -> None:
-        return None  # the tsvector lives in the document row
-
-    def clear_fts(self, cursor: Any) -> None:
-        return None
-
-    def match(self, retrieval: Retrieval) -> tuple[str, str, list[Any], str, list[Any]]:
-        def group(terms: tuple[str, ...]) -> str:
-            return "(" + " | ".join(_tsquote(t) for t in terms) + ")"
-
-        if retrieval.conjunctive:
-            # Only common words: any document holding all of them will do; the reranker orders them.
-            query = " & ".join(group(g) for g in retrieval.groups)
-            return ("search_document d", "d.tsv @@ %s::tsquery", [query], "d.id", [])
-        query = " | ".join(group(g) for g in retrieval.groups)
-        # ts_rank_cd knows nothing of how rare a word is; order candidates by the summed IDF of the query
-        # groups they match, so that the document with the one rare word is not crowded out.
-        order = " + ".join(["(CASE WHEN d.tsv @@ %s::tsquery THEN %s ELSE 0 END)"] * len(retrieval.groups))
-        order_params: list[Any] = []
-        for g, weight in zip(retrieval.groups, retrieval.weights, strict=True):
-            order_params += [group(g), round(weight, 4)]
-        return ("search_document d", "d.tsv @@ %s::tsquery", [query], f"{order} DESC, d.id", order_params)
-
-    def after_reindex(self, cursor: Any) -> None:
-        cursor.execute("ANALYZE search_document")
-
-
-_DIALECTS: dict[str, _Dialect] = {"sqlite": _SqliteDialect(), "postgresql": _PostgresDialect()}
 
 
 class DatabaseBackend:
@@ -255,12 +78,8 @@ class DatabaseBackend:
         return connections[self.using]
 
     @property
-    def dialect(self) -> _Dialect:
-        vendor = self.connection.vendor
-        try:
-            return _DIALECTS[vendor]
-        except KeyError:
-            raise NotImplementedError(f"database search does not support {vendor}") from None
+    def dialect(self) -> Dialect:
+        return dialect_for(self.using)
 
     def ping(self) -> dict[str, Any]:
         try:
@@ -283,14 +102,14 @@ class DatabaseBackend:
             return
         with transaction.atomic(using=self.using):
             deltas: Counter[tuple[str, str]] = Counter()
-            for chunk in _chunks(latest.values(), BATCH):
+            for chunk in chunks(latest.values(), BATCH):
                 by_type: dict[str, list[str]] = {}
                 for d in chunk:
                     by_type.setdefault(d.doc_type, []).append(d.doc_id)
                 for doc_type, ids in by_type.items():
-                    self._remove(doc_type, ids, deltas)
-                self._insert([_prepare(d) for d in chunk], deltas)
-            self._apply_deltas(deltas)
+                    remove_documents(self.using, doc_type, ids, deltas)
+                insert_documents(self.using, [prepare(d) for d in chunk], deltas)
+            apply_term_deltas(self.using, deltas)
         invalidate_vocabulary(self.using)
 
     def delete(self, doc_type: str, ids: Iterable[str]) -> int:
@@ -300,9 +119,9 @@ class DatabaseBackend:
         removed = 0
         with transaction.atomic(using=self.using):
             deltas: Counter[tuple[str, str]] = Counter()
-            for chunk in _chunks(ids, BATCH):
-                removed += self._remove(doc_type, chunk, deltas)
-            self._apply_deltas(deltas)
+            for chunk in chunks(ids, BATCH):
+                removed += remove_documents(self.using, doc_type, chunk, deltas)
+            apply_term_deltas(self.using, deltas)
         invalidate_vocabulary(self.using)
         return removed
 
@@ -328,10 +147,10 @@ class DatabaseBackend:
                         .filter(doc_type=doc_type)
                         .values_list("doc_id", flat=True)
                     )
-                    for chunk in _chunks(ids, BATCH):
-                        self._remove(doc_type, chunk, deltas)
+                    for chunk in chunks(ids, BATCH):
+                        remove_documents(self.using, doc_type, chunk, deltas)
             seen: set[tuple[str, str]] = set()
-            for chunk in _chunks(docs, BATCH):
+            for chunk in chunks(docs, BATCH):
                 fresh = []
                 for d in chunk:
                     if doc_types is not None and d.doc_type not in doc_types:
@@ -340,92 +159,15 @@ class DatabaseBackend:
                     if key in seen:
                         raise ValueError(f"reindex got {d.doc_type}:{d.doc_id} twice")
                     seen.add(key)
-                    fresh.append(_prepare(d))
-                self._insert(fresh, deltas)
+                    fresh.append(prepare(d))
+                insert_documents(self.using, fresh, deltas)
                 total += len(fresh)
                 if progress is not None:
                     progress(total)
-            self._apply_deltas(deltas)
+            apply_term_deltas(self.using, deltas)
             self.dialect.after_reindex(cursor)
         invalidate_vocabulary(self.using)
         return total
-
-    def _remove(self, doc_type: str, ids: list[str], deltas: Counter[tuple[str, str]]) -> int:
-        rows = list(
-            SearchDocument.objects.using(self.using)
-            .filter(doc_type=doc_type, doc_id__in=ids)
-            .values_list("id", "title", "body", "terms_title", "terms_body")
-        )
-        if not rows:
-            return 0
-        for _pk, title, body, terms_title, terms_body in rows:
-            terms = {t for g in (*parse_groups(terms_title), *parse_groups(terms_body)) for t in g}
-            words = analyze(title).words | analyze(body).words
-            for term in terms:
-                deltas[("t", term)] -= 1
-            for word in words:
-                deltas[("w", word)] -= 1
-            deltas[("s", "docs")] -= 1
-            deltas[("s", "length")] -= len(parse_groups(terms_title)) + len(parse_groups(terms_body))
-        pks = [r[0] for r in rows]
-        with self.connection.cursor() as cursor:
-            self.dialect.delete_fts(cursor, pks)
-        SearchDocument.objects.using(self.using).filter(id__in=pks).delete()
-        return len(pks)
-
-    def _insert(self, prepared: list[_Prepared], deltas: Counter[tuple[str, str]]) -> None:
-        if not prepared:
-            return
-        objects = [
-            SearchDocument(
-                doc_type=p.doc.doc_type,
-                doc_id=p.doc.doc_id,
-                external_id=p.doc.external_id,
-                url=p.doc.url,
-                title=p.doc.title,
-                body=p.doc.body,
-                terms_title=p.title.serialize(),
-                terms_body=p.body.serialize(),
-                length=p.length,
-                category=p.doc.category,
-                region_code=p.doc.region_code,
-                versions=_spaced(normalize_version(v) for v in p.doc.versions),
-                is_public=p.doc.is_public,
-                audience=_spaced(p.doc.audience),
-                accepted=p.doc.accepted,
-                helpful_votes=p.doc.helpful_votes,
-                updated_at=p.doc.updated_at,
-            )
-            for p in prepared
-        ]
-        created = SearchDocument.objects.using(self.using).bulk_create(objects)
-        with self.connection.cursor() as cursor:
-            self.dialect.insert_fts(cursor, [(obj.pk, p) for obj, p in zip(created, prepared, strict=True)])
-        for p in prepared:
-            for term in p.terms():
-                deltas[("t", term)] += 1
-            for word in p.title.words | p.body.words:
-                deltas[("w", word)] += 1
-            deltas[("s", "docs")] += 1
-            deltas[("s", "length")] += p.length
-
-    def _apply_deltas(self, deltas: Counter[tuple[str, str]]) -> None:
-        changes = sorted((k, v) for k, v in deltas.items() if v)
-        if not changes:
-            return
-        with self.connection.cursor() as cursor:
-            for chunk in _chunks(changes, BATCH):
-                values = ",".join(["(%s, %s, %s)"] * len(chunk))
-                params: list[Any] = []
-                for (kind, term), value in chunk:
-                    params += [kind, term[:80], value]
-                cursor.execute(
-                    f"INSERT INTO search_term (kind, term, df) VALUES {values} "  # noqa: S608
-                    "ON CONFLICT (kind, term) DO UPDATE SET df = search_term.df + excluded.df",
-                    params,
-                )
-            if any(v < 0 for _, v in changes):
-                cursor.execute("DELETE FROM search_term WHERE df <= 0 AND kind <> 's'")
 
     # --- reading ----------------------------------------------------------------------------------------
 
@@ -457,9 +199,11 @@ class DatabaseBackend:
     ) -> SearchResults:
         started = time.perf_counter()
         limit = max(1, min(limit, 20))
-        focused, stats = self._suggest_plan(text)
+        focused, stats, words = self._suggest_plan(text)
         filters = Filters(doc_types=doc_types, audiences=audiences)
-        min_matched = 1 if len(focused.concepts) <= 2 else 2
+        # One shared word of several is chatter, not a similar problem. Counted over every word of the text,
+        # including those the corpus has never seen (they were left out of the focused plan).
+        min_matched = min(2, words)
         return self._execute(
             focused, filters, limit, 0, started, stats=stats, min_matched=min_matched, count_total=False
         )
@@ -468,7 +212,8 @@ class DatabaseBackend:
         """The more-like-this query `suggest` runs for a text (for benchmarks and debugging)."""
         return self._suggest_plan(text)[0]
 
-    def _suggest_plan(self, text: str) -> tuple[QueryPlan, CorpusStats]:
+    def _suggest_plan(self, text: str) -> tuple[QueryPlan, CorpusStats, int]:
+        """The focused plan, the corpus statistics of its terms, and how many words the whole text has."""
         plan = plan_query(
             text,
             synonyms=current_synonyms(),
@@ -484,7 +229,7 @@ class DatabaseBackend:
             key=lambda c: -max(stats.idf(t) for t in c.terms if stats.df.get(t, 0)),
         )[:SUGGEST_CONCEPTS]
         keep = {id(c) for c in ranked}
-        return QueryPlan(plan.text, tuple(c for c in plan.concepts if id(c) in keep)), stats
+        return QueryPlan(plan.text, tuple(c for c in plan.concepts if id(c) in keep)), stats, len(plan.concepts)
 
     def _stats(self, terms: list[str]) -> CorpusStats:
         df: dict[str, int] = {}
@@ -624,7 +369,11 @@ class DatabaseBackend:
         prepared = PreparedPlan(plan, stats)
         now = timezone.now()
         scored: list[Scored] = sorted(
-            (s for s in (score(prepared, c, now) for c in candidates) if s.matched >= min_matched and s.score > 0),
+            (
+                s
+                for s in (score(prepared, c, now) for c in candidates)
+                if s.matched >= min_matched and s.score > 0
+            ),
             key=lambda s: (-s.score, s.id),
         )
         if min_matched > 1 or not count_total:

@@ -18,20 +18,16 @@ so a dead engine costs one failed request every few seconds, not one per search.
 from __future__ import annotations
 
 import logging
-import threading
 import time
-import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from itertools import islice
 from typing import Any
 
 from ..analysis import QueryPlan, plan_query
-from ..highlight import highlight, snippet
 from ..synonyms import current_synonyms
-from ..types import MAX_QUERY_CHARS, MAX_QUERY_TERMS, Document, SearchHit, SearchQuery, SearchResults
-from .base import SUGGEST_LIMIT, SearchBackend
+from ..types import MAX_QUERY_CHARS, MAX_QUERY_TERMS, Document, SearchQuery, SearchResults
+from .base import SUGGEST_LIMIT, SearchBackend, chunks
 from .engine_client import (
     ELASTICSEARCH_MAJOR,
     EngineClient,
@@ -40,17 +36,19 @@ from .engine_client import (
     EngineUnavailable,
     make_client,
 )
-from .engine_mapping import MAPPING_VERSION, doc_key, fingerprint, index_body, to_source
+from .engine_mapping import MAPPING_VERSION, doc_key, index_body, to_source
 from .engine_query import (
     Filters,
     SuggesterVocabulary,
     WordCache,
+    read_results,
     read_suggestions,
     search_body,
     suggest_body,
     suggester,
     typo_candidates,
 )
+from .engine_state import REINDEX_COMMAND, Breaker, IndexState, read_state
 
 log = logging.getLogger(__name__)
 
@@ -59,68 +57,8 @@ BATCH = 500
 # engine still gives an answer within SEARCH_TIMEOUT_SECONDS.
 ENGINE_SHARE = 0.75
 STATE_TTL_SECONDS = 30.0
-REINDEX_COMMAND = "python manage.py search_reindex"
 
 __all__ = ["ELASTICSEARCH_MAJOR", "EngineBackend", "EngineError", "EngineUnavailable", "make_client"]
-
-
-class _Breaker:
-    """After a failure, skip the engine for 1, 2, 4 ... up to 30 seconds; one success closes it."""
-
-    def __init__(self, base: float = 1.0, cap: float = 30.0) -> None:
-        self.base = base
-        self.cap = cap
-        self._lock = threading.Lock()
-        self._failures = 0
-        self._open_until = 0.0
-        self.last_error = ""
-
-    def allows(self) -> bool:
-        return time.monotonic() >= self._open_until
-
-    def failure(self, error: str) -> None:
-        with self._lock:
-            self._failures += 1
-            self._open_until = time.monotonic() + min(self.cap, self.base * 2 ** (self._failures - 1))
-            self.last_error = error
-
-    def success(self) -> None:
-        if self._failures or self._open_until:
-            with self._lock:
-                self._failures = 0
-                self._open_until = 0.0
-
-    def reset(self) -> None:
-        self.success()
-
-
-class IndexState:
-    """What stands behind the alias: the index name and whether its mapping is the one this code writes."""
-
-    def __init__(self, index: str = "", version: int | None = None, fingerprint: str = "", problem: str = "") -> None:
-        self.index = index
-        self.version = version
-        self.fingerprint = fingerprint
-        self.problem = problem
-
-    @property
-    def ok(self) -> bool:
-        return not self.problem
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "mapping_version": self.version, "expected_mapping_version": MAPPING_VERSION,
-                **({"problem": self.problem} if self.problem else {})}
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
-def _hit_id(doc_type: str, doc_id: str) -> int:
-    # SearchHit.id is an int; the engine has none of its own. Stable per document, unique enough per page.
-    return zlib.crc32(doc_key(doc_type, doc_id).encode())
 
 
 class EngineBackend:
@@ -159,7 +97,7 @@ class EngineBackend:
         self.drop_grace_seconds = self.timeout if drop_grace_seconds is None else drop_grace_seconds
         self.client = client or make_client(engine, url, username=username, password=password, timeout=timeout)
         self._database = database
-        self.breaker = _Breaker()
+        self.breaker = Breaker()
         self.words = WordCache()
         self._state: tuple[float, IndexState] | None = None
         self._server: dict[str, str] = {}
@@ -184,31 +122,11 @@ class EngineBackend:
         if not fresh and cached is not None and time.monotonic() - cached[0] < STATE_TTL_SECONDS:
             return cached[1]
         found = self.client.indices(self.alias, timeout=timeout)
-        state = self._read_state(found)
+        state = read_state(self.alias, found)
         self._state = (time.monotonic(), state)
         if not state.ok:
             log.warning("search engine index %s: %s", self.alias, state.problem)
         return state
-
-    def _read_state(self, found: dict[str, dict[str, Any]]) -> IndexState:
-        behind = sorted(name for name, data in found.items() if self.alias in (data.get("aliases") or {}))
-        if not behind:
-            if self.alias in found:
-                return IndexState(self.alias, problem=f"{self.alias} is an index, not an alias; run {REINDEX_COMMAND}")
-            return IndexState(problem=f"no index behind the alias {self.alias}; run {REINDEX_COMMAND}")
-        if len(behind) > 1:
-            return IndexState(",".join(behind), problem=f"the alias {self.alias} points to {len(behind)} indices; "
-                                                        f"run {REINDEX_COMMAND}")
-        index = behind[0]
-        meta = (found[index].get("mappings") or {}).get("_meta") or {}
-        version = meta.get("mapping_version")
-        version = int(version) if isinstance(version, int | str) and str(version).isdigit() else None
-        stamp = str(meta.get("fingerprint", ""))
-        if version != MAPPING_VERSION or stamp != fingerprint():
-            why = (f"mapping version {version}, this code needs {MAPPING_VERSION}" if version != MAPPING_VERSION
-                   else "mapping differs from this code's (same version number)")
-            return IndexState(index, version, stamp, problem=f"index {index}: {why}; run {REINDEX_COMMAND}")
-        return IndexState(index, version, stamp)
 
     def forget_state(self) -> None:
         self._state = None
@@ -284,7 +202,7 @@ class EngineBackend:
         if not latest:
             return
         target = self._write_target()
-        for chunk in _chunks(latest.values(), BATCH):
+        for chunk in chunks(latest.values(), BATCH):
             operations: list[dict[str, Any]] = []
             for doc in chunk:
                 operations.append({"index": {"_index": target, "_id": doc_key(doc.doc_type, doc.doc_id)}})
@@ -298,31 +216,16 @@ class EngineBackend:
             return 0
         target = self._write_target()
         removed = 0
-        for chunk in _chunks(keys, BATCH):
+        for chunk in chunks(keys, BATCH):
             operations = [{"delete": {"_index": target, "_id": doc_key(doc_type, key)}} for key in chunk]
             response = self._bulk(operations)
             removed += sum(1 for item in response.get("items", []) if item.get("delete", {}).get("result") == "deleted")
         self.words.clear()
         return removed
 
-    def _bulk(self, operations: list[dict[str, Any]], *, index: str | None = None,
-              refresh: str | bool | None = None) -> dict[str, Any]:
-        response = self.client.bulk(operations, refresh=self.refresh if refresh is None else refresh,
-                                    timeout=self.write_timeout)
-        if response.get("errors"):
-            failures = []
-            for item in response.get("items", []):
-                result = next(iter(item.values()))
-                status = int(result.get("status", 0))
-                if status >= 300 and not (status == 404 and "delete" in item):
-                    failures.append((status, result.get("_id"), result.get("error")))
-            if failures:
-                status, key, error = failures[0]
-                message = f"{len(failures)} of {len(response.get('items', []))} bulk actions failed; first: {key}: {error}"
-                if status >= 500 or status in (404, 429):
-                    raise EngineUnavailable(message, status=status)
-                raise EngineRequestError(message, status=status)
-        return response
+    def _bulk(self, operations: list[dict[str, Any]], *, refresh: str | bool | None = None) -> dict[str, Any]:
+        return self.client.bulk(operations, refresh=self.refresh if refresh is None else refresh,
+                                timeout=self.write_timeout)
 
     def reindex(
         self,
@@ -342,7 +245,7 @@ class EngineBackend:
             if doc_types is not None and old:
                 self._copy_other_types(old, new, doc_types)
             seen: set[tuple[str, str]] = set()
-            for chunk in _chunks(docs, BATCH):
+            for chunk in chunks(docs, BATCH):
                 operations: list[dict[str, Any]] = []
                 for doc in chunk:
                     if doc_types is not None and doc.doc_type not in doc_types:
@@ -378,7 +281,7 @@ class EngineBackend:
 
     def _copy_other_types(self, old: list[str], new: str, doc_types: tuple[str, ...]) -> None:
         found = self.client.indices(self.alias, timeout=self.write_timeout)
-        state = self._read_state(found)
+        state = read_state(self.alias, found)
         if not state.ok:
             raise EngineRequestError(
                 f"{state.problem}: the other document types cannot be copied from it; run a full reindex "
@@ -454,31 +357,47 @@ class EngineBackend:
         return left
 
     def _search(self, query: SearchQuery, plan: QueryPlan, started: float) -> SearchResults:
-        """One request, or two when the query holds a word not seen for a minute that turns out misspelt: the
-        first carries the term suggester for the words not in the cache, the second the corrected plan."""
         filters = self._filters(query)
+        budget_ms = int(self.search_budget * 1000)
+
+        def build(plan: QueryPlan, suggest: dict[str, Any] | None) -> dict[str, Any] | None:
+            return search_body(plan, filters, limit=query.limit, offset=query.offset, timeout_ms=budget_ms,
+                               suggest=suggest)
+
+        response, plan = self._ask_correcting(plan, started, lambda v: self._plan(query.text, v), build)
+        if response is None:
+            return SearchResults(hits=[], total=0, backend=self.engine, terms=tuple(plan.terms))
+        return self._results(response, plan, started)
+
+    def _ask_correcting(
+        self,
+        plan: QueryPlan,
+        started: float,
+        replan: Callable[[SuggesterVocabulary], QueryPlan],
+        build: Callable[[QueryPlan, dict[str, Any] | None], dict[str, Any] | None],
+    ) -> tuple[dict[str, Any] | None, QueryPlan]:
+        """One request, or two when the text holds a word not seen for a minute that turns out misspelt: the
+        first carries the term suggester for the words not in the cache, the second the corrected plan."""
         words = typo_candidates(plan)
         known = {w: e for w in words if (e := self.words.get(w)) is not None}
         fresh = [w for w in words if w not in known]
         if known and SuggesterVocabulary(known).has_corrections:
-            plan = self._plan(query.text, SuggesterVocabulary(known))
-        budget_ms = int(self.search_budget * 1000)
-        body = search_body(plan, filters, limit=query.limit, offset=query.offset, timeout_ms=budget_ms,
-                           suggest=suggester(fresh) if fresh else None)
+            plan = replan(SuggesterVocabulary(known))
+        body = build(plan, suggester(fresh) if fresh else None)
         if body is None:
-            return SearchResults(hits=[], total=0, backend=self.engine, terms=tuple(plan.terms))
+            return None, plan
         response = self.client.search(self.alias, body, timeout=self._remaining(started))
         if fresh:
             learned = read_suggestions(fresh, response.get("suggest") or {})
             self.words.put(learned)
             if SuggesterVocabulary(learned).has_corrections:
-                corrected = self._plan(query.text, SuggesterVocabulary({**known, **learned}))
+                corrected = replan(SuggesterVocabulary({**known, **learned}))
                 if corrected.terms != plan.terms:
                     plan = corrected
-                    body = search_body(plan, filters, limit=query.limit, offset=query.offset, timeout_ms=budget_ms)
+                    body = build(plan, None)
                     if body is not None:
                         response = self.client.search(self.alias, body, timeout=self._remaining(started))
-        return self._results(response, plan, started)
+        return response, plan
 
     def suggest(
         self,
@@ -501,25 +420,33 @@ class EngineBackend:
         if problem:
             return self._fallback(fallback, problem, started)
         try:
-            body = self.suggest_request(plan, limit=limit, doc_types=doc_types, audiences=audiences)
-            response = self.client.search(self.alias, body, timeout=self._remaining(started))
-            results = self._results(response, plan, started, count_total=False)
+            results = self._suggest(text, plan, started, limit=limit, doc_types=doc_types, audiences=audiences)
         except Exception as exc:
             self._failed(exc)
             return self._fallback(fallback, str(exc), started)
         self.breaker.success()
         return results
 
-    def suggest_plan(self, text: str) -> QueryPlan:
-        return plan_query(text, synonyms=current_synonyms(), vocabulary=None, max_concepts=64, max_chars=4000,
+    def _suggest(self, text: str, plan: QueryPlan, started: float, *, limit: int, doc_types: tuple[str, ...],
+                 audiences: frozenset[str]) -> SearchResults:
+        def build(plan: QueryPlan, suggest: dict[str, Any] | None) -> dict[str, Any]:
+            body = self.suggest_request(plan, limit=limit, doc_types=doc_types, audiences=audiences)
+            return {**body, "suggest": suggest} if suggest else body
+
+        response, plan = self._ask_correcting(plan, started, lambda v: self.suggest_plan(text, v), build)
+        return self._results(response or {}, plan, started, count_total=False)
+
+    def suggest_plan(self, text: str, vocabulary: Any = None) -> QueryPlan:
+        return plan_query(text, synonyms=current_synonyms(), vocabulary=vocabulary, max_concepts=64, max_chars=4000,
                           typo_variants=False)
 
     def suggest_request(self, plan: QueryPlan, *, limit: int = SUGGEST_LIMIT, doc_types: tuple[str, ...] = ("kb",),
                         audiences: frozenset[str] = frozenset()) -> dict[str, Any]:
         like = " ".join("|".join(c.terms) for c in plan.concepts if c.terms)
-        minimum = 1 if len(plan.concepts) <= 2 else 2
+        minimum = min(2, len(plan.concepts))  # one shared word of several is chatter, not a similar problem
         return suggest_body(like, Filters(doc_types=doc_types, audiences=audiences), limit=limit, minimum=minimum,
-                            timeout_ms=int(self.search_budget * 1000))
+                            timeout_ms=int(self.search_budget * 1000),
+                            concepts=[c.terms for c in plan.concepts if c.terms])
 
     def _failed(self, exc: Exception) -> None:
         self.breaker.failure(f"{type(exc).__name__}: {str(exc)[:200]}")
@@ -530,43 +457,13 @@ class EngineBackend:
         else:
             log.exception("search engine request failed, answering from the database")
 
+    def _results(self, response: dict[str, Any], plan: QueryPlan, started: float, *,
+                 count_total: bool = True) -> SearchResults:
+        took = (time.perf_counter() - started) * 1000
+        return read_results(response, plan, backend=self.engine, took_ms=took, count_total=count_total)
+
     def _fallback(self, run: Callable[[], SearchResults], reason: str, started: float) -> SearchResults:
         results = run()
         took = (time.perf_counter() - started) * 1000
         log.info("search answered by %s instead of %s: %s", results.backend, self.engine, reason[:200])
         return replace(results, fallback=True, took_ms=round(took, 2))
-
-    def _results(self, response: dict[str, Any], plan: QueryPlan, started: float, *,
-                 count_total: bool = True) -> SearchResults:
-        marks = frozenset(plan.terms)
-        hits = []
-        for raw in response.get("hits", {}).get("hits", []):
-            source = raw.get("_source") or {}
-            doc_type = str(source.get("doc_type", ""))
-            doc_id = str(source.get("doc_id", ""))
-            title = str(source.get("title", ""))
-            body = str(source.get("body", ""))
-            hits.append(
-                SearchHit(
-                    id=_hit_id(doc_type, doc_id),
-                    doc_type=doc_type,
-                    doc_id=doc_id,
-                    external_id=str(source.get("external_id", "")),
-                    title=title,
-                    title_html=highlight(title, marks),
-                    snippet=snippet(body or title, marks),
-                    url=str(source.get("url", "")),
-                    score=round(float(raw.get("_score") or 0.0), 4),
-                    category=str(source.get("category", "")),
-                    region_code=str(source.get("region_code", "")),
-                )
-            )
-        total_info = response.get("hits", {}).get("total")
-        if count_total and isinstance(total_info, dict):
-            total = int(total_info.get("value", len(hits)))
-            capped = total_info.get("relation") == "gte"
-        else:
-            total, capped = len(hits), False
-        took = (time.perf_counter() - started) * 1000
-        return SearchResults(hits=hits, total=total, backend=self.engine, total_capped=capped,
-                             took_ms=round(took, 2), terms=tuple(plan.terms))

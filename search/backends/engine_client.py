@@ -106,10 +106,15 @@ class EngineClient:
 
     def bulk(self, operations: list[dict[str, Any]], *, refresh: str | bool = False,
              timeout: float | None = None) -> dict[str, Any]:
+        """Run the actions; raise if any failed (a delete of a missing document is not a failure)."""
         refresh_value = refresh if isinstance(refresh, str) else ("true" if refresh else "false")
         if self.engine == "elasticsearch":
-            return dict(self._call(lambda c, kw: c.bulk(operations=operations, refresh=refresh_value), timeout))
-        return dict(self._call(lambda c, kw: c.bulk(body=operations, refresh=refresh_value, **kw), timeout))
+            response = dict(self._call(lambda c, kw: c.bulk(operations=operations, refresh=refresh_value), timeout))
+        else:
+            response = dict(self._call(lambda c, kw: c.bulk(body=operations, refresh=refresh_value, **kw), timeout))
+        if response.get("errors"):
+            _raise_for_bulk(response)
+        return response
 
     def reindex_from(self, source: str, dest: str, query: dict[str, Any], *, timeout: float) -> dict[str, Any]:
         body = {"source": {"index": source, "query": query}, "dest": {"index": dest}}
@@ -198,3 +203,18 @@ def make_client(engine: str, url: str, *, username: str = "", password: str = ""
     else:
         raise ValueError(f"unknown search engine {engine!r}")
     return EngineClient(engine, raw, timeout=timeout)
+
+
+def _raise_for_bulk(response: dict[str, Any]) -> None:
+    failures = []
+    for item in response.get("items", []):
+        result = next(iter(item.values()))
+        status = int(result.get("status", 0))
+        if status >= 300 and not (status == 404 and "delete" in item):
+            failures.append((status, result.get("_id"), result.get("error")))
+    if failures:
+        status, key, error = failures[0]
+        message = f"{len(failures)} of {len(response.get('items', []))} bulk actions failed; first: {key}: {error}"
+        if status >= 500 or status in (404, 429):
+            raise EngineUnavailable(message, status=status)
+        raise EngineRequestError(message, status=status)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,8 +28,10 @@ from typing import Any
 from rapidfuzz.distance import OSA
 
 from ..analysis import STOPWORDS, Concept, QueryPlan
+from ..highlight import highlight, snippet
 from ..scoring import IDENTIFIER_BOOST
-from .engine_mapping import FRESHNESS_BOOST, FRESHNESS_HALF_LIFE_DAYS
+from ..types import SearchHit, SearchResults
+from .engine_mapping import FRESHNESS_BOOST, FRESHNESS_HALF_LIFE_DAYS, doc_key
 
 TOTAL_CAP = 1000
 SOURCE_FIELDS = ["doc_type", "doc_id", "external_id", "url", "title", "body", "category", "region_code"]
@@ -185,8 +188,13 @@ def search_body(plan: QueryPlan, filters: Filters, *, limit: int, offset: int, t
     return body
 
 
-def suggest_body(like: str, filters: Filters, *, limit: int, minimum: int, timeout_ms: int) -> dict[str, Any]:
-    """More like this over the analysed ticket text: the engine keeps its SUGGEST_TERMS rarest terms."""
+def suggest_body(like: str, filters: Filters, *, limit: int, minimum: int, timeout_ms: int,
+                 concepts: Sequence[Sequence[str]] = ()) -> dict[str, Any]:
+    """More like this over the analysed ticket text: the engine keeps its SUGGEST_TERMS rarest terms.
+
+    More like this drops the words the index has never seen and lowers `minimum` to what is left, so a two-word
+    text with one known word would match on that word alone. `concepts` (the alternatives of each word of the
+    text) add a filter that counts every word: a hit shares at least `minimum` of them."""
     mlt = {
         "more_like_this": {
             "fields": ["terms"],
@@ -198,8 +206,12 @@ def suggest_body(like: str, filters: Filters, *, limit: int, minimum: int, timeo
             "min_word_length": 1,
         }
     }
+    clauses = filter_clauses(filters)
+    if minimum > 1 and len(concepts) >= minimum:
+        clauses.append({"bool": {"should": [{"terms": {"terms": list(dict.fromkeys(c))}} for c in concepts],
+                                 "minimum_should_match": minimum}})
     return {
-        "query": {"bool": {"must": [mlt], "filter": filter_clauses(filters)}},
+        "query": {"bool": {"must": [mlt], "filter": clauses}},
         "rescore": rescores(max(RESCORE_WINDOW // 4, limit), None),
         "size": limit,
         "track_total_hits": False,
@@ -315,3 +327,47 @@ def _options(entries: Any) -> tuple[tuple[str, int], ...]:
     if not entries:
         return ()
     return tuple((str(o["text"]), int(o.get("freq", 0))) for entry in entries for o in entry.get("options", []))
+
+
+# --- reading the answer -----------------------------------------------------------------------------
+
+
+def _hit_id(doc_type: str, doc_id: str) -> int:
+    # SearchHit.id is an int; the engine has none of its own. Stable per document, unique enough per page.
+    return zlib.crc32(doc_key(doc_type, doc_id).encode())
+
+
+def read_results(response: dict[str, Any], plan: QueryPlan, *, backend: str, took_ms: float,
+                 count_total: bool = True) -> SearchResults:
+    """The engine's answer as SearchResults, highlighted with the plan's terms."""
+    marks = frozenset(plan.terms)
+    hits = []
+    for raw in response.get("hits", {}).get("hits", []):
+        source = raw.get("_source") or {}
+        doc_type = str(source.get("doc_type", ""))
+        doc_id = str(source.get("doc_id", ""))
+        title = str(source.get("title", ""))
+        body = str(source.get("body", ""))
+        hits.append(
+            SearchHit(
+                id=_hit_id(doc_type, doc_id),
+                doc_type=doc_type,
+                doc_id=doc_id,
+                external_id=str(source.get("external_id", "")),
+                title=title,
+                title_html=highlight(title, marks),
+                snippet=snippet(body or title, marks),
+                url=str(source.get("url", "")),
+                score=round(float(raw.get("_score") or 0.0), 4),
+                category=str(source.get("category", "")),
+                region_code=str(source.get("region_code", "")),
+            )
+        )
+    total_info = response.get("hits", {}).get("total")
+    if count_total and isinstance(total_info, dict):
+        total = int(total_info.get("value", len(hits)))
+        capped = total_info.get("relation") == "gte"
+    else:
+        total, capped = len(hits), False
+    return SearchResults(hits=hits, total=total, backend=backend, total_capped=capped,
+                         took_ms=round(took_ms, 2), terms=tuple(plan.terms))

@@ -14,9 +14,9 @@ from helpdesk.kb import services
 from search.backends.engine import EngineBackend
 from search.types import SearchQuery
 from tests.kb.conftest import World, fresh, import_lines
-from tests.search.conftest import engine_factory, engine_upstream, use_backend
+from tests.search.conftest import engine_factory, engine_node, engine_upstream, use_backend
 
-__all__ = ["engine_factory", "engine_upstream", "use_backend"]
+__all__ = ["engine_factory", "engine_node", "engine_upstream", "use_backend"]
 
 pytestmark = [pytest.mark.search_engine, pytest.mark.django_db(transaction=True)]
 

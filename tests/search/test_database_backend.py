@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 
-from search.backends.database import DatabaseBackend, tsvector_literal
+from search.backends.database import DatabaseBackend
+from search.backends.database_sql import tsvector_literal
 from search.models import SearchTerm
 from search.types import Document, SearchQuery
 

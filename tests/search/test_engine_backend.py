@@ -15,6 +15,7 @@ import pytest
 from django.core.checks import run_checks
 from django.test import override_settings
 
+from helpdesk.settings.env import SearchConfig
 from search.backends.database import DatabaseBackend
 from search.backends.engine import EngineBackend
 from search.backends.engine_client import EngineRequestError, EngineUnavailable
@@ -188,8 +189,11 @@ def test_a_slow_engine_times_out_in_under_two_seconds_and_the_database_answers(
 
 
 def test_the_elasticsearch_client_refuses_opensearch_without_the_adapter(
-    engine_factory: EngineFactory, engine_upstream: str
+    engine_factory: EngineFactory, engine_node: SearchConfig
 ) -> None:
+    if engine_node.engine != "opensearch":
+        pytest.skip("a check of the OpenSearch node: the elasticsearch client refuses it without the proxy")
+    engine_upstream = engine_node.url
     # What the test-only proxy adapts: the real client checks the product on every answer.
     direct = EngineBackend(engine="elasticsearch", url=engine_upstream, prefix=engine_factory().alias)
     ping = direct.ping()
@@ -274,3 +278,20 @@ def test_a_misspelt_word_costs_a_second_request_only_once(engine_factory: Engine
     assert searches() == 1  # known for a minute: corrected before the first request
     body = json.loads(proxy.requests[-1][2])
     assert "suggest" in body and set(body["suggest"]) == {"m0"}  # only `lagi` was new
+
+
+def test_suggestions_correct_misspelt_words_as_searches_do(engine_factory: EngineFactory, proxy: EngineProxy) -> None:
+    backend = engine_factory(proxy=proxy)
+    backend.index(CORPUS)
+
+    def searches() -> int:
+        return sum(1 for method, path, body in proxy.requests if path.split("?")[0].endswith("/_search"))
+
+    text = "Mohon bantuan, kehadran perangkat desa tidak tercatat"
+    proxy.requests.clear()
+    assert [h.doc_id for h in backend.suggest(text).hits][:1] == ["6"]
+    assert searches() == 2  # the suggester found `kehadiran`; the corrected text is asked again
+    proxy.requests.clear()
+    assert [h.doc_id for h in backend.suggest("kehadran perangkat kami").hits][:1] == ["6"]
+    assert searches() == 1  # corrected from the cache before the first request
+    assert [h.doc_id for h in backend.suggest("kehadran").hits][:1] == ["6"]  # the misspelt word alone

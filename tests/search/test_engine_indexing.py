@@ -24,51 +24,15 @@ from search import indexing
 from search.backends.database import DatabaseBackend
 from search.backends.engine import EngineBackend
 from search.types import Document, SearchQuery
-from tests.search.conftest import EngineFactory
+from tests.search.conftest import WORDS, EngineFactory, Store, title
 from tests.search.engine_proxy import EngineProxy
 
 pytestmark = pytest.mark.search_engine
-
-WORDS = ["impor", "penduduk", "surat", "keluarga", "sinkronisasi", "opendk", "peta", "dusun", "backup", "kehadiran",
-         "perangkat", "layanan", "mandiri", "siskeudes", "anggaran", "vaksin", "bantuan", "sosial", "template", "cetak"]
-
-
-class Store:
-    """Stands in for a model table of an upper layer: note id -> title."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, str] = {}
-        self.on_load: Any = None
-
-    def load(self, ids: Sequence[str]) -> dict[str, Document | None]:
-        if self.on_load is not None:
-            self.on_load(ids)
-        return {i: Document("note", i, self.rows[i], f"catatan nomor {i}") if i in self.rows else None for i in ids}
-
-    def iterate(self) -> Iterator[Document]:
-        for key in sorted(self.rows, key=int):
-            yield Document("note", key, self.rows[key], f"catatan nomor {key}")
-
-    def count(self) -> int:
-        return len(self.rows)
-
-
-@pytest.fixture
-def store(monkeypatch: pytest.MonkeyPatch) -> Store:
-    store = Store()
-    monkeypatch.setattr(indexing, "_SOURCES", {})
-    indexing.register_source(indexing.Source("note", store.load, store.iterate, store.count))
-    return store
-
 
 @pytest.fixture
 def proxy(engine_upstream: str) -> Iterator[EngineProxy]:
     with EngineProxy(engine_upstream) as running:
         yield running
-
-
-def title(i: int) -> str:
-    return f"Catatan {WORDS[i % len(WORDS)]} kode{i}x"
 
 
 def write(store: Store, ids: range, *, prefix: str = "") -> None:

@@ -95,7 +95,6 @@ def telegram_channel(notification: Notification) -> None:
         ticket = Ticket.objects.select_related("desa", "forum").filter(pk=notification.ticket_id).first()
         if ticket is None:
             return
-        access.load_forum_history(ticket)
         if not access.can_see(user, ticket):
             log.warning("telegram: notification %s for a ticket its user may not see, not sent", notification.pk)
             return

@@ -255,7 +255,6 @@ def message_job(payload: dict[str, Any], job: OutboxJob) -> None:
     if message is None or message.kind != Message.Kind.REPLY:
         return
     ticket = message.ticket
-    access.load_forum_history(ticket)
     name = message.author.display_name if message.author else _("Sistem")
     role = _role(ticket, message.author)
     head = f"💬 <b>{escape(name)}</b>" + (f" ({escape(role)})" if role else "")
@@ -413,7 +412,6 @@ def add_from_telegram(*, ticket: Ticket, user: User, text: str, file: tuple[str,
                       quote: bool = True) -> Message:
     if not text.strip() and file is not None:
         text = _("📎 %(name)s") % {"name": file[1]}
-    access.load_forum_history(ticket)
     with from_chat(chat_id):
         created = act(lambda: services.message_create(ticket=ticket, author=user, body=text, internal=internal,
                                                       channel=Channel.TELEGRAM))
@@ -459,7 +457,6 @@ def file_job(payload: dict[str, Any], job: OutboxJob) -> None:
         message = Message.objects.filter(pk=payload["message"]).first()
         if ticket is None or user is None:
             return
-        access.load_forum_history(ticket)
         try:
             services.attachment_add(ticket=ticket, actor=user, checked=checked, message=message)
         except REFUSALS as exc:
@@ -509,7 +506,6 @@ def selesai(ctx: Context) -> None:
             if ticket_id == ticket.pk and message_id and Message.objects.filter(
                     pk=message_id, kind=Message.Kind.REPLY).exists():
                 accepted = message_id
-    access.load_forum_history(ticket)
     with from_chat(ctx.chat_id):
         act(lambda: services.ticket_resolve(ticket=ticket, actor=user, message_id=accepted, channel=Channel.TELEGRAM))
     ctx.reply(_("✅ Tiket %(n)s diselesaikan.") % {"n": ticket.number})

@@ -9,13 +9,11 @@ escalation) and admins.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from helpdesk.accounts.access import forums_of, is_admin, is_coordinator_of, signed_in
+from helpdesk.accounts.access import AnyUser, forums_of, is_admin, is_coordinator_of, signed_in
 from helpdesk.core.api import DomainError
 from helpdesk.tickets import access as ticket_access
 from helpdesk.tickets import lifecycle
@@ -24,7 +22,6 @@ from helpdesk.tickets.models import Message, Status, Ticket
 from . import reputation
 from .models import Comment, Flag
 
-AnyUser = Any
 CLOSED_TO_COMMUNITY = (Status.DUPLIKAT,)
 
 
@@ -196,7 +193,6 @@ def access_flag(user: AnyUser, flag_id: int) -> Flag:
     flag = Flag.objects.select_related("ticket", "message", "comment").filter(pk=flag_id).first()
     if flag is None:
         raise Http404
-    ticket_access.load_forum_history(flag.ticket)
     if not can_review(user, flag):
         raise PermissionDenied(_("Hanya koordinator forum ini yang meninjau laporan."))
     return flag

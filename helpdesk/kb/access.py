@@ -11,12 +11,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from helpdesk.accounts.access import (
+    AnyUser,
     forum_roles,
     forums_of,
     is_admin,
@@ -28,9 +27,6 @@ from helpdesk.tickets import access as ticket_access
 from helpdesk.tickets.models import Status, Ticket
 
 from .models import Entry, EntryStatus, ForumKbSettings
-
-AnyUser = Any
-
 
 
 def can_write(user: AnyUser) -> bool:
@@ -60,10 +56,10 @@ def reviewed_forum_ids(user: AnyUser) -> set[int] | None:
         return None
     if not signed_in(user):
         return set()
-    cached = getattr(user, "_kb_reviewed_forums", None)
+    cached: set[int] | None = user.__dict__.get("_kb_reviewed_forums")
     if cached is None:
         cached = _descendants(forums_of(user, ForumMembership.Role.COORDINATOR))
-        user._kb_reviewed_forums = cached
+        user.__dict__["_kb_reviewed_forums"] = cached
     return set(cached)
 
 
@@ -148,6 +144,16 @@ def access_source_ticket(user: AnyUser, ticket_id: int | str) -> Ticket:
     if not can_publish_from_ticket(user, ticket):
         raise PermissionDenied
     return ticket
+
+
+def visible_source_ticket(user: AnyUser, entry: Entry) -> Ticket | None:
+    """The ticket an entry was written from, when `user` may see it (the entry page links to it)."""
+    if entry.source_ticket_id is None:
+        return None
+    try:
+        return ticket_access.access_ticket(user, entry.source_ticket_id)
+    except Http404:
+        return None
 
 
 def writable_forums(user: AnyUser) -> list[Forum]:

@@ -24,8 +24,8 @@ from helpdesk.categories.models import Category
 from helpdesk.core import ratelimit
 from helpdesk.notifications.models import Notification
 from helpdesk.notifications.services import CHANNEL_HOOKS
-from helpdesk.tickets import access, services
-from helpdesk.tickets.models import OPEN_STATUSES, Channel, Message, Ticket
+from helpdesk.tickets import access, selectors, services
+from helpdesk.tickets.models import Channel, Message, Ticket
 
 from . import config
 from .handlers import Context, UsageError, callback_handler, command, message_handler
@@ -38,8 +38,8 @@ from .ticket_bridge import (
     file_of,
     post_notice,
     replied_ticket,
+    show_ticket,
     subject_of,
-    summary,
     ticket_url,
 )
 from .ticket_models import PrivateDialog
@@ -69,11 +69,6 @@ def no_account_text() -> str:
 
 
 # ----- notifications as a channel -------------------------------------------------------------------------------
-def _latest_public_reply(ticket_id: int) -> Message | None:
-    return (Message.objects.filter(ticket_id=ticket_id, kind=Message.Kind.REPLY, is_hidden=False)
-            .select_related("author").order_by("-created_at", "-id").first())
-
-
 def telegram_channel(notification: Notification) -> None:
     """Send a notification to the person's private chat, if they linked Telegram and want this event there.
     Never an internal note to the desa side, never a ticket the person may not see."""
@@ -105,7 +100,7 @@ def telegram_channel(notification: Notification) -> None:
                       .order_by("-created_at", "-id").only("kind").first())
             if latest is not None and latest.kind == Message.Kind.INTERNAL:
                 return  # internal notes stay on the web (volunteers see them there and in the group's tools)
-            reply = _latest_public_reply(ticket.pk)
+            reply = selectors.latest_public_reply(ticket.pk)
             if reply is not None and reply.author_id != user.pk:
                 lines.append(f"\n{escape(reply.body[:3000])}")
                 subject = subject_of(ticket.pk, reply.pk)
@@ -123,18 +118,6 @@ if telegram_channel not in CHANNEL_HOOKS:
 
 
 # ----- answering in the private chat ------------------------------------------------------------------------------
-def _open_tickets(user: User) -> list[Ticket]:
-    visible = access.visible_tickets_filter(user)
-    qs = Ticket.objects.filter(status__in=OPEN_STATUSES)
-    if is_verified_operator(user):
-        qs = qs.filter(desa_id=user.desa_id)
-    else:
-        qs = qs.filter(reporter=user) | qs.filter(assignee=user)
-    if visible is not None:
-        qs = qs.filter(visible)
-    return list(qs.order_by("-updated_at", "-id")[:MENU_SIZE])
-
-
 def _dialog(tg_id: int) -> PrivateDialog | None:
     return PrivateDialog.objects.filter(telegram_user_id=tg_id).first()
 
@@ -171,7 +154,7 @@ def private_message(ctx: Context) -> bool:
             ctx.reply(_("✅ Balasan terkirim ke tiket %(n)s.") % {"n": ticket.number}, subject=subject_of(ticket.pk))
             return True
     # Not a reply to a ticket: keep the message and ask which ticket it is for.
-    tickets = _open_tickets(user)
+    tickets = selectors.own_open_tickets(user, limit=MENU_SIZE, assigned=True)
     if not tickets:
         ctx.reply(escape(_("Anda tidak punya tiket terbuka. Untuk membuat tiket baru, ketik /baru <judul masalah>. "
                            "Untuk mencari jawaban, ketik /cari <kata kunci>.")))
@@ -224,8 +207,7 @@ def status(ctx: Context) -> None:
     user = _linked_or_refuse(ctx)
     if len(ctx.args) != 1:
         raise UsageError(_("Pakai: /status <nomor>, misalnya /status NTB-000123. Daftar tiket Anda: /tiket"))
-    ticket = act(lambda: access.access_ticket(user, ctx.args[0].lstrip("#"), by_number=True))
-    ctx.reply(summary(ticket), subject=subject_of(ticket.pk))
+    show_ticket(ctx, user, ctx.args[0])
 
 
 @command("cari", help=gettext_lazy("cari jawaban di basis pengetahuan: /cari <kata kunci>"), allow_unknown_chat=True)

@@ -11,8 +11,10 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from helpdesk.accounts.access import AnyUser, is_verified_operator
+
 from . import access
-from .models import Attachment, Message, Status, Ticket
+from .models import OPEN_STATUSES, Attachment, Message, Status, Ticket
 
 DEFAULT_PAGE = 25
 MAX_PAGE = 100
@@ -113,6 +115,35 @@ def ticket_list(
     rows = sorted(found.values(), key=lambda t: t.pk, reverse=True)
     next_cursor = encode_cursor(rows[limit - 1].pk) if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+def own_open_tickets(user: AnyUser, *, limit: int, assigned: bool = False) -> list[Ticket]:
+    """Open tickets on the user's side of the desk, the most recently updated first (the Telegram menus).
+
+    A verified operator's are their desa's; anyone else's are those they reported, and with `assigned` those
+    assigned to them too. Only tickets the user may see, by the same filter as every list.
+    """
+    qs = visible_tickets(user).filter(status__in=OPEN_STATUSES)
+    if is_verified_operator(user):
+        qs = qs.filter(desa_id=user.desa_id)
+    else:
+        mine = Q(reporter_id=user.pk)
+        if assigned:
+            mine |= Q(assignee_id=user.pk)
+        qs = qs.filter(mine)
+    return list(qs.order_by("-updated_at", "-id")[:limit])
+
+
+def unclaimed_tickets(forum_id: int, *, limit: int) -> list[Ticket]:
+    """A forum's queue: its open tickets nobody has taken yet, the oldest first."""
+    qs = Ticket.objects.filter(forum_id=forum_id, assignee__isnull=True, status__in=OPEN_STATUSES)
+    return list(qs.order_by("created_at", "id")[:limit])
+
+
+def latest_public_reply(ticket_id: int) -> Message | None:
+    """The newest reply everyone on the ticket may read (not an internal note, not hidden)."""
+    return (Message.objects.filter(ticket_id=ticket_id, kind=Message.Kind.REPLY, is_hidden=False)
+            .select_related("author").order_by("-created_at", "-id").first())
 
 
 def ticket_messages(user: Any, ticket: Ticket) -> list[Message]:

@@ -20,7 +20,7 @@ from search import SearchQuery, SearchQueryError, get_backend
 
 from . import access, reputation
 from .indexing import DOC_TYPE
-from .models import Comment, Flag, ModerationAction, PublicProposal, ReputationEvent, Revision, Vote
+from .models import Comment, Flag, ModerationAction, ReputationEvent, Revision, Vote
 
 DEFAULT_PAGE = 25
 MAX_PAGE = 100
@@ -176,10 +176,6 @@ def revisions(ticket: Ticket, *, message: Message | None = None, comment: Commen
 
 def moderation_log(ticket: Ticket, limit: int = 50) -> list[ModerationAction]:
     return list(ModerationAction.objects.filter(ticket=ticket).select_related("actor").order_by("-at", "-pk")[:limit])
-
-
-def pending_proposal(ticket: Ticket) -> PublicProposal | None:
-    return PublicProposal.objects.filter(ticket=ticket, state=PublicProposal.State.PENDING).first()
 
 
 # --- profiles ---------------------------------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from django.http import Http404
 
 from helpdesk.accounts.access import (
     AnyUser,
-    forum_roles,
     forums_of,
     is_admin,
     is_member_of,
@@ -113,11 +112,6 @@ def can_see(user: AnyUser, entry: Entry) -> bool:
     return entry.status == EntryStatus.PUBLISHED or can_edit(user, entry) or can_review(user, entry)
 
 
-def can_see_findings(user: AnyUser, entry: Entry) -> bool:
-    """The original values behind the placeholders: the people who may change the masking."""
-    return can_edit(user, entry)
-
-
 def access_entry(user: AnyUser, entry_id: int | str, *, edit: bool = False) -> Entry:
     """The entry if `user` may see it (404 otherwise, so drafts don't reveal they exist); with `edit`, 403 when
     they may see it but not change it."""
@@ -154,11 +148,3 @@ def visible_source_ticket(user: AnyUser, entry: Entry) -> Ticket | None:
         return ticket_access.access_ticket(user, entry.source_ticket_id)
     except Http404:
         return None
-
-
-def writable_forums(user: AnyUser) -> list[Forum]:
-    """Forums a volunteer writes for (the choice of origin on a new entry); admins: all active forums."""
-    qs = Forum.objects.filter(is_active=True).order_by("name")
-    if is_admin(user):
-        return list(qs)
-    return list(qs.filter(pk__in=list(forum_roles(user))))

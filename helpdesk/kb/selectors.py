@@ -100,10 +100,6 @@ def similar_for_ticket(ticket: Ticket, *, limit: int = SUGGEST_LIMIT) -> list[Hi
     return suggest_or_nothing(f"{ticket.title}\n{ticket.description}", limit=limit)
 
 
-def entries_by_id(ids: list[int]) -> dict[int, Entry]:
-    return Entry.objects.filter(pk__in=ids, status=EntryStatus.PUBLISHED).select_related("category").in_bulk(ids)
-
-
 # --- the home page -----------------------------------------------------------------------------------------
 
 

@@ -52,13 +52,13 @@ def decode_cursor(cursor: str) -> int | None:
     return int(raw[3:])
 
 
-def visible_tickets(user: Any) -> QuerySet[Ticket]:
+def visible_tickets(user: AnyUser) -> QuerySet[Ticket]:
     qs = Ticket.objects.all()
     condition = access.visible_tickets_filter(user)
     return qs if condition is None else qs.filter(condition)
 
 
-def _apply(qs: QuerySet[Ticket], user: Any, f: TicketFilters) -> QuerySet[Ticket]:
+def _apply(qs: QuerySet[Ticket], user: AnyUser, f: TicketFilters) -> QuerySet[Ticket]:
     if f.scope == "desa":
         desa_id = getattr(user, "desa_id", None)
         qs = qs.filter(Q(reporter_id=getattr(user, "pk", None)) | Q(desa_id=desa_id)) if desa_id else qs.filter(
@@ -89,7 +89,7 @@ def _apply(qs: QuerySet[Ticket], user: Any, f: TicketFilters) -> QuerySet[Ticket
 
 
 def ticket_list(
-    *, user: Any, filters: TicketFilters | None = None, cursor: str = "", limit: int = DEFAULT_PAGE
+    *, user: AnyUser, filters: TicketFilters | None = None, cursor: str = "", limit: int = DEFAULT_PAGE
 ) -> tuple[list[Ticket], str | None]:
     """One page, newest first, and the cursor of the next page (None at the end).
 
@@ -146,7 +146,7 @@ def latest_public_reply(ticket_id: int) -> Message | None:
             .select_related("author").order_by("-created_at", "-id").first())
 
 
-def ticket_messages(user: Any, ticket: Ticket) -> list[Message]:
+def ticket_messages(user: AnyUser, ticket: Ticket) -> list[Message]:
     """The thread as this user may see it: internal notes and replies hidden by a moderator only for the forum's
     volunteers."""
     qs = ticket.messages.select_related("author").prefetch_related(
@@ -157,14 +157,14 @@ def ticket_messages(user: Any, ticket: Ticket) -> list[Message]:
     return list(qs.order_by("created_at", "pk"))
 
 
-def ticket_attachments(user: Any, ticket: Ticket) -> list[Attachment]:
+def ticket_attachments(user: AnyUser, ticket: Ticket) -> list[Attachment]:
     qs = ticket.attachments.select_related("message")
     if not access.can_see_internal(user, ticket):
         qs = qs.exclude(message__kind=Message.Kind.INTERNAL).exclude(message__is_hidden=True)
     return list(qs.order_by("pk"))
 
 
-def access_attachment(user: Any, attachment_id: int) -> Attachment:
+def access_attachment(user: AnyUser, attachment_id: int) -> Attachment:
     """The attachment if the user may see its ticket (and its message, for internal notes); else 404."""
     attachment = Attachment.objects.select_related("message", "ticket").filter(pk=attachment_id).first()
     if attachment is None:

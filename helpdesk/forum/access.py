@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from helpdesk.accounts.access import AnyUser, forums_of, is_admin, is_coordinator_of, signed_in
+from helpdesk.accounts.models import ForumMembership
 from helpdesk.core.api import DomainError
 from helpdesk.tickets import access as ticket_access
 from helpdesk.tickets import lifecycle
@@ -39,7 +40,9 @@ def is_staff_for(user: AnyUser, ticket: Ticket) -> bool:
 def is_moderator(user: AnyUser, ticket: Ticket) -> bool:
     if is_admin(user):
         return True
-    return any(is_coordinator_of(user, forum_id) for forum_id in ticket_access.handling_forum_ids(ticket))
+    # Only a coordinator can moderate: the ticket's forum history is not read for anyone else.
+    coordinated = forums_of(user, ForumMembership.Role.COORDINATOR)
+    return bool(coordinated) and not coordinated.isdisjoint(ticket_access.handling_forum_ids(ticket))
 
 
 def moderated_forum_ids(user: AnyUser) -> set[int] | None:

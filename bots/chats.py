@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden
@@ -167,11 +166,6 @@ def chat_is_removed(chat_id: int) -> bool:
 
 def chat_status(chat_id: int) -> TelegramChat | None:
     return TelegramChat.objects.filter(chat_id=chat_id).first()
-
-
-def chat_events(chat_ids: list[int], *, limit: int = 20) -> QuerySet[TelegramChatEvent]:
-    """The latest changes of these chats, newest first (the forum page shows them to coordinators)."""
-    return TelegramChatEvent.objects.filter(chat_id__in=chat_ids).order_by("-at", "-id")[:limit]
 
 
 # ----- asking Telegram -------------------------------------------------------------------------------------

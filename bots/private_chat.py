@@ -24,9 +24,9 @@ from helpdesk.accounts.preferences import wants_notification
 from helpdesk.categories.models import Category
 from helpdesk.core import ratelimit
 from helpdesk.notifications.models import Notification
-from helpdesk.tickets import access, services
+from helpdesk.tickets import access, selectors, services
 from helpdesk.tickets.extensions import Answer, AnswerFinder, answer_finders
-from helpdesk.tickets.models import OPEN_STATUSES, Channel, Message, Ticket
+from helpdesk.tickets.models import Channel, Message, Ticket
 from search import SearchQueryError
 
 from . import config
@@ -40,8 +40,8 @@ from .ticket_bridge import (
     file_of,
     post_notice,
     replied_ticket,
+    show_ticket,
     subject_of,
-    summary,
     ticket_url,
 )
 from .ticket_models import PrivateDialog
@@ -71,11 +71,6 @@ def no_account_text() -> str:
 
 
 # ----- notifications as a channel -------------------------------------------------------------------------------
-def _latest_public_reply(ticket_id: int) -> Message | None:
-    return (Message.objects.filter(ticket_id=ticket_id, kind=Message.Kind.REPLY, is_hidden=False)
-            .select_related("author").order_by("-created_at", "-id").first())
-
-
 def telegram_channel(notification: Notification) -> None:
     """Send a notification to the person's private chat, if they linked Telegram and want this event there.
     Never an internal note to the desa side, never a ticket the person may not see."""
@@ -97,7 +92,6 @@ def telegram_channel(notification: Notification) -> None:
         ticket = Ticket.objects.select_related("desa", "forum").filter(pk=notification.ticket_id).first()
         if ticket is None:
             return
-        access.load_forum_history(ticket)
         if not access.can_see(user, ticket):
             log.warning("telegram: notification %s for a ticket its user may not see, not sent", notification.pk)
             return
@@ -108,7 +102,7 @@ def telegram_channel(notification: Notification) -> None:
                       .order_by("-created_at", "-id").only("kind").first())
             if latest is not None and latest.kind == Message.Kind.INTERNAL:
                 return  # internal notes stay on the web (volunteers see them there and in the group's tools)
-            reply = _latest_public_reply(ticket.pk)
+            reply = selectors.latest_public_reply(ticket.pk)
             if reply is not None and reply.author_id != user.pk:
                 lines.append(f"\n{escape(reply.body[:3000])}")
                 subject = subject_of(ticket.pk, reply.pk)
@@ -122,18 +116,6 @@ def telegram_channel(notification: Notification) -> None:
 
 
 # ----- answering in the private chat ------------------------------------------------------------------------------
-def _open_tickets(user: User) -> list[Ticket]:
-    visible = access.visible_tickets_filter(user)
-    qs = Ticket.objects.filter(status__in=OPEN_STATUSES)
-    if is_verified_operator(user):
-        qs = qs.filter(desa_id=user.desa_id)
-    else:
-        qs = qs.filter(reporter=user) | qs.filter(assignee=user)
-    if visible is not None:
-        qs = qs.filter(visible)
-    return list(qs.order_by("-updated_at", "-id")[:MENU_SIZE])
-
-
 def _dialog(tg_id: int) -> PrivateDialog | None:
     return PrivateDialog.objects.filter(telegram_user_id=tg_id).first()
 
@@ -170,7 +152,7 @@ def private_message(ctx: Context) -> bool:
             ctx.reply(_("✅ Balasan terkirim ke tiket %(n)s.") % {"n": ticket.number}, subject=subject_of(ticket.pk))
             return True
     # Not a reply to a ticket: keep the message and ask which ticket it is for.
-    tickets = _open_tickets(user)
+    tickets = selectors.own_open_tickets(user, limit=MENU_SIZE, assigned=True)
     if not tickets:
         ctx.reply(escape(_("Anda tidak punya tiket terbuka. Untuk membuat tiket baru, ketik /baru <judul masalah>. "
                            "Untuk mencari jawaban, ketik /cari <kata kunci>.")))
@@ -223,8 +205,7 @@ def status(ctx: Context) -> None:
     user = _linked_or_refuse(ctx)
     if len(ctx.args) != 1:
         raise UsageError(_("Pakai: /status <nomor>, misalnya /status NTB-000123. Daftar tiket Anda: /tiket"))
-    ticket = act(lambda: access.access_ticket(user, ctx.args[0].lstrip("#"), by_number=True))
-    ctx.reply(summary(ticket), subject=subject_of(ticket.pk))
+    show_ticket(ctx, user, ctx.args[0])
 
 
 def _answers(ask: Callable[[AnswerFinder], list[Answer]], *, limit: int) -> list[Answer]:

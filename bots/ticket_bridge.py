@@ -33,8 +33,8 @@ from helpdesk.core.api import DomainError
 from helpdesk.core.models import OutboxJob
 from helpdesk.regions.codes import parent_code, timezone_of
 from helpdesk.regions.models import Region
-from helpdesk.tickets import access, services
-from helpdesk.tickets.models import OPEN_STATUSES, Attachment, Channel, Message, Status, Ticket
+from helpdesk.tickets import access, selectors, services
+from helpdesk.tickets.models import Attachment, Channel, Message, Status, Ticket
 
 from . import chats, config
 from .handlers import Context, UsageError, callback_handler, command, message_handler
@@ -254,7 +254,6 @@ def message_job(payload: dict[str, Any], job: OutboxJob) -> None:
     if message is None or message.kind != Message.Kind.REPLY:
         return
     ticket = message.ticket
-    access.load_forum_history(ticket)
     name = message.author.display_name if message.author else _("Sistem")
     role = _role(ticket, message.author)
     head = f"💬 <b>{escape(name)}</b>" + (f" ({escape(role)})" if role else "")
@@ -412,7 +411,6 @@ def add_from_telegram(*, ticket: Ticket, user: User, text: str, file: tuple[str,
                       quote: bool = True) -> Message:
     if not text.strip() and file is not None:
         text = _("📎 %(name)s") % {"name": file[1]}
-    access.load_forum_history(ticket)
     with from_chat(chat_id):
         created = act(lambda: services.message_create(ticket=ticket, author=user, body=text, internal=internal,
                                                       channel=Channel.TELEGRAM))
@@ -458,7 +456,6 @@ def file_job(payload: dict[str, Any], job: OutboxJob) -> None:
         message = Message.objects.filter(pk=payload["message"]).first()
         if ticket is None or user is None:
             return
-        access.load_forum_history(ticket)
         try:
             services.attachment_add(ticket=ticket, actor=user, checked=checked, message=message)
         except REFUSALS as exc:
@@ -508,7 +505,6 @@ def selesai(ctx: Context) -> None:
             if ticket_id == ticket.pk and message_id and Message.objects.filter(
                     pk=message_id, kind=Message.Kind.REPLY).exists():
                 accepted = message_id
-    access.load_forum_history(ticket)
     with from_chat(ctx.chat_id):
         act(lambda: services.ticket_resolve(ticket=ticket, actor=user, message_id=accepted, channel=Channel.TELEGRAM))
     ctx.reply(_("✅ Tiket %(n)s diselesaikan.") % {"n": ticket.number})
@@ -516,8 +512,7 @@ def selesai(ctx: Context) -> None:
 
 def summary(ticket: Ticket) -> str:
     lines = [card(ticket)]
-    last = (Message.objects.filter(ticket=ticket, kind=Message.Kind.REPLY, is_hidden=False)
-            .select_related("author").order_by("-created_at", "-id").first())
+    last = selectors.latest_public_reply(ticket.pk)
     if last is not None:
         name = last.author.display_name if last.author else _("Sistem")
         lines.append(_("Balasan terakhir (%(name)s): %(body)s") % {"name": escape(name),
@@ -526,13 +521,7 @@ def summary(ticket: Ticket) -> str:
 
 
 def open_tickets_text(user: User) -> str:
-    from helpdesk.accounts.access import is_verified_operator
-
-    if not is_verified_operator(user):
-        qs = Ticket.objects.filter(reporter=user)
-    else:
-        qs = Ticket.objects.filter(desa_id=user.desa_id)
-    tickets = list(qs.filter(status__in=OPEN_STATUSES).order_by("-updated_at")[:10])
+    tickets = selectors.own_open_tickets(user, limit=10)
     if not tickets:
         return _("Tidak ada tiket terbuka.")
     lines = [_("<b>Tiket terbuka Anda</b>")]
@@ -552,8 +541,12 @@ def tiket(ctx: Context) -> None:
     if user is None:
         raise UsageError(_("Tautkan akun Telegram Anda dulu dari halaman profil di %(site)s.")
                          % {"site": settings.SITE_URL})
-    number = ctx.args[0].lstrip("#")
-    ticket = act(lambda: access.access_ticket(user, number, by_number=True))
+    show_ticket(ctx, user, ctx.args[0])
+
+
+def show_ticket(ctx: Context, user: User, number: str) -> None:
+    """/tiket <nomor>, and /status <nomor> in the private chat: the ticket's card and its last public reply."""
+    ticket = act(lambda: access.access_ticket(user, number.lstrip("#"), by_number=True))
     ctx.reply(summary(ticket), subject=subject_of(ticket.pk))
 
 
@@ -565,8 +558,7 @@ def antrian(ctx: Context) -> None:
         raise UsageError(_("Grup ini belum terhubung ke forum."))
     if user is None or not is_member_of(user, forum):
         raise UsageError(_("Antrean hanya untuk relawan forum ini yang sudah menautkan akun Telegram."))
-    tickets = list(Ticket.objects.filter(forum=forum, assignee__isnull=True, status__in=OPEN_STATUSES)
-                   .order_by("created_at", "id")[:15])
+    tickets = selectors.unclaimed_tickets(forum.pk, limit=15)
     if not tickets:
         ctx.reply(_("Antrean kosong. Terima kasih! 🎉"))
         return

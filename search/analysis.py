@@ -369,7 +369,3 @@ def plan_query(
             concepts.append(concept)
         i += 1
     return QueryPlan(text=text, concepts=tuple(concepts))
-
-
-def highlight_terms(plan: QueryPlan) -> frozenset[str]:
-    return frozenset(plan.terms)

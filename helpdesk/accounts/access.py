@@ -6,8 +6,9 @@ Membership is read once per user object and cached on it, so a request asks the 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeAlias, TypeGuard
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
@@ -23,28 +24,29 @@ ROLE_OPERATOR, ROLE_VOLUNTEER, ROLE_COORDINATOR, ROLE_ADMIN, ROLE_PLANNER = (
     "planner",
 )
 
-AnyUser = Any  # a User, an AnonymousUser, or None: every helper copes with all three
+# Whoever makes a request: a signed-in account or the anonymous visitor. Every helper copes with both.
+AnyUser: TypeAlias = User | AnonymousUser
 
 
-def signed_in(user: AnyUser) -> bool:
+def signed_in(user: AnyUser | None) -> TypeGuard[User]:
     """A real, active account (not anonymous, not deactivated). Every door starts here."""
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+    return bool(user is not None and user.is_authenticated and user.is_active)
 
 
-def is_admin(user: AnyUser) -> bool:
+def is_admin(user: AnyUser) -> TypeGuard[User]:
     return signed_in(user) and bool(user.is_superuser)
 
 
-def is_planner(user: AnyUser) -> bool:
+def is_planner(user: AnyUser) -> TypeGuard[User]:
     return signed_in(user) and (bool(user.is_planner) or is_admin(user))
 
 
-def is_operator(user: AnyUser) -> bool:
+def is_operator(user: AnyUser) -> TypeGuard[User]:
     """Has a desa, whatever the verification state."""
     return signed_in(user) and user.desa_id is not None and user.operator_status != User.OperatorStatus.NONE
 
 
-def is_verified_operator(user: AnyUser) -> bool:
+def is_verified_operator(user: AnyUser) -> TypeGuard[User]:
     return signed_in(user) and user.desa_id is not None and user.operator_status == User.OperatorStatus.VERIFIED
 
 
@@ -52,21 +54,20 @@ def forum_roles(user: AnyUser) -> dict[int, str]:
     """{forum_id: role} of the user's active memberships in active forums (cached on the user object)."""
     if not signed_in(user):
         return {}
-    cached = getattr(user, "_forum_roles_cache", None)
+    cached: dict[int, str] | None = user.__dict__.get("_forum_roles_cache")
     if cached is None:
         cached = dict(
-            ForumMembership.objects.filter(user_id=user.pk, is_active=True, forum__is_active=True).values_list(
+            ForumMembership.objects.filter(user=user, is_active=True, forum__is_active=True).values_list(
                 "forum_id", "role"
             )
         )
-        user._forum_roles_cache = cached
+        user.__dict__["_forum_roles_cache"] = cached
     return cached
 
 
 def forget_roles(user: AnyUser) -> None:
     """Drop the cached memberships after a change (tests, services that add a member)."""
-    if hasattr(user, "_forum_roles_cache"):
-        del user._forum_roles_cache
+    user.__dict__.pop("_forum_roles_cache", None)
 
 
 def forums_of(user: AnyUser, role: str | None = None) -> set[int]:

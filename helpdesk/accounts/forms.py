@@ -9,7 +9,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.categories.models import Category
 from helpdesk.categories.selectors import category_list
 
 from .extensions import notification_events
@@ -171,7 +170,3 @@ class InviteAccountForm(PasswordPairMixin, InviteAcceptForm):
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("verified", _("Verifikasi")), ("rejected", _("Tolak"))])
     note = forms.CharField(label=_("Catatan untuk operator (tidak wajib)"), required=False, max_length=2000)
-
-
-def categories_initial(categories: list[Category]) -> list[str]:
-    return [c.slug for c in categories]

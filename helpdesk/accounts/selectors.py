@@ -10,7 +10,7 @@ from django.utils import timezone
 from helpdesk.regions.codes import ancestor_codes
 
 from .access import forums_of, is_admin
-from .models import Forum, ForumMembership, ForumRegion, Invitation, OperatorReview, User
+from .models import Forum, ForumMembership, ForumRegion, Invitation, User
 
 PENDING_LIST_LIMIT = 500
 
@@ -80,10 +80,6 @@ def operator_pending_list(*, user: User) -> list[User]:
     return [op for op in pending[: PENDING_LIST_LIMIT * 2] if allowed(tree.forum_of(str(op.desa_id)))][
         :PENDING_LIST_LIMIT
     ]
-
-
-def operator_reviews(*, operator: User) -> QuerySet[OperatorReview]:
-    return OperatorReview.objects.filter(operator=operator).select_related("reviewer").order_by("-at")
 
 
 def forum_list(*, user: User) -> QuerySet[Forum]:

@@ -144,10 +144,6 @@ def operator_reject(*, actor: User, operator: User, note: str = "") -> OperatorR
     return operator_review(actor=actor, operator=operator, decision=Status.REJECTED, note=note)
 
 
-def operator_deactivate(*, actor: User, operator: User, note: str = "") -> OperatorReview:
-    return operator_review(actor=actor, operator=operator, decision=Status.DEACTIVATED, note=note)
-
-
 # --- Profile ----------------------------------------------------------------------------------------------
 
 

@@ -9,13 +9,12 @@ escalation) and admins.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from helpdesk.accounts.access import forums_of, is_admin, is_coordinator_of, signed_in
+from helpdesk.accounts.access import AnyUser, forums_of, is_admin, is_coordinator_of, signed_in
+from helpdesk.accounts.models import ForumMembership
 from helpdesk.core.api import DomainError
 from helpdesk.tickets import access as ticket_access
 from helpdesk.tickets import lifecycle
@@ -24,7 +23,6 @@ from helpdesk.tickets.models import Message, Status, Ticket
 from . import reputation
 from .models import Comment, Flag
 
-AnyUser = Any
 CLOSED_TO_COMMUNITY = (Status.DUPLIKAT,)
 
 
@@ -42,7 +40,9 @@ def is_staff_for(user: AnyUser, ticket: Ticket) -> bool:
 def is_moderator(user: AnyUser, ticket: Ticket) -> bool:
     if is_admin(user):
         return True
-    return any(is_coordinator_of(user, forum_id) for forum_id in ticket_access.handling_forum_ids(ticket))
+    # Only a coordinator can moderate: the ticket's forum history is not read for anyone else.
+    coordinated = forums_of(user, ForumMembership.Role.COORDINATOR)
+    return bool(coordinated) and not coordinated.isdisjoint(ticket_access.handling_forum_ids(ticket))
 
 
 def moderated_forum_ids(user: AnyUser) -> set[int] | None:
@@ -196,7 +196,6 @@ def access_flag(user: AnyUser, flag_id: int) -> Flag:
     flag = Flag.objects.select_related("ticket", "message", "comment").filter(pk=flag_id).first()
     if flag is None:
         raise Http404
-    ticket_access.load_forum_history(flag.ticket)
     if not can_review(user, flag):
         raise PermissionDenied(_("Hanya koordinator forum ini yang meninjau laporan."))
     return flag

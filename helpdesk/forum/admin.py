@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import APIException
 
 from helpdesk.accounts.models import User
-from helpdesk.tickets import access as ticket_access
 
 from . import reputation, services
 from .models import (
@@ -44,7 +43,6 @@ def _review(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QueryS
         if flag.target in seen:
             continue
         seen.add(flag.target)
-        ticket_access.load_forum_history(flag.ticket)
         try:
             done += services.flag_review(reviewer=request.user, flag=flag, decision=decision)
         except (APIException, PermissionDenied, ValidationError) as exc:

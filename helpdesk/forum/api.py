@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from helpdesk.accounts.access import AnyUser
 from helpdesk.accounts.models import Forum
 from helpdesk.tickets import access as ticket_access
 from helpdesk.tickets.api import attachment_dict, me
@@ -71,7 +72,7 @@ def answer_dict(a: selectors.Answer) -> dict[str, Any]:
     }
 
 
-def question_actions(user: Any, ticket: Ticket) -> list[str]:
+def question_actions(user: AnyUser, ticket: Ticket) -> list[str]:
     actions = []
     if ticket_access.can_reply(user, ticket):
         actions.append("answer")
@@ -113,7 +114,7 @@ def question_summary_min(t: Ticket | None) -> dict[str, Any] | None:
     return {"id": t.pk, "number": t.number, "title": t.title, "url": services.question_url(t) if t.is_public else None}
 
 
-def public_question(user: Any, ticket_id: int) -> Ticket:
+def public_question(user: AnyUser, ticket_id: int) -> Ticket:
     """The door for forum endpoints: a ticket the user may see that is a public question (404 otherwise)."""
     ticket = access.access_question(user, ticket_id)
     if not ticket.is_public:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from helpdesk.accounts.access import AnyUser
 from helpdesk.accounts.models import ForumMembership, User
 from helpdesk.tickets import access as ticket_access
 from helpdesk.tickets.models import OPEN_STATUSES, Attachment, Message, Status, Ticket, Visibility
@@ -20,7 +20,7 @@ from search import SearchQuery, SearchQueryError, get_backend
 
 from . import access, reputation
 from .indexing import DOC_TYPE
-from .models import Comment, Flag, ModerationAction, PublicProposal, ReputationEvent, Revision, Vote
+from .models import Comment, Flag, ModerationAction, ReputationEvent, Revision, Vote
 
 DEFAULT_PAGE = 25
 MAX_PAGE = 100
@@ -111,7 +111,7 @@ def answers_queryset(ticket: Ticket, *, include_hidden: bool) -> QuerySet[Messag
 ANSWERS_PER_PAGE = 50
 
 
-def question_page(user: Any, ticket: Ticket, *, page: int = 1, per_page: int | None = ANSWERS_PER_PAGE) -> QuestionPage:
+def question_page(user: AnyUser, ticket: Ticket, *, page: int = 1, per_page: int | None = ANSWERS_PER_PAGE) -> QuestionPage:
     """One page of answers in order with their scores, the viewer's votes and the comments (six queries at most);
     `per_page=None` gives every answer on one page."""
     moderator = ticket_access.can_see_internal(user, ticket) or access.is_moderator(user, ticket)
@@ -176,10 +176,6 @@ def revisions(ticket: Ticket, *, message: Message | None = None, comment: Commen
 
 def moderation_log(ticket: Ticket, limit: int = 50) -> list[ModerationAction]:
     return list(ModerationAction.objects.filter(ticket=ticket).select_related("actor").order_by("-at", "-pk")[:limit])
-
-
-def pending_proposal(ticket: Ticket) -> PublicProposal | None:
-    return PublicProposal.objects.filter(ticket=ticket, state=PublicProposal.State.PENDING).first()
 
 
 # --- profiles ---------------------------------------------------------------------------------------------------------
@@ -261,7 +257,7 @@ class QueueItem:
         return f"{self.ticket.title}\n\n{self.ticket.description}"
 
 
-def moderation_queue(user: Any, *, forum_id: int | None = None, limit: int = 200) -> list[QueueItem]:
+def moderation_queue(user: AnyUser, *, forum_id: int | None = None, limit: int = 200) -> list[QueueItem]:
     """Open flags of the forums the user coordinates (all for admins), one item per flagged post, oldest first.
     One query."""
     forum_ids = access.moderated_forum_ids(user)
@@ -283,7 +279,7 @@ def moderation_queue(user: Any, *, forum_id: int | None = None, limit: int = 200
     return list(items.values())
 
 
-def hidden_questions(user: Any, limit: int = 50) -> list[ModerationAction]:
+def hidden_questions(user: AnyUser, limit: int = 50) -> list[ModerationAction]:
     """Questions a moderator hid (made private) that are still hidden, for the queue page's unhide buttons."""
     forum_ids = access.moderated_forum_ids(user)
     qs = ModerationAction.objects.filter(

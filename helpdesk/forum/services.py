@@ -89,9 +89,7 @@ def _ticket_event(ticket: Ticket, actor: User | None, action: str, *, old: str =
 
 
 def _locked_ticket(ticket: Ticket) -> Ticket:
-    fresh = Ticket.objects.select_for_update().select_related("category", "desa", "forum", "reporter").get(pk=ticket.pk)
-    ticket_access.load_forum_history(fresh)
-    return fresh
+    return Ticket.objects.select_for_update().select_related("category", "desa", "forum", "reporter").get(pk=ticket.pk)
 
 
 # --- asking ------------------------------------------------------------------------------------------------------
@@ -178,7 +176,6 @@ def vote_cast(*, voter: User, message: Message, value: int, reason: str = "") ->
     with transaction.atomic():
         locked = Message.objects.select_for_update(of=("self",)).select_related("author").get(pk=message.pk)
         ticket = Ticket.objects.select_related("forum").get(pk=locked.ticket_id)
-        ticket_access.load_forum_history(ticket)
         access.check_vote(voter, locked, ticket)
         existing = Vote.objects.filter(message=locked, voter=voter).first()
         if existing is not None and existing.value == value:

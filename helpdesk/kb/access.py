@@ -11,13 +11,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from helpdesk.accounts.access import (
-    forum_roles,
+    AnyUser,
     forums_of,
     is_admin,
     is_member_of,
@@ -28,9 +26,6 @@ from helpdesk.tickets import access as ticket_access
 from helpdesk.tickets.models import Status, Ticket
 
 from .models import Entry, EntryStatus, ForumKbSettings
-
-AnyUser = Any
-
 
 
 def can_write(user: AnyUser) -> bool:
@@ -60,10 +55,10 @@ def reviewed_forum_ids(user: AnyUser) -> set[int] | None:
         return None
     if not signed_in(user):
         return set()
-    cached = getattr(user, "_kb_reviewed_forums", None)
+    cached: set[int] | None = user.__dict__.get("_kb_reviewed_forums")
     if cached is None:
         cached = _descendants(forums_of(user, ForumMembership.Role.COORDINATOR))
-        user._kb_reviewed_forums = cached
+        user.__dict__["_kb_reviewed_forums"] = cached
     return set(cached)
 
 
@@ -117,11 +112,6 @@ def can_see(user: AnyUser, entry: Entry) -> bool:
     return entry.status == EntryStatus.PUBLISHED or can_edit(user, entry) or can_review(user, entry)
 
 
-def can_see_findings(user: AnyUser, entry: Entry) -> bool:
-    """The original values behind the placeholders: the people who may change the masking."""
-    return can_edit(user, entry)
-
-
 def access_entry(user: AnyUser, entry_id: int | str, *, edit: bool = False) -> Entry:
     """The entry if `user` may see it (404 otherwise, so drafts don't reveal they exist); with `edit`, 403 when
     they may see it but not change it."""
@@ -150,9 +140,11 @@ def access_source_ticket(user: AnyUser, ticket_id: int | str) -> Ticket:
     return ticket
 
 
-def writable_forums(user: AnyUser) -> list[Forum]:
-    """Forums a volunteer writes for (the choice of origin on a new entry); admins: all active forums."""
-    qs = Forum.objects.filter(is_active=True).order_by("name")
-    if is_admin(user):
-        return list(qs)
-    return list(qs.filter(pk__in=list(forum_roles(user))))
+def visible_source_ticket(user: AnyUser, entry: Entry) -> Ticket | None:
+    """The ticket an entry was written from, when `user` may see it (the entry page links to it)."""
+    if entry.source_ticket_id is None:
+        return None
+    try:
+        return ticket_access.access_ticket(user, entry.source_ticket_id)
+    except Http404:
+        return None

@@ -316,8 +316,3 @@ def findings_from_json(data: Any) -> list[Finding]:
 
 def findings_to_json(findings: Sequence[Finding]) -> list[dict[str, Any]]:
     return [f.as_dict() for f in findings]
-
-
-def contains_personal_data(text: str, *, names: Iterable[str] = (), profile: Profile = "import") -> bool:
-    """True when `text` still holds something `mask_entry_text` would mask (a check for tests and the indexer)."""
-    return bool(find_spans(text, profile=profile, names=name_patterns(names)))

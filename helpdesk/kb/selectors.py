@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from helpdesk.accounts.access import forums_of, is_admin
+from helpdesk.accounts.access import AnyUser, forums_of, is_admin
 from helpdesk.categories.models import Category
 from helpdesk.regions.models import Region
 from helpdesk.tickets.models import Message, Status, Ticket
@@ -100,10 +100,6 @@ def similar_for_ticket(ticket: Ticket, *, limit: int = SUGGEST_LIMIT) -> list[Hi
     return suggest_or_nothing(f"{ticket.title}\n{ticket.description}", limit=limit)
 
 
-def entries_by_id(ids: list[int]) -> dict[int, Entry]:
-    return Entry.objects.filter(pk__in=ids, status=EntryStatus.PUBLISHED).select_related("category").in_bulk(ids)
-
-
 # --- the home page -----------------------------------------------------------------------------------------
 
 
@@ -154,24 +150,24 @@ def region_choices() -> list[Region]:
 # --- volunteers ----------------------------------------------------------------------------------------------
 
 
-def _waiting(user: Any) -> QuerySet[Entry]:
+def _waiting(user: AnyUser) -> QuerySet[Entry]:
     forums = access.reviewed_forum_ids(user)
     qs = Entry.objects.filter(status=EntryStatus.DRAFT, review_requested_at__isnull=False)
     return qs if forums is None else qs.filter(forum_id__in=forums)
 
 
-def review_queue(user: Any, limit: int = 100) -> list[Entry]:
+def review_queue(user: AnyUser, limit: int = 100) -> list[Entry]:
     """Entries waiting for this reviewer's approval, oldest request first."""
     return list(_waiting(user).select_related("author", "forum", "category", "origin_region")
                 .order_by("review_requested_at")[:limit])
 
 
-def review_count(user: Any) -> int:
+def review_count(user: AnyUser) -> int:
     return _waiting(user).count() if access.is_reviewer(user) else 0
 
 
-def my_entries(user: Any, limit: int = 50) -> list[Entry]:
-    if not getattr(user, "is_authenticated", False):
+def my_entries(user: AnyUser, limit: int = 50) -> list[Entry]:
+    if not user.is_authenticated:
         return []
     return list(
         Entry.objects.filter(author=user).exclude(status=EntryStatus.PUBLISHED)
@@ -179,7 +175,7 @@ def my_entries(user: Any, limit: int = 50) -> list[Entry]:
     )
 
 
-def publish_candidates(user: Any, limit: int = 10) -> list[Ticket]:
+def publish_candidates(user: AnyUser, limit: int = 10) -> list[Ticket]:
     """Solved tickets of the user's forums whose accepted answer is proposed for the knowledge base (the forum
     flags them) and that have no entry yet: the volunteers' to-do list on the KB home."""
     if is_admin(user):

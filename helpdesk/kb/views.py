@@ -21,7 +21,6 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from helpdesk.accounts.access import can_manage_forum, forums_of, is_admin
 from helpdesk.accounts.models import Forum, ForumMembership, User
 from helpdesk.categories.selectors import category_list
-from helpdesk.tickets import access as ticket_access
 from helpdesk.tickets.models import Ticket
 
 from . import access, deflection, selectors, services
@@ -122,13 +121,6 @@ def entry_page(request: HttpRequest, entry_id: int, slug: str) -> HttpResponse:
         opened = request.GET.get(deflection.PARAM, "")
         if opened:
             deflection.record_opened(log_id=opened, session_key=request.session.session_key or "", entry=entry)
-    source_ticket = None
-    if entry.source_ticket_id:
-        ticket = Ticket.objects.filter(pk=entry.source_ticket_id).select_related("forum").first()
-        if ticket is not None:
-            ticket_access.load_forum_history(ticket)
-            if ticket_access.can_see(user, ticket):
-                source_ticket = ticket
     context = {
         "entry": entry,
         "state": state_of(entry),
@@ -136,7 +128,7 @@ def entry_page(request: HttpRequest, entry_id: int, slug: str) -> HttpResponse:
         "can_edit": access.can_edit(user, entry),
         "can_review": access.can_review(user, entry),
         "can_publish": access.can_publish(user, entry),
-        "source_ticket": source_ticket,
+        "source_ticket": access.visible_source_ticket(user, entry),
         "seo": _seo(request, title=entry.title, description=selectors.meta_description(entry),
                     path=entry.get_absolute_url(), kind="article", index=entry.is_published),
     }

@@ -31,7 +31,3 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.text}"
-
-    @property
-    def is_read(self) -> bool:
-        return self.read_at is not None

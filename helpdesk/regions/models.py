@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .codes import ZONE_LABELS, ancestor_codes
+from .codes import ancestor_codes
 
 
 class Region(models.Model):
@@ -40,10 +40,6 @@ class Region(models.Model):
     @property
     def is_village(self) -> bool:
         return self.level == 4
-
-    @property
-    def zone_label(self) -> str:
-        return ZONE_LABELS.get(self.timezone, self.timezone)
 
     def ancestor_codes(self, *, include_self: bool = False) -> list[str]:
         return ancestor_codes(self.code, include_self=include_self)

@@ -8,10 +8,6 @@ from .codes import ancestor_codes, normalize_code
 from .models import Region
 
 
-def region_get(code: str) -> Region | None:
-    return Region.objects.filter(code=normalize_code(code) or code).first()
-
-
 def region_ancestors(code: str) -> list[Region]:
     """The chain above a region, province first, in one query."""
     return list(Region.objects.filter(code__in=ancestor_codes(code)).order_by("level"))
@@ -49,12 +45,6 @@ def region_search(query: str, *, level: int | None = None, within: str | None = 
         seen = {r.code for r in found}
         found += [r for r in qs.order_by("-level", "name")[: limit * 2] if r.code not in seen][: limit - len(found)]
     return found
-
-
-def region_path_names(region: Region, ancestors: list[Region] | None = None) -> str:
-    """`Desa Tanjung Luar, Kec. Keruak, Kab. Lombok Timur, Nusa Tenggara Barat`."""
-    chain = [region, *reversed(ancestors if ancestors is not None else region_ancestors(region.code))]
-    return ", ".join(r.name for r in chain)
 
 
 def region_chains(regions: list[Region]) -> dict[str, list[Region]]:

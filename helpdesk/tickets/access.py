@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from helpdesk.accounts.access import (
+    AnyUser,
     forums_of,
     is_admin,
     is_member_of,
@@ -23,19 +24,22 @@ from helpdesk.accounts.access import (
 from . import extensions
 from .models import Status, Ticket, TicketForumHistory, Visibility
 
-AnyUser = Any
-
-
 
 def handling_forum_ids(ticket: Ticket) -> set[int]:
-    """The forum that has the ticket now, plus those it was escalated from (they keep access)."""
-    ids = {ticket.forum_id}
-    ids.update(getattr(ticket, "previous_forum_ids", None) or [])
-    return ids
+    """The forum that has the ticket now, plus those it was escalated from (they keep access).
+
+    The earlier forums are read from the ticket itself, once per instance (see `Ticket.previous_forum_ids`).
+    """
+    return {ticket.forum_id, *ticket.previous_forum_ids}
 
 
 def is_forum_volunteer(user: AnyUser, ticket: Ticket) -> bool:
-    return signed_in(user) and any(is_member_of(user, forum_id) for forum_id in handling_forum_ids(ticket))
+    if not signed_in(user):
+        return False
+    if is_member_of(user, ticket.forum_id):
+        return True
+    # Only a member of some forum can be one of the earlier ones: don't read the history for anyone else.
+    return bool(forums_of(user)) and any(is_member_of(user, forum_id) for forum_id in ticket.previous_forum_ids)
 
 
 def is_desa_side(user: AnyUser, ticket: Ticket) -> bool:
@@ -165,13 +169,6 @@ def access_ticket(user: AnyUser, ticket_id: int | str, *, by_number: bool = Fals
         ticket = Ticket.objects.select_related("category", "desa", "forum", "reporter", "assignee").get(**lookup)
     except (Ticket.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    load_forum_history(ticket)
     if not can_see(user, ticket):
         raise Http404
     return ticket
-
-
-def load_forum_history(ticket: Ticket) -> None:
-    ticket.previous_forum_ids = list(  # type: ignore[attr-defined]
-        TicketForumHistory.objects.filter(ticket=ticket).values_list("forum_id", flat=True)
-    )

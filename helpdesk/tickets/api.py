@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from helpdesk.accounts.access import AnyUser
 from helpdesk.accounts.models import User
 from helpdesk.core.ratelimit import hit
 from helpdesk.core.uploads import UploadRejected, check_upload
@@ -126,7 +127,7 @@ class TicketDetailOut(TicketOut):
     actions = serializers.ListField(child=serializers.CharField())
 
 
-def ticket_actions(user: Any, ticket: Ticket) -> list[str]:
+def ticket_actions(user: AnyUser, ticket: Ticket) -> list[str]:
     """What this user may do to this ticket now, for clients to show the right buttons."""
     from . import lifecycle
 
@@ -456,7 +457,7 @@ def _too_large(limit: int) -> Response:
     )
 
 
-def attachment_file_response(user: Any, attachment_id: int, *, thumbnail: bool = False) -> FileResponse:
+def attachment_file_response(user: AnyUser, attachment_id: int, *, thumbnail: bool = False) -> FileResponse:
     """Served only to people who may see the ticket; always as a download, never rendered inline."""
     attachment = selectors.access_attachment(user, attachment_id)
     want_thumb = bool(thumbnail and attachment.thumbnail)

@@ -19,7 +19,6 @@ from helpdesk.core.scheduler import periodic
 from helpdesk.notifications.services import notify, notify_many
 
 from . import events
-from .access import load_forum_history
 from .models import OPEN_STATUSES, Message, Ticket, TicketEvent, TicketForumHistory
 from .notify import coordinators
 
@@ -54,7 +53,6 @@ def warn(ticket: Ticket, which: str) -> None:
 
 def escalate(ticket: Ticket, which: str) -> None:
     """Tell the coordinators and hand the ticket to the parent forum; the old forum keeps access."""
-    load_forum_history(ticket)
     before_forum = ticket.forum
     parent = before_forum.parent
     text = _("Tiket %(n)s melewati batas %(what)s.") % {"n": ticket.number, "what": str(LABEL[which])}
@@ -64,7 +62,7 @@ def escalate(ticket: Ticket, which: str) -> None:
         TicketEvent.objects.create(ticket=ticket, action="sla_breach", new=which, note=_("tidak ada forum induk"))
         return
     TicketForumHistory.objects.get_or_create(ticket=ticket, forum=before_forum)
-    ticket.previous_forum_ids = [*getattr(ticket, "previous_forum_ids", []), before_forum.pk]  # type: ignore[attr-defined]
+    ticket.previous_forum_ids = ticket.previous_forum_ids | {before_forum.pk}
     ticket.forum = parent
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["forum", "updated_at"])

@@ -76,7 +76,3 @@ def next_status(action: str, status: str) -> str:
         )
     target = table[status]
     return status if target is None else target
-
-
-def available_actions(status: str) -> list[str]:
-    return [action for action, table in TRANSITIONS.items() if status in table]

@@ -13,7 +13,7 @@ from typing import Any
 from django.http import Http404
 
 from helpdesk import realtime
-from helpdesk.accounts.access import is_admin, is_member_of
+from helpdesk.accounts.access import AnyUser, is_admin, is_member_of
 from helpdesk.accounts.models import Forum
 from helpdesk.realtime import streams
 
@@ -23,7 +23,7 @@ from .models import OPEN_STATUSES, Message, Ticket
 # --- subscribing ---------------------------------------------------------------------------------------------
 
 
-def _authorize_ticket(user: Any, ticket_id: int) -> dict[str, Any] | None:
+def _authorize_ticket(user: AnyUser, ticket_id: int) -> dict[str, Any] | None:
     try:
         ticket = access.access_ticket(user, ticket_id)
     except Http404:
@@ -31,7 +31,7 @@ def _authorize_ticket(user: Any, ticket_id: int) -> dict[str, Any] | None:
     return {"number": ticket.number, "forum": ticket.forum_id}
 
 
-def _may_read_internal(user: Any, ticket_id: int) -> bool:
+def _may_read_internal(user: AnyUser, ticket_id: int) -> bool:
     try:
         ticket = access.access_ticket(user, ticket_id)
     except Http404:
@@ -39,7 +39,7 @@ def _may_read_internal(user: Any, ticket_id: int) -> bool:
     return access.can_see_internal(user, ticket)
 
 
-def _authorize_queue(user: Any, forum_id: int) -> dict[str, Any] | None:
+def _authorize_queue(user: AnyUser, forum_id: int) -> dict[str, Any] | None:
     if is_member_of(user, forum_id):
         return {}
     if is_admin(user) and Forum.objects.filter(pk=forum_id).exists():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -146,6 +148,16 @@ class Ticket(models.Model):
     @property
     def is_public(self) -> bool:
         return self.visibility == Visibility.PUBLIC
+
+    @cached_property
+    def previous_forum_ids(self) -> frozenset[int]:
+        """The forums this ticket was escalated from (they keep access), read once per instance.
+
+        Lists that ask the access rules about many tickets prefetch `forum_history`, which this reads.
+        """
+        if self.pk is None:
+            return frozenset()
+        return frozenset(history.forum_id for history in self.forum_history.all())
 
 
 class Message(models.Model):

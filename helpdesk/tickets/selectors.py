@@ -11,8 +11,10 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from helpdesk.accounts.access import AnyUser, is_verified_operator
+
 from . import access
-from .models import Attachment, Message, Status, Ticket
+from .models import OPEN_STATUSES, Attachment, Message, Status, Ticket
 
 DEFAULT_PAGE = 25
 MAX_PAGE = 100
@@ -50,13 +52,13 @@ def decode_cursor(cursor: str) -> int | None:
     return int(raw[3:])
 
 
-def visible_tickets(user: Any) -> QuerySet[Ticket]:
+def visible_tickets(user: AnyUser) -> QuerySet[Ticket]:
     qs = Ticket.objects.all()
     condition = access.visible_tickets_filter(user)
     return qs if condition is None else qs.filter(condition)
 
 
-def _apply(qs: QuerySet[Ticket], user: Any, f: TicketFilters) -> QuerySet[Ticket]:
+def _apply(qs: QuerySet[Ticket], user: AnyUser, f: TicketFilters) -> QuerySet[Ticket]:
     if f.scope == "desa":
         desa_id = getattr(user, "desa_id", None)
         qs = qs.filter(Q(reporter_id=getattr(user, "pk", None)) | Q(desa_id=desa_id)) if desa_id else qs.filter(
@@ -87,7 +89,7 @@ def _apply(qs: QuerySet[Ticket], user: Any, f: TicketFilters) -> QuerySet[Ticket
 
 
 def ticket_list(
-    *, user: Any, filters: TicketFilters | None = None, cursor: str = "", limit: int = DEFAULT_PAGE
+    *, user: AnyUser, filters: TicketFilters | None = None, cursor: str = "", limit: int = DEFAULT_PAGE
 ) -> tuple[list[Ticket], str | None]:
     """One page, newest first, and the cursor of the next page (None at the end).
 
@@ -115,7 +117,36 @@ def ticket_list(
     return rows[:limit], next_cursor
 
 
-def ticket_messages(user: Any, ticket: Ticket) -> list[Message]:
+def own_open_tickets(user: AnyUser, *, limit: int, assigned: bool = False) -> list[Ticket]:
+    """Open tickets on the user's side of the desk, the most recently updated first (the Telegram menus).
+
+    A verified operator's are their desa's; anyone else's are those they reported, and with `assigned` those
+    assigned to them too. Only tickets the user may see, by the same filter as every list.
+    """
+    qs = visible_tickets(user).filter(status__in=OPEN_STATUSES)
+    if is_verified_operator(user):
+        qs = qs.filter(desa_id=user.desa_id)
+    else:
+        mine = Q(reporter_id=user.pk)
+        if assigned:
+            mine |= Q(assignee_id=user.pk)
+        qs = qs.filter(mine)
+    return list(qs.order_by("-updated_at", "-id")[:limit])
+
+
+def unclaimed_tickets(forum_id: int, *, limit: int) -> list[Ticket]:
+    """A forum's queue: its open tickets nobody has taken yet, the oldest first."""
+    qs = Ticket.objects.filter(forum_id=forum_id, assignee__isnull=True, status__in=OPEN_STATUSES)
+    return list(qs.order_by("created_at", "id")[:limit])
+
+
+def latest_public_reply(ticket_id: int) -> Message | None:
+    """The newest reply everyone on the ticket may read (not an internal note, not hidden)."""
+    return (Message.objects.filter(ticket_id=ticket_id, kind=Message.Kind.REPLY, is_hidden=False)
+            .select_related("author").order_by("-created_at", "-id").first())
+
+
+def ticket_messages(user: AnyUser, ticket: Ticket) -> list[Message]:
     """The thread as this user may see it: internal notes and replies hidden by a moderator only for the forum's
     volunteers."""
     qs = ticket.messages.select_related("author").prefetch_related(
@@ -126,14 +157,14 @@ def ticket_messages(user: Any, ticket: Ticket) -> list[Message]:
     return list(qs.order_by("created_at", "pk"))
 
 
-def ticket_attachments(user: Any, ticket: Ticket) -> list[Attachment]:
+def ticket_attachments(user: AnyUser, ticket: Ticket) -> list[Attachment]:
     qs = ticket.attachments.select_related("message")
     if not access.can_see_internal(user, ticket):
         qs = qs.exclude(message__kind=Message.Kind.INTERNAL).exclude(message__is_hidden=True)
     return list(qs.order_by("pk"))
 
 
-def access_attachment(user: Any, attachment_id: int) -> Attachment:
+def access_attachment(user: AnyUser, attachment_id: int) -> Attachment:
     """The attachment if the user may see its ticket (and its message, for internal notes); else 404."""
     attachment = Attachment.objects.select_related("message", "ticket").filter(pk=attachment_id).first()
     if attachment is None:

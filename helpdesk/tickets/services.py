@@ -88,10 +88,8 @@ def _system_message(ticket: Ticket, text: str, actor: User | None = None) -> Mes
 
 
 def _locked(ticket: Ticket) -> Ticket:
-    """Re-read the ticket under a row lock, keeping what access_ticket loaded about its forum history."""
-    fresh = Ticket.objects.select_for_update().select_related("category", "desa", "forum").get(pk=ticket.pk)
-    fresh.previous_forum_ids = getattr(ticket, "previous_forum_ids", [])  # type: ignore[attr-defined]
-    return fresh
+    """Re-read the ticket under a row lock (its forum history is read again if a rule asks for it)."""
+    return Ticket.objects.select_for_update().select_related("category", "desa", "forum").get(pk=ticket.pk)
 
 
 def _set_status(ticket: Ticket, action: str, actor: User | None, channel: str) -> str:
@@ -195,7 +193,7 @@ def ticket_create(
             audit.append(TicketEvent(ticket=ticket, action="assigned", new=decision.assignee.username,
                                       note=decision.reason))
         TicketEvent.objects.bulk_create(audit)
-        ticket.previous_forum_ids = []  # type: ignore[attr-defined]
+        ticket.previous_forum_ids = frozenset()  # a new ticket has not been escalated: no need to ask
         events.ticket_created(ticket)
     return ticket
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -9,10 +11,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -221,8 +224,10 @@ def _back(ticket: Ticket) -> HttpResponseRedirect:
     return redirect(ticket.get_absolute_url())
 
 
-def _run(request: HttpRequest, ticket: Ticket, fn: Any, success: str, **kwargs: Any) -> HttpResponseRedirect:
-    """Call a service; show its Indonesian error instead of failing the page."""
+def _run(request: HttpRequest, ticket: Ticket, fn: Any, success: str, *, then: Ticket | None = None,
+         **kwargs: Any) -> HttpResponseRedirect:
+    """Call a service; show its Indonesian error instead of failing the page. Back to the ticket, or on success
+    to `then` when given."""
     try:
         fn(ticket=ticket, actor=me(request), **kwargs)
     except (APIException, PermissionDenied) as exc:
@@ -231,6 +236,7 @@ def _run(request: HttpRequest, ticket: Ticket, fn: Any, success: str, **kwargs: 
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, success)
+        return _back(then or ticket)
     return _back(ticket)
 
 
@@ -264,60 +270,90 @@ def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
     return HttpResponseRedirect(f"{ticket.get_absolute_url()}#pesan-{message.pk}")
 
 
+def _web(post: QueryDict) -> dict[str, Any]:
+    return {"channel": Channel.WEB}
+
+
+def _no_arguments(post: QueryDict) -> dict[str, Any]:
+    return {}
+
+
+def _resolve_arguments(post: QueryDict) -> dict[str, Any]:
+    answer = post.get("message", "")
+    return {"message_id": int(answer) if answer.isdigit() else None, "channel": Channel.WEB}
+
+
+def _rate_arguments(post: QueryDict) -> dict[str, Any]:
+    score = post.get("score", "")
+    return {"score": int(score) if score.isdigit() else 0, "comment": post.get("comment", "")}
+
+
+def _update_arguments(post: QueryDict) -> dict[str, Any]:
+    arguments: dict[str, Any] = {"category": post.get("category") or None, "priority": post.get("priority") or None,
+                                 "channel": Channel.WEB}
+    if "assignee" in post:
+        assignee_id = post.get("assignee", "")
+        arguments["assignee"] = User.objects.filter(pk=assignee_id).first() if assignee_id.isdigit() else None
+    return arguments
+
+
+def _watch(ticket: Ticket, actor: User) -> None:
+    services.ticket_watch(ticket=ticket, user=actor, watch=True)
+
+
+def _unwatch(ticket: Ticket, actor: User) -> None:
+    services.ticket_watch(ticket=ticket, user=actor, watch=False)
+
+
+@dataclass(frozen=True)
+class TicketAction:
+    """A button on the ticket page: the service it calls, its arguments from the form, what to say after."""
+
+    service: Callable[..., object]
+    success: str | Promise  # may name the other ticket as %(n)s
+    arguments: Callable[[QueryDict], dict[str, Any]] = _web
+    # Actions on two tickets: the form field with the other one's number; the service takes it by that name.
+    target: str = ""
+    go_to_target: bool = False
+
+
+TICKET_ACTIONS: dict[str, TicketAction] = {
+    "ambil": TicketAction(services.ticket_claim, gettext_lazy("Tiket ini sekarang Anda tangani.")),
+    "selesai": TicketAction(services.ticket_resolve, gettext_lazy("Terima kasih! Tiket ditandai selesai."),
+                            _resolve_arguments),
+    "tutup": TicketAction(services.ticket_close, gettext_lazy("Tiket ditutup.")),
+    "buka": TicketAction(services.ticket_reopen, gettext_lazy("Tiket dibuka kembali.")),
+    "nilai": TicketAction(services.ticket_rate, gettext_lazy("Terima kasih atas penilaian Anda."), _rate_arguments),
+    "duplikat": TicketAction(services.ticket_mark_duplicate, gettext_lazy("Ditandai sebagai duplikat."),
+                             target="of"),
+    "ikuti": TicketAction(_watch, gettext_lazy("Anda mengikuti tiket ini."), _no_arguments),
+    "berhenti-ikuti": TicketAction(_unwatch, gettext_lazy("Anda berhenti mengikuti tiket ini."), _no_arguments),
+    "gabung": TicketAction(services.ticket_merge, gettext_lazy("Tiket digabung ke %(n)s."), target="into",
+                           go_to_target=True),
+    "ubah": TicketAction(services.ticket_update, gettext_lazy("Tiket diperbarui."), _update_arguments),
+}
+
+
 @login_required
 @require_POST
 def ticket_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     ticket = access.access_ticket(request.user, number, by_number=True)
-    post = request.POST
-    if action == "ambil":
-        return _run(request, ticket, services.ticket_claim, _("Tiket ini sekarang Anda tangani."), channel=Channel.WEB)
-    if action == "selesai":
-        answer = post.get("message", "")
-        return _run(request, ticket, services.ticket_resolve, _("Terima kasih! Tiket ditandai selesai."),
-                    message_id=int(answer) if answer.isdigit() else None, channel=Channel.WEB)
-    if action == "tutup":
-        return _run(request, ticket, services.ticket_close, _("Tiket ditutup."), channel=Channel.WEB)
-    if action == "buka":
-        return _run(request, ticket, services.ticket_reopen, _("Tiket dibuka kembali."), channel=Channel.WEB)
-    if action == "nilai":
-        score = post.get("score", "")
-        return _run(request, ticket, services.ticket_rate, _("Terima kasih atas penilaian Anda."),
-                    score=int(score) if score.isdigit() else 0, comment=post.get("comment", ""))
-    if action == "duplikat":
+    spec = TICKET_ACTIONS.get(action)
+    if spec is None:
+        raise PermissionDenied
+    arguments = spec.arguments(request.POST)
+    success = str(spec.success)
+    then = None
+    if spec.target:
         try:
-            other = access.access_ticket(request.user, post.get("of", "").strip(), by_number=True)
-        except Exception:
+            other = access.access_ticket(request.user, request.POST.get(spec.target, "").strip(), by_number=True)
+        except Http404:
             messages.error(request, _("Tiket tujuan tidak ditemukan."))
             return _back(ticket)
-        return _run(request, ticket, services.ticket_mark_duplicate, _("Ditandai sebagai duplikat."), of=other,
-                    channel=Channel.WEB)
-    if action in ("ikuti", "berhenti-ikuti"):
-        return _run(request, ticket, lambda ticket, actor: services.ticket_watch(
-            ticket=ticket, user=actor, watch=action == "ikuti"),
-            _("Anda mengikuti tiket ini.") if action == "ikuti" else _("Anda berhenti mengikuti tiket ini."))
-    if action == "gabung":
-        try:
-            target = access.access_ticket(request.user, post.get("into", "").strip(), by_number=True)
-        except Exception:
-            messages.error(request, _("Tiket tujuan tidak ditemukan."))
-            return _back(ticket)
-        try:
-            services.ticket_merge(ticket=ticket, actor=me(request), into=target, channel=Channel.WEB)
-        except (APIException, PermissionDenied) as exc:
-            messages.error(request, str(getattr(exc, "detail", "") or exc))
-            return _back(ticket)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            return _back(ticket)
-        messages.success(request, _("Tiket digabung ke %(n)s.") % {"n": target.number})
-        return _back(target)
-    if action == "ubah":
-        kwargs: dict[str, Any] = {"category": post.get("category") or None, "priority": post.get("priority") or None}
-        if "assignee" in post:
-            assignee_id = post.get("assignee", "")
-            kwargs["assignee"] = User.objects.filter(pk=assignee_id).first() if assignee_id.isdigit() else None
-        return _run(request, ticket, services.ticket_update, _("Tiket diperbarui."), channel=Channel.WEB, **kwargs)
-    raise PermissionDenied
+        arguments[spec.target] = other
+        success %= {"n": other.number}
+        then = other if spec.go_to_target else None
+    return _run(request, ticket, spec.service, success, then=then, **arguments)
 
 
 @login_required

@@ -339,13 +339,6 @@ class EngineBackend:
         self.breaker.success()
         return results
 
-    def search_request(self, query: SearchQuery, plan: QueryPlan | None = None) -> dict[str, Any] | None:
-        """The engine request `search` sends for a query no cache knows (benchmarks compare our search with it)."""
-        plan = plan or self._plan(query.text)
-        words = typo_candidates(plan)
-        return search_body(plan, self._filters(query), limit=query.limit, offset=query.offset,
-                           timeout_ms=int(self.search_budget * 1000), suggest=suggester(words) if words else None)
-
     def _filters(self, query: SearchQuery) -> Filters:
         return Filters(doc_types=query.doc_types, category=query.category, region=query.region,
                        version=query.normalized_version, audiences=query.audiences)

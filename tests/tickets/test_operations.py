@@ -13,10 +13,11 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from helpdesk.accounts.models import User
 from helpdesk.core.models import OutboxJob
 from helpdesk.core.outbox import Dispatcher
 from helpdesk.notifications.models import Notification
-from helpdesk.tickets import escalation, services
+from helpdesk.tickets import access, escalation, services
 from helpdesk.tickets.models import CannedReply, Message, Status, Ticket, TicketEvent, TicketForumHistory
 from tests.tickets.conftest import World, as_user
 
@@ -51,6 +52,26 @@ def test_a_breach_escalates_to_the_parent_forum_and_keeps_access(world: World, a
     assert ticket.pk in ids
     # A first response stops the clock: nothing more happens on the next run.
     assert escalation.check_sla()["sla_first_breached"] == 0
+
+
+def test_earlier_forums_are_read_by_the_rules_themselves_once_and_in_bulk(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    escalated, staying = world.ticket(), world.ticket()
+    _overdue(escalated, first_response_due=1)
+    escalation.check_sla()
+    volunteer = User.objects.get(pk=world.vol_lotim.pk)
+    assert access.forums_of(volunteer)  # memberships are read once per user object; not counted below
+    fresh = Ticket.objects.get(pk=escalated.pk)  # nobody loads its history before asking the rules
+    with django_assert_num_queries(1):
+        assert access.can_see(volunteer, fresh) and access.can_see_internal(volunteer, fresh)
+        assert access.can_triage(volunteer, fresh)
+    listed = Ticket.objects.filter(pk__in=[escalated.pk, staying.pk]).prefetch_related("forum_history")
+    with django_assert_num_queries(2):  # the list and its histories, however many tickets
+        assert {t.pk: access.can_triage(volunteer, t) for t in listed} == {escalated.pk: True, staying.pk: True}
+    operator, ticket = User.objects.get(pk=world.op_b.pk), Ticket.objects.get(pk=escalated.pk)
+    with django_assert_num_queries(1):  # their (empty) memberships: no history is read for someone in no forum
+        assert not access.can_see_internal(operator, ticket)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.contrib.auth.models import AnonymousUser
 
-from helpdesk.accounts.access import forums_of, is_admin
+from helpdesk.accounts.access import AnyUser, forums_of, is_admin
 
 register = template.Library()
 
@@ -14,8 +15,8 @@ register = template.Library()
 @register.inclusion_tag("accounts/_menu.html", takes_context=True)
 def account_menu(context: template.Context) -> dict[str, Any]:
     request = context.get("request")
-    user = getattr(request, "user", None)
-    signed_in = bool(user is not None and user.is_authenticated)
+    user: AnyUser = getattr(request, "user", None) or AnonymousUser()
+    signed_in = user.is_authenticated
     coordinates = signed_in and bool(forums_of(user, "coordinator"))
     admin = signed_in and is_admin(user)
     return {

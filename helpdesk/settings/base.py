@@ -134,6 +134,9 @@ SEARCH_REPLICAS = env_int("SEARCH_REPLICAS", 0, minimum=0)
 TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN")
 TELEGRAM_API_BASE_URL = env_str("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot")
 TELEGRAM_WEBHOOK_SECRET = env_str("TELEGRAM_WEBHOOK_SECRET")
+# "polling" (default: `manage.py telegram_bridge` long-polls, the webhook URL answers 404) or "webhook"
+# (Telegram POSTs to /telegram/webhook/, which then also needs TELEGRAM_WEBHOOK_SECRET). docs/telegram.md.
+TELEGRAM_MODE = env_str("TELEGRAM_MODE", "polling")
 
 # --- Background work -------------------------------------------------------------------------------------
 TASKS = {

@@ -22,6 +22,7 @@ from helpdesk.core import outbox
 from helpdesk.core.api import DomainError
 
 from .access import can_verify_operator, forum_for_region
+from .authentication import token_is_current
 from .models import ForumMembership, OperatorReview, User
 from .preferences import TIMEZONE_CHOICES, clean_prefs, wants_notification
 from .validation import FieldErrors, check_email, check_password, check_phone, check_username, check_village
@@ -202,6 +203,9 @@ def profile_update(
 def api_token_issue(*, user: User) -> str:
     """The user's API token (one per account; revoking it signs out every API client of that account)."""
     token, _created = Token.objects.get_or_create(user=user)
+    if not token_is_current(token):  # issued before the last password change: void, replace it
+        token.delete()
+        token = Token.objects.create(user=user)
     return str(token.key)
 
 

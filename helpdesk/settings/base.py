@@ -222,7 +222,7 @@ REST_FRAMEWORK = {
     # Token first: its `WWW-Authenticate: Token` header makes a missing sign-in a 401, as the contract says
     # (with session auth first, DRF turns 401 into 403). Both still authenticate every request.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "helpdesk.accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],

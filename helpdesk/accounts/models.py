@@ -191,3 +191,23 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.forum} {self.role} ({self.created_at:%Y-%m-%d})"
+
+
+class SignInCounter(models.Model):
+    """Sign-in attempts in one throttle window, per account (hashed username) or client address.
+
+    Written only by `throttling.py` with single-statement compare-and-set SQL, so that parallel attempts
+    can never overshoot the limit.
+    """
+
+    key = models.CharField(max_length=80, primary_key=True)
+    attempts = models.PositiveIntegerField(default=0)
+    reset_at = models.FloatField()  # Unix time at which the window ends
+
+    class Meta:
+        db_table = "accounts_signincounter"  # named in throttling._RESERVE_SQL
+        verbose_name = _("penghitung percobaan masuk")
+        verbose_name_plural = _("penghitung percobaan masuk")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.attempts}"

@@ -21,6 +21,7 @@ from rest_framework.authtoken.models import Token
 from helpdesk.core import outbox
 from helpdesk.core.api import DomainError
 
+from . import throttling
 from .access import can_verify_operator, forum_for_region
 from .authentication import token_is_current
 from .models import ForumMembership, OperatorReview, User
@@ -220,6 +221,11 @@ def sign_out_everywhere(*, user: User) -> None:
         user.auth_salt = secrets.token_hex(16)
         user.save(update_fields=["auth_salt"])
         Token.objects.filter(user=user).delete()
+
+
+def password_reset_completed(*, user: User) -> None:
+    """A reset link was used: its owner proved they read the account's mail, so the sign-in lock is lifted."""
+    throttling.clear_account(user.username)
 
 
 def password_reset_request(*, email: str) -> None:

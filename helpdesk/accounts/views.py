@@ -197,6 +197,12 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password-reset-complete")
 
+    def form_valid(self, form: Any) -> HttpResponse:
+        # Whoever can read the account's mail may sign in again at once: the reset lifts the sign-in lock.
+        response = super().form_valid(form)
+        services.password_reset_completed(user=form.user)
+        return response
+
 
 def password_reset_complete(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/password_reset_complete.html")

@@ -11,6 +11,8 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from helpdesk.core.ids import query_id
+
 from . import access
 from .models import Attachment, Message, Status, Ticket
 
@@ -79,7 +81,7 @@ def _apply(qs: QuerySet[Ticket], user: Any, f: TicketFilters) -> QuerySet[Ticket
     elif f.assignee == "none":
         qs = qs.filter(assignee__isnull=True)
     elif f.assignee.isdigit():
-        qs = qs.filter(assignee_id=int(f.assignee))
+        qs = qs.filter(assignee_id=query_id({"assignee": f.assignee}, "assignee") or 0)
     q = f.q.strip()[:200]
     if q:
         qs = qs.filter(number=q.upper()) if NUMBER_RE.match(q) else qs.filter(title__icontains=q)

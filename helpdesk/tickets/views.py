@@ -23,6 +23,7 @@ from rest_framework.exceptions import APIException
 from helpdesk.accounts.access import forums_of, is_verified_operator
 from helpdesk.accounts.models import User
 from helpdesk.categories.selectors import category_list
+from helpdesk.core.ids import query_id, to_id
 from helpdesk.core.ratelimit import hit
 from helpdesk.core.uploads import UploadRejected, check_upload
 
@@ -175,10 +176,9 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     status = [s for s in g.getlist("status") if s] or (
         [Status.BARU, Status.DITANGANI, Status.MENUNGGU] if show == "terbuka" else []
     )
-    forum = g.get("forum", "")
     filters = selectors.TicketFilters(
         status=status,
-        forum=int(forum) if forum.isdigit() else None,
+        forum=query_id(g, "forum"),
         region=g.get("region", "").strip()[:13],
         category=g.get("category", "").strip()[:50],
         assignee={"saya": "me", "belum": "none"}.get(g.get("milik", ""), ""),
@@ -259,9 +259,9 @@ def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
     ticket = access.access_ticket(request.user, number, by_number=True)
     post = request.POST.copy()
     canned_id = post.get("canned", "")
-    if canned_id.isdigit():
+    if to_id(canned_id):
         try:
-            post["body"] = canned.use(int(canned_id), ticket, me(request), edited=post.get("body", ""))
+            post["body"] = canned.use(to_id(canned_id) or 0, ticket, me(request), edited=post.get("body", ""))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return _back(ticket)
@@ -293,7 +293,7 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
     if action == "selesai":
         answer = post.get("message", "")
         return _run(request, ticket, services.ticket_resolve, _("Terima kasih! Tiket ditandai selesai."),
-                    message_id=int(answer) if answer.isdigit() else None, channel=Channel.WEB)
+                    message_id=to_id(answer), channel=Channel.WEB)
     if action == "tutup":
         return _run(request, ticket, services.ticket_close, _("Tiket ditutup."), channel=Channel.WEB)
     if action == "buka":
@@ -334,7 +334,7 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
         kwargs: dict[str, Any] = {"category": post.get("category") or None, "priority": post.get("priority") or None}
         if "assignee" in post:
             assignee_id = post.get("assignee", "")
-            kwargs["assignee"] = User.objects.filter(pk=assignee_id).first() if assignee_id.isdigit() else None
+            kwargs["assignee"] = User.objects.filter(pk=to_id(assignee_id)).first() if to_id(assignee_id) else None
         return _run(request, ticket, services.ticket_update, _("Tiket diperbarui."), channel=Channel.WEB, **kwargs)
     raise PermissionDenied
 
@@ -342,7 +342,7 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
 @login_required
 @require_POST
 def queue_bulk(request: HttpRequest) -> HttpResponse:
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:200]
+    ids = [i for i in map(to_id, request.POST.getlist("ids")) if i][:200]
     action = {"ambil": "claim", "tutup": "close"}.get(request.POST.get("aksi", ""), "")
     if not ids or not action:
         messages.error(request, _("Pilih tiket dan tindakannya."))

@@ -435,7 +435,7 @@ class AttachmentCreateApi(APIView):
         message = None
         message_id = request.data.get("message")
         if message_id not in (None, ""):
-            message = Message.objects.filter(pk=to_id(message_id), ticket=ticket).first() if to_id(message_id) else None
+            message = Message.objects.filter(pk=to_id(message_id) or 0, ticket=ticket).first()
             if message is None or (message.is_internal and not access.can_see_internal(request.user, ticket)):
                 raise exceptions.ValidationError({"message": [_("Pesan itu bukan milik tiket ini.")]})
         _rate_limit(request, "attachment_create")

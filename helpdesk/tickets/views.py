@@ -334,7 +334,7 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
         kwargs: dict[str, Any] = {"category": post.get("category") or None, "priority": post.get("priority") or None}
         if "assignee" in post:
             assignee_id = post.get("assignee", "")
-            kwargs["assignee"] = User.objects.filter(pk=to_id(assignee_id)).first() if to_id(assignee_id) else None
+            kwargs["assignee"] = User.objects.filter(pk=to_id(assignee_id) or 0).first() if assignee_id.isdigit() else None
         return _run(request, ticket, services.ticket_update, _("Tiket diperbarui."), channel=Channel.WEB, **kwargs)
     raise PermissionDenied
 

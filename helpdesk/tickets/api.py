@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from helpdesk.accounts.models import User
+from helpdesk.core.idempotency import idempotent
 from helpdesk.core.ids import IdField, query_id, to_id
 from helpdesk.core.ratelimit import hit
 from helpdesk.core.uploads import UploadRejected, check_upload
@@ -271,6 +272,7 @@ class TicketListCreateApi(APIView):
         return Response({"results": [ticket_summary(t, request) for t in rows], "next": next_cursor})
 
     @extend_schema(request=InputSerializer, responses={201: TicketOut})
+    @idempotent
     def post(self, request: Request) -> Response:
         if not request.user.is_authenticated:
             raise exceptions.NotAuthenticated()
@@ -319,6 +321,7 @@ class MessageCreateApi(APIView):
         canned = IdField(required=False, help_text="a canned reply; its placeholders (or those in body) are filled in")
 
     @extend_schema(request=InputSerializer, responses={201: MessageOut})
+    @idempotent
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = access.access_ticket(request.user, ticket_id)
         serializer = self.InputSerializer(data=request.data)
@@ -422,6 +425,7 @@ class AttachmentCreateApi(APIView):
         )},
         responses={201: AttachmentOut},
     )
+    @idempotent
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = access.access_ticket(request.user, ticket_id)
         # Refuse an oversized body before Django spools it to disk.

@@ -150,8 +150,10 @@ def email_change_confirm(*, token: str) -> User:
         data = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=EMAIL_CHANGE_MAX_AGE)
     except signing.BadSignature:
         raise invalid from None
-    user = User.objects.filter(pk=data.get("u"), is_active=True).first() if isinstance(data, dict) else None
-    email = str(data.get("e", "")) if isinstance(data, dict) else ""
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        raise invalid
+    user = User.objects.filter(pk=data["u"], is_active=True).first()
+    email = str(data.get("e", ""))
     if user is None or not email or email_owner(email, exclude_pk=user.pk) is not None:
         raise invalid
     user.email = email

@@ -29,6 +29,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -41,6 +42,14 @@ HEADER = "Idempotency-Key"
 KEEP = timedelta(hours=24)
 MAX_KEY = 200
 FORM_FIELD = "form_token"
+
+
+# For `extend_schema(parameters=[...])` of every view wrapped by `idempotent`.
+SCHEMA_PARAMETER = OpenApiParameter(
+    HEADER, str, location=OpenApiParameter.HEADER, required=False,
+    description="1-200 visible ASCII characters. The same key from the same person within 24 hours returns the "
+    "first answer and writes nothing; with another body: 409 idempotency_key_reused.",
+)
 
 
 def _valid_key(key: str) -> bool:

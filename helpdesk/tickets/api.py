@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from helpdesk.accounts.models import User
+from helpdesk.core.idempotency import SCHEMA_PARAMETER as IDEMPOTENCY_KEY
 from helpdesk.core.idempotency import idempotent
 from helpdesk.core.ids import IdField, query_id, to_id
 from helpdesk.core.ratelimit import hit
@@ -271,7 +272,7 @@ class TicketListCreateApi(APIView):
             raise exceptions.ValidationError({"cursor": [_("Kursor tidak valid.")]}) from None
         return Response({"results": [ticket_summary(t, request) for t in rows], "next": next_cursor})
 
-    @extend_schema(request=InputSerializer, responses={201: TicketOut})
+    @extend_schema(request=InputSerializer, responses={201: TicketOut}, parameters=[IDEMPOTENCY_KEY])
     @idempotent
     def post(self, request: Request) -> Response:
         if not request.user.is_authenticated:
@@ -320,7 +321,7 @@ class MessageCreateApi(APIView):
         internal = serializers.BooleanField(default=False)
         canned = IdField(required=False, help_text="a canned reply; its placeholders (or those in body) are filled in")
 
-    @extend_schema(request=InputSerializer, responses={201: MessageOut})
+    @extend_schema(request=InputSerializer, responses={201: MessageOut}, parameters=[IDEMPOTENCY_KEY])
     @idempotent
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = access.access_ticket(request.user, ticket_id)
@@ -424,6 +425,7 @@ class AttachmentCreateApi(APIView):
             "AttachmentUpload", {"file": serializers.FileField(), "message": IdField(required=False)}
         )},
         responses={201: AttachmentOut},
+        parameters=[IDEMPOTENCY_KEY],
     )
     @idempotent
     def post(self, request: Request, ticket_id: int) -> Response:

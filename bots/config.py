@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 # Telegram's documented flood limits. `margin` widens each window a little, so that network jitter between
 # the reservation here and the arrival at Telegram never turns a conforming pace into a 429.
@@ -44,6 +45,23 @@ def base_file_url() -> str:
 
 def webhook_secret() -> str:
     return str(getattr(settings, "TELEGRAM_WEBHOOK_SECRET", "") or "")
+
+
+POLLING = "polling"
+WEBHOOK = "webhook"
+
+
+def mode() -> str:
+    """How updates come in: "polling" (the default) or "webhook". Anything else is a configuration error."""
+    value = str(getattr(settings, "TELEGRAM_MODE", "") or POLLING).strip().lower()
+    if value not in (POLLING, WEBHOOK):
+        raise ImproperlyConfigured(f"TELEGRAM_MODE must be 'polling' or 'webhook', not {value!r}")
+    return value
+
+
+def webhook_enabled() -> bool:
+    """The webhook URL acts only in webhook mode, and only with a secret that Telegram must echo back."""
+    return enabled() and mode() == WEBHOOK and bool(webhook_secret())
 
 
 def bot_key() -> str:

@@ -30,6 +30,13 @@ KEEP_UPDATES = timedelta(days=30)  # far longer than Telegram keeps re-deliverin
 State = TelegramUpdate.State
 
 
+BIGINT_MAX = 2**63 - 1  # update, chat and user ids are stored in 64-bit columns
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -BIGINT_MAX <= value <= BIGINT_MAX
+
+
 def _peek(payload: dict[str, Any]) -> tuple[str, int | None, int | None]:
     """Kind, chat id and sender id, for the admin list; any odd shape just gives None."""
 
@@ -40,16 +47,14 @@ def _peek(payload: dict[str, Any]) -> tuple[str, int | None, int | None]:
     body = obj(payload.get(kind))
     chat = obj(body.get("chat")) or obj(obj(body.get("message")).get("chat"))
     user = obj(body.get("from"))
-    chat_id = chat.get("id") if isinstance(chat.get("id"), int) else None
-    user_id = user.get("id") if isinstance(user.get("id"), int) else None
+    chat_id = chat.get("id") if _is_id(chat.get("id")) else None
+    user_id = user.get("id") if _is_id(user.get("id")) else None
     return str(kind)[:40], chat_id, user_id
 
 
 def receive(payload: Any, *, source: str) -> TelegramUpdate | None:
     """Store an update; None if it is not an update at all, or if its update_id was stored before."""
-    if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int) or isinstance(
-        payload.get("update_id"), bool
-    ):
+    if not isinstance(payload, dict) or not _is_id(payload.get("update_id")) or payload["update_id"] < 0:
         log.warning("telegram %s: not an update, ignored: %.200r", source, payload)
         return None
     kind, chat_id, user_id = _peek(payload)

@@ -1,8 +1,11 @@
 """Webhook mode: Telegram POSTs each update to /telegram/webhook/.
 
-The secret header is compared in constant time. Whatever Telegram sends is answered 200 once it is stored
-(or found to be junk, which is logged): Telegram retries any other answer, and a retry of junk helps nobody.
-Only a failure to store (the database is down) answers 500, so that Telegram tries again later.
+The URL exists only in webhook mode (`TELEGRAM_MODE=webhook`) with `TELEGRAM_WEBHOOK_SECRET` set; otherwise it
+answers 404 and reads nothing. Every update must carry the secret header, compared in constant time: without it,
+anyone who knows the URL could post on tickets as any linked Telegram user.
+Whatever Telegram sends is answered 200 once it is stored (or found to be junk, which is logged): Telegram
+retries any other answer, and a retry of junk helps nobody. Only a failure to store (the database is down)
+answers 500, so that Telegram tries again later.
 """
 
 from __future__ import annotations
@@ -26,18 +29,27 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name,
 @csrf_exempt
 @require_POST
 def webhook(request: HttpRequest) -> HttpResponse:
-    if not config.enabled():
+    if not config.webhook_enabled():
         return HttpResponseNotFound()
-    secret = config.webhook_secret()
-    if secret:
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), secret.encode()):
-            log.warning("telegram webhook: wrong or missing secret token from %s", request.META.get("REMOTE_ADDR"))
-            return HttpResponseForbidden()
+    given = request.headers.get(SECRET_HEADER, "")
+    if not hmac.compare_digest(given.encode(), config.webhook_secret().encode()):
+        log.warning("telegram webhook: wrong or missing secret token from %s", request.META.get("REMOTE_ADDR"))
+        return HttpResponseForbidden()
     try:
-        payload = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+        payload = json.loads(request.body, parse_constant=_reject, parse_float=_finite)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         log.warning("telegram webhook: malformed JSON (%d bytes), ignored", len(request.body))
         return JsonResponse({})
     outcome = intake.receive_and_apply(payload, source=TelegramUpdate.Source.WEBHOOK)
     return JsonResponse({"outcome": outcome} if outcome else {})
+
+
+def _reject(token: str) -> float:
+    raise ValueError(f"{token} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError("number out of range")
+    return value

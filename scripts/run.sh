@@ -48,7 +48,9 @@ step "Menjalankan layanan"
 pids+=($!)
 "$PY" manage.py run_worker &
 pids+=($!)
-if [[ -n "${TELEGRAM_BOT_TOKEN:-}" ]]; then
+if [[ -n "${TELEGRAM_BOT_TOKEN:-}" && "${TELEGRAM_MODE:-polling}" == "webhook" ]]; then
+    echo "TELEGRAM_MODE=webhook: Telegram mengirim pembaruan ke /telegram/webhook/ (tanpa long polling)." >&2
+elif [[ -n "${TELEGRAM_BOT_TOKEN:-}" ]]; then
     if "$PY" manage.py help telegram_bridge >/dev/null 2>&1; then
         "$PY" manage.py telegram_bridge &
         pids+=($!)

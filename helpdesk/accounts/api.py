@@ -11,7 +11,6 @@ from typing import Any
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import exceptions, serializers, status
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +20,7 @@ from helpdesk.categories.models import Category
 
 from . import forum_services, services
 from .access import access_operator, forums_of, is_admin, roles_of
+from .authentication import TokenAuthentication
 from .models import ForumMembership, User
 from .preferences import effective_prefs, user_timezone
 from .selectors import operator_pending_list, user_memberships

@@ -30,8 +30,8 @@ from helpdesk.regions.models import Region
 from .access import can_deactivate_membership, can_manage_forum, forget_roles, is_admin
 from .extensions import membership_deactivated
 from .models import Forum, ForumMembership, ForumRegion, Invitation, User
-from .services import resolve_language
-from .validation import FieldErrors, check_email, check_password, check_username
+from .services import resolve_language, save_new_user, tell_owner_of_attempt
+from .validation import FieldErrors, check_email, check_password, check_username, email_owner
 
 Role = ForumMembership.Role
 
@@ -349,10 +349,13 @@ def invitation_accept(
     if problem:
         errors.add("token", problem)
     new_user: User | None = None
+    owner: User | None = None
     if user is None:
         username = check_username(username, errors)
         email = check_email(email, errors)
-        new_user = User(username=username, email=email, name=(name or "").strip()[:150], language=resolve_language(language))
+        owner = email_owner(email)  # never confirmed to the person typing it: its holder is mailed instead
+        new_user = User(username=username, email="" if owner else email, name=(name or "").strip()[:150],
+                        language=resolve_language(language))
         check_password(password, new_user, errors)
     if (work_start is None) != (work_end is None):
         errors.add("work_end", _("Isi jam mulai dan jam selesai, atau kosongkan keduanya."))
@@ -368,7 +371,9 @@ def invitation_accept(
                 raise ValidationError({"token": [_("Undangan ini sudah dipakai. Minta undangan baru kepada koordinator.")]})
             if new_user is not None:
                 new_user.set_password(password)
-                new_user.save()
+                owner = save_new_user(new_user) or owner
+                if owner is not None:
+                    tell_owner_of_attempt(owner)
                 member = new_user
             else:
                 assert user is not None
@@ -376,7 +381,7 @@ def invitation_accept(
             Invitation.objects.filter(pk=invitation.pk).update(used_by=member)
             membership = _join(invitation, member, categories, available, work_start, work_end)
     except IntegrityError:
-        raise ValidationError({"username": [_("Nama pengguna atau e-mail ini sudah dipakai. Pilih yang lain.")]}) from None
+        raise ValidationError({"username": [_("Nama pengguna ini sudah dipakai. Pilih nama lain.")]}) from None
     forget_roles(member)
     return membership
 

@@ -45,6 +45,10 @@ class User(AbstractUser):
     notification_prefs = models.JSONField(_("preferensi notifikasi"), default=dict, blank=True)
     # Mixed into the session hash: changing it signs the user out of every browser ("keluar dari semua perangkat").
     auth_salt = models.CharField(max_length=32, blank=True, default="", editable=False)
+    # An API token issued before this moment is void (accounts/authentication.py). Set by set_password(), so every
+    # way of changing a password (profile, reset link, admin, `changepassword`) ends the account's API tokens,
+    # as the password inside the session hash already ends its other sessions.
+    password_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("pengguna")
@@ -59,6 +63,10 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.name or self.get_full_name() or self.username
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
 
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         if not self.auth_salt:
@@ -183,3 +191,23 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.forum} {self.role} ({self.created_at:%Y-%m-%d})"
+
+
+class SignInCounter(models.Model):
+    """Sign-in attempts in one throttle window, per account (hashed username) or client address.
+
+    Written only by `throttling.py` with single-statement compare-and-set SQL, so that parallel attempts
+    can never overshoot the limit.
+    """
+
+    key = models.CharField(max_length=80, primary_key=True)
+    attempts = models.PositiveIntegerField(default=0)
+    reset_at = models.FloatField()  # Unix time at which the window ends
+
+    class Meta:
+        db_table = "accounts_signincounter"  # named in throttling._RESERVE_SQL
+        verbose_name = _("penghitung percobaan masuk")
+        verbose_name_plural = _("penghitung percobaan masuk")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.attempts}"

@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import get_language
@@ -21,10 +22,20 @@ from rest_framework.authtoken.models import Token
 from helpdesk.core import outbox
 from helpdesk.core.api import DomainError
 
+from . import throttling
 from .access import can_verify_operator, forum_for_region
+from .authentication import token_is_current
 from .models import ForumMembership, OperatorReview, User
 from .preferences import TIMEZONE_CHOICES, clean_prefs, wants_notification
-from .validation import FieldErrors, check_email, check_password, check_phone, check_username, check_village
+from .validation import (
+    FieldErrors,
+    check_email,
+    check_password,
+    check_phone,
+    check_username,
+    check_village,
+    email_owner,
+)
 
 Status = User.OperatorStatus
 
@@ -63,12 +74,13 @@ def operator_register(
     errors = FieldErrors()
     username = check_username(username, errors)
     email = check_email(email, errors)
+    owner = email_owner(email)
     desa = check_village(desa_code, errors)
     phone = check_phone(phone, errors)
     name = (name or "").strip()[:150]
     user = User(
         username=username,
-        email=email,
+        email="" if owner else email,  # an address held by another account is not given away, nor confirmed
         name=name,
         phone=phone,
         desa=desa,
@@ -79,15 +91,77 @@ def operator_register(
     errors.raise_if_any()
     user.set_password(password)
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                user.save()
-        except IntegrityError:
-            # Someone took the name or address between our check and the insert.
-            raise ValidationError(
-                {"username": [_("Nama pengguna atau e-mail ini sudah dipakai. Pilih yang lain.")]}
-            ) from None
+        owner = save_new_user(user) or owner
+        if owner is not None:
+            tell_owner_of_attempt(owner)
         _tell_coordinators_of_pending(user)
+    return user
+
+
+def save_new_user(user: User) -> User | None:
+    """Insert a new account. If another account took its address meanwhile, save it without one and return
+    that other account (to be told); a username taken meanwhile is a 400 on `username` (usernames are public)."""
+    try:
+        with transaction.atomic():
+            user.save()
+        return None
+    except IntegrityError:
+        if User.objects.filter(username__iexact=user.username).exists():
+            raise ValidationError({"username": [_("Nama pengguna ini sudah dipakai. Pilih nama lain.")]}) from None
+        owner = email_owner(user.email)
+        if owner is None:
+            raise
+    user.email = ""
+    with transaction.atomic():
+        user.save()
+    return owner
+
+
+def tell_owner_of_attempt(owner: User) -> None:
+    """Mail the holder of an address that someone tried to use for another account (at most every 15 minutes)."""
+    slot = int(time.time() // PASSWORD_RESET_EVERY_SECONDS)
+    outbox.enqueue(EMAIL_KIND, {"template": "email_in_use", "user": owner.pk},
+                   key=f"accounts.email-in-use:{owner.pk}:{slot}")
+
+
+EMAIL_CHANGE_SALT = "accounts.email-change"
+EMAIL_CHANGE_MAX_AGE = 3 * 24 * 3600
+
+
+def email_change_request(*, user: User, email: str) -> None:
+    """Ask to move the account to a new address: a link goes to that address, and the change happens when it
+    is opened. If another account holds the address, its holder is told instead. Same outcome for the asker."""
+    owner = email_owner(email, exclude_pk=user.pk)
+    if owner is not None:
+        tell_owner_of_attempt(owner)
+        return
+    outbox.enqueue(EMAIL_KIND, {"template": "email_change", "user": user.pk, "to": email},
+                   key=f"accounts.email-change:{user.pk}:{email.lower()}:{int(time.time() // 60)}")
+
+
+def email_change_token(user: User, email: str) -> str:
+    return signing.dumps({"u": user.pk, "e": email}, salt=EMAIL_CHANGE_SALT, compress=True)
+
+
+def email_change_confirm(*, token: str) -> User:
+    """Open the link from `email_change_request`: the account takes the address, if it is still free."""
+    invalid = ValidationError(_("Tautan konfirmasi e-mail tidak berlaku lagi. Ubah alamat sekali lagi di profil."))
+    try:
+        data = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=EMAIL_CHANGE_MAX_AGE)
+    except signing.BadSignature:
+        raise invalid from None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        raise invalid
+    user = User.objects.filter(pk=data["u"], is_active=True).first()
+    email = str(data.get("e", ""))
+    if user is None or not email or email_owner(email, exclude_pk=user.pk) is not None:
+        raise invalid
+    user.email = email
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["email"])
+    except IntegrityError:
+        raise invalid from None
     return user
 
 
@@ -163,9 +237,11 @@ def profile_update(
     if name is not None:
         user.name = name.strip()[:150]
         changed.append("name")
+    new_email = ""
     if email is not None:
-        user.email = check_email(email, errors, exclude_pk=user.pk)
-        changed.append("email")
+        checked = check_email(email, errors)
+        if checked.lower() != user.email.lower():
+            new_email = checked  # not stored yet: the new address confirms it (email_change_request)
     if phone is not None:
         user.phone = check_phone(phone, errors)
         changed.append("phone")
@@ -183,12 +259,12 @@ def profile_update(
         user.notification_prefs = clean_prefs(notification_prefs)
         changed.append("notification_prefs")
     errors.raise_if_any()
-    if changed:
-        try:
-            with transaction.atomic():
-                user.save(update_fields=changed)
-        except IntegrityError:
-            raise ValidationError({"email": [_("Alamat e-mail ini sudah terdaftar.")]}) from None
+    with transaction.atomic():
+        if changed:
+            user.save(update_fields=changed)
+        if new_email:
+            email_change_request(user=user, email=new_email)
+    user.email_pending = new_email  # type: ignore[attr-defined]
     return user
 
 
@@ -198,6 +274,9 @@ def profile_update(
 def api_token_issue(*, user: User) -> str:
     """The user's API token (one per account; revoking it signs out every API client of that account)."""
     token, _created = Token.objects.get_or_create(user=user)
+    if not token_is_current(token):  # issued before the last password change: void, replace it
+        token.delete()
+        token = Token.objects.create(user=user)
     return str(token.key)
 
 
@@ -212,6 +291,11 @@ def sign_out_everywhere(*, user: User) -> None:
         user.auth_salt = secrets.token_hex(16)
         user.save(update_fields=["auth_salt"])
         Token.objects.filter(user=user).delete()
+
+
+def password_reset_completed(*, user: User) -> None:
+    """A reset link was used: its owner proved they read the account's mail, so the sign-in lock is lifted."""
+    throttling.clear_account(user.username)
 
 
 def password_reset_request(*, email: str) -> None:

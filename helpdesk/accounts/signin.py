@@ -38,12 +38,11 @@ def check_credentials(request: HttpRequest, username: str, password: str) -> Use
     """The user these credentials belong to, or SignInError. Failed attempts are counted (see throttling)."""
     username = (username or "").strip()
     ip = throttling.client_ip(request)
-    wait = throttling.retry_after(username, ip)
+    wait = throttling.reserve(username, ip)  # before the password is checked, atomically
     if wait is not None:
         raise SignInError(throttled_message(wait), retry_after=wait)
     user = authenticate(request, username=username, password=password or "") if username and password else None
     if not isinstance(user, User):
-        throttling.record_failure(username, ip)
-        raise SignInError(bad_credentials_message())
-    throttling.record_success(username)
+        raise SignInError(bad_credentials_message())  # the reserved attempt stays counted
+    throttling.record_success(username, ip)
     return user

@@ -30,6 +30,8 @@ EMAIL_TEMPLATES = {
     "operator_rejected",
     "operator_deactivated",
     "password_reset",
+    "email_in_use",
+    "email_change",
 }
 
 
@@ -40,6 +42,15 @@ def _context(template: str, user: User, payload: dict[str, Any]) -> dict[str, An
         uid = urlsafe_base64_encode(force_bytes(user.pk))
         token = default_token_generator.make_token(user)
         context["reset_url"] = settings.SITE_URL + reverse("accounts:password-reset-confirm", args=[uid, token])
+    elif template == "email_change":
+        from .services import email_change_token
+
+        # Made when sent, like the reset link: the outbox never holds a working link.
+        token = email_change_token(user, str(payload.get("to", "")))
+        context["confirm_url"] = settings.SITE_URL + reverse("accounts:email-confirm", args=[token])
+        context["new_email"] = payload.get("to", "")
+    elif template == "email_in_use":
+        context["reset_url"] = settings.SITE_URL + reverse("accounts:password-reset")
     elif template == "operator_pending":
         operator = User.objects.select_related("desa").filter(pk=int(payload.get("operator") or 0)).first()
         context["operator"] = operator
@@ -55,7 +66,9 @@ def send_account_email(payload: dict[str, Any], job: OutboxJob) -> None:
     if template not in EMAIL_TEMPLATES:
         raise ValueError(f"unknown account e-mail template {template!r}")
     user = User.objects.filter(pk=int(payload.get("user") or 0)).first()
-    if user is None or not user.email:
+    # An address change is confirmed at the new address; everything else goes to the account's own.
+    recipient = str(payload.get("to", "")) if template == "email_change" else (user.email if user else "")
+    if user is None or not recipient:
         return  # the account is gone or has no address: nothing to send, nothing to retry
     if template == "password_reset" and not (user.is_active and user.has_usable_password()):
         return
@@ -65,4 +78,4 @@ def send_account_email(payload: dict[str, Any], job: OutboxJob) -> None:
     with translation.override(user_language(user)):
         subject = " ".join(render_to_string(f"accounts/email/{template}_subject.txt", context).split())
         body = render_to_string(f"accounts/email/{template}.txt", context)
-    send_mail(subject, body, None, [user.email])
+    send_mail(subject, body, None, [recipient])

@@ -1,14 +1,16 @@
-"""Throttling of FAILED sign-ins, shared by the web form and the API token endpoint (see the API contract).
+"""Throttling of sign-ins, shared by the web form and the API token endpoint (see the API contract).
 
-Counters live in the Django cache (the database cache by default), so every web process sees the same
-numbers: at most 5 failures per account and 50 per client address within 15 minutes. While either limit is
-reached, every attempt for that account or address is refused *before* the password is checked; otherwise
-a correct guess would still get through and the limit would slow nobody down. Successful sign-ins are not
-counted, and one clears the account's counter. Unknown and existing usernames are counted alike, so the
-answers tell nothing about which accounts exist.
+At most 5 attempts per account and 50 per client address may be spent within 15 minutes. Each attempt first
+*reserves* a slot in both counters, with one SQL statement per counter that adds one only while the counter
+is under its limit (`INSERT ... ON CONFLICT DO UPDATE ... WHERE attempts < limit RETURNING`, atomic on SQLite
+and PostgreSQL alike). Only an attempt holding both reservations gets its password checked, so twenty
+parallel guesses for one account check at most five passwords. A wrong password keeps its reservations; a
+correct one gives the address's slot back and clears the account's counter: successful sign-ins are not
+counted. Unknown and existing usernames are counted alike, so the answers tell nothing about which accounts
+exist. A successful password reset clears the account's counter too (docs/accounts.md, "Signing in").
 
-Each counter is a fixed window that opens at its first failure. Increments are read-modify-write on the
-cache, so two failures at the very same instant may count once; the limits are a brake, not an exact count.
+Counters live in the `SignInCounter` table, so every process sees the same numbers. Each is a fixed window
+that opens at its first attempt.
 """
 
 from __future__ import annotations
@@ -16,24 +18,17 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db import connection
+from django.db.models import F
 from django.http import HttpRequest
+
+from .models import SignInCounter
 
 FAILURES_PER_ACCOUNT = 5
 FAILURES_PER_IP = 50
 WINDOW_SECONDS = 15 * 60
-
-
-@dataclass(frozen=True)
-class Counter:
-    failures: int
-    reset_at: float
-
-    def remaining_seconds(self, now: float) -> int:
-        return max(1, math.ceil(self.reset_at - now))
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -48,40 +43,61 @@ def client_ip(request: HttpRequest) -> str:
 
 def _account_key(username: str) -> str:
     digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
-    return f"signin-fail:account:{digest}"
+    return f"account:{digest}"
 
 
 def _ip_key(ip: str) -> str:
-    return f"signin-fail:ip:{ip}"
+    return f"ip:{ip}"[:80]
 
 
-def _read(value: object, now: float) -> Counter | None:
-    if isinstance(value, (list, tuple)) and len(value) == 2:
-        counter = Counter(int(value[0]), float(value[1]))
-        if counter.reset_at > now:
-            return counter
+# One statement, so that parallel attempts cannot both see "under the limit". Valid on SQLite and PostgreSQL.
+_RESERVE_SQL = """
+INSERT INTO "accounts_signincounter" ("key", "attempts", "reset_at") VALUES (%s, 1, %s)
+ON CONFLICT ("key") DO UPDATE SET
+    "attempts" = CASE WHEN "accounts_signincounter"."reset_at" <= %s THEN 1
+                      ELSE "accounts_signincounter"."attempts" + 1 END,
+    "reset_at" = CASE WHEN "accounts_signincounter"."reset_at" <= %s THEN %s
+                      ELSE "accounts_signincounter"."reset_at" END
+WHERE "accounts_signincounter"."reset_at" <= %s OR "accounts_signincounter"."attempts" < %s
+RETURNING "attempts"
+"""
+
+
+def _reserve(key: str, limit: int, now: float) -> int | None:
+    """Take one attempt from this counter; None when it is used up."""
+    reset_at = now + WINDOW_SECONDS
+    with connection.cursor() as cursor:
+        cursor.execute(_RESERVE_SQL, [key, reset_at, now, now, reset_at, now, limit])
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
+
+
+def _release(key: str) -> None:
+    SignInCounter.objects.filter(key=key, attempts__gt=0).update(attempts=F("attempts") - 1)
+
+
+def _wait(key: str, now: float) -> int:
+    reset_at = SignInCounter.objects.filter(key=key).values_list("reset_at", flat=True).first()
+    return max(1, math.ceil((reset_at or now) - now))
+
+
+def reserve(username: str, ip: str) -> int | None:
+    """Reserve an attempt for this account from this address. None: go ahead; else seconds to wait."""
+    now = time.time()
+    account, address = _account_key(username), _ip_key(ip)
+    if _reserve(account, FAILURES_PER_ACCOUNT, now) is None:
+        return _wait(account, now)
+    if _reserve(address, FAILURES_PER_IP, now) is None:
+        _release(account)
+        return _wait(address, now)
     return None
 
 
-def retry_after(username: str, ip: str) -> int | None:
-    """Seconds until the next attempt is allowed, or None when sign-in may be tried now."""
-    now = time.time()
-    keys = {"account": _account_key(username), "ip": _ip_key(ip)}
-    stored = cache.get_many(list(keys.values()))
-    waits = []
-    for kind, limit in (("account", FAILURES_PER_ACCOUNT), ("ip", FAILURES_PER_IP)):
-        counter = _read(stored.get(keys[kind]), now)
-        if counter is not None and counter.failures >= limit:
-            waits.append(counter.remaining_seconds(now))
-    return max(waits) if waits else None
+def record_success(username: str, ip: str) -> None:
+    """A correct password: not counted. The address gets its slot back; the account starts afresh."""
+    _release(_ip_key(ip))
+    clear_account(username)
 
 
-def record_failure(username: str, ip: str) -> None:
-    now = time.time()
-    for key in (_account_key(username), _ip_key(ip)):
-        counter = _read(cache.get(key), now) or Counter(0, now + WINDOW_SECONDS)
-        cache.set(key, (counter.failures + 1, counter.reset_at), timeout=counter.remaining_seconds(now))
-
-
-def record_success(username: str) -> None:
-    cache.delete(_account_key(username))
+def clear_account(username: str) -> None:
+    SignInCounter.objects.filter(key=_account_key(username)).delete()

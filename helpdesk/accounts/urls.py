@@ -20,6 +20,7 @@ urlpatterns = [
     path("sandi/atur/selesai/", views.password_reset_complete, name="password-reset-complete"),
     path("sandi/ganti/", views.PasswordChangeView.as_view(), name="password-change"),
     path("profil/", views.profile, name="profile"),
+    path("profil/email/<str:token>/", views.email_confirm, name="email-confirm"),
     path("profil/forum/<int:forum_id>/", views.profile_availability, name="profile-availability"),
     path("verifikasi-operator/", views_forums.pending_operators, name="pending-operators"),
     path("verifikasi-operator/<int:user_id>/", views_forums.review_operator, name="review-operator"),

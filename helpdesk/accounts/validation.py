@@ -53,7 +53,7 @@ def check_username(username: str, errors: FieldErrors, *, field: str = "username
     return username
 
 
-def check_email(email: str, errors: FieldErrors, *, exclude_pk: int | None = None, required: bool = True) -> str:
+def check_email(email: str, errors: FieldErrors, *, required: bool = True) -> str:
     email = (email or "").strip()
     if not email:
         if required:
@@ -65,13 +65,18 @@ def check_email(email: str, errors: FieldErrors, *, exclude_pk: int | None = Non
         errors.add("email", _("Alamat e-mail tidak valid."))
         return email
     local, _at, domain = email.rpartition("@")
-    email = f"{local}@{domain.lower()}"
+    return f"{local}@{domain.lower()}"
+
+
+def email_owner(email: str, *, exclude_pk: int | None = None) -> User | None:
+    """The account that holds this address. Never shown to the person typing it (docs/accounts.md, "E-mail
+    addresses are never confirmed"): callers mail the owner instead."""
+    if not email:
+        return None
     taken = User.objects.filter(email__iexact=email)
     if exclude_pk is not None:
         taken = taken.exclude(pk=exclude_pk)
-    if taken.exists():
-        errors.add("email", _("Alamat e-mail ini sudah terdaftar. Gunakan fitur lupa kata sandi bila itu akun Anda."))
-    return email
+    return taken.first()
 
 
 def check_password(password: str, user: User, errors: FieldErrors, *, field: str = "password") -> None:

@@ -194,6 +194,12 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password-reset-complete")
 
+    def form_valid(self, form: Any) -> HttpResponse:
+        # Whoever can read the account's mail may sign in again at once: the reset lifts the sign-in lock.
+        response = super().form_valid(form)
+        services.password_reset_completed(user=form.user)
+        return response
+
 
 def password_reset_complete(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/password_reset_complete.html")
@@ -275,8 +281,23 @@ def profile(request: HttpRequest) -> HttpResponse:
             apply_service_errors(form, exc)
         else:
             messages.success(request, _("Profil tersimpan."))
+            if getattr(user, "email_pending", ""):
+                messages.info(request, _("Alamat e-mail berubah setelah Anda membuka tautan yang kami kirim ke "
+                                         "%(email)s.") % {"email": user.email_pending})  # type: ignore[attr-defined]
             return _remember_language(redirect("accounts:profile"), user)  # type: ignore[return-value]
     return _profile_page(request, form, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET"])
+def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link mailed to a new address: opening it moves the account to that address."""
+    try:
+        services.email_change_confirm(token=token)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Alamat e-mail sudah diperbarui."))
+    return redirect("accounts:profile" if request.user.is_authenticated else "accounts:login")
 
 
 @login_required

@@ -7,6 +7,7 @@ lacks). See docs/tasks.md.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -92,3 +93,26 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}={self.count}"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a create request that carried an `Idempotency-Key` (or a web form's one-time token).
+
+    Written in the same transaction as what the request created, so a key exists exactly when its creation does.
+    Kept for 24 hours (`core.purge_idempotency_keys`). See `core/idempotency.py`.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of the method, path and body
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")]
+        verbose_name = _("kunci idempoten")
+        verbose_name_plural = _("kunci idempoten")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

@@ -25,3 +25,11 @@ def purge_rate_counters() -> None:
     from .ratelimit import purge_expired
 
     purge_expired()
+
+
+@periodic("core.purge_idempotency_keys", every=timedelta(hours=1))
+def purge_idempotency_keys() -> None:
+    """Idempotency keys and form tokens are answered for 24 hours; then they go."""
+    from .idempotency import purge_expired
+
+    purge_expired()

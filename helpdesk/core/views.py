@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -45,6 +46,11 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if isinstance(exception, RequestDataTooBig):  # a body over DATA_UPLOAD_MAX_MEMORY_SIZE: 413, as the contract says
+        if _wants_json(request):
+            return JsonResponse(error_body(_("Isi permintaan terlalu besar."), "too_large"), status=413)
+        return render(request, "core/error.html", {"title": _("Isi permintaan terlalu besar"), "code": 413},
+                      status=413)
     if _wants_json(request):
         return JsonResponse(error_body(_("Permintaan tidak valid."), "bad_request"), status=400)
     return render(request, "core/error.html", {"title": _("Permintaan tidak valid"), "code": 400}, status=400)

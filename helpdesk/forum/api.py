@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from helpdesk.accounts.access import AnyUser
 from helpdesk.accounts.models import Forum
+from helpdesk.core.ids import IdField, query_id
 from helpdesk.tickets import access as ticket_access
 from helpdesk.tickets.api import attachment_dict, me
 from helpdesk.tickets.models import Channel, Hosting, Message, Ticket
@@ -254,7 +255,7 @@ class QuestionDetailApi(APIView):
 
 
 class AcceptInput(serializers.Serializer):
-    message = serializers.IntegerField()
+    message = IdField()
 
 
 class AcceptApi(APIView):
@@ -306,7 +307,7 @@ class VoteApi(APIView):
 
 class CommentInput(serializers.Serializer):
     body = serializers.CharField(max_length=services.MAX_COMMENT_CHARS)
-    message = serializers.IntegerField(required=False, allow_null=True, help_text="an answer; empty: the question")
+    message = IdField(required=False, allow_null=True, help_text="an answer; empty: the question")
 
 
 class CommentCreateApi(APIView):
@@ -418,8 +419,7 @@ class LeaderboardApi(APIView):
     )
     def get(self, request: Request) -> Response:
         params = request.query_params
-        forum = params.get("forum", "")
-        forum_id = int(forum) if forum.isdigit() else None
+        forum_id = query_id(params, "forum")
         if forum_id is not None and not Forum.objects.filter(pk=forum_id).exists():
             raise exceptions.ValidationError({"forum": [_("Forum tidak ditemukan.")]})
         region = reputation.kabupaten_of(params.get("region", "").strip()) if params.get("region") else ""

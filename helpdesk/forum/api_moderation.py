@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from helpdesk.core.ids import IdField, query_id, to_id
 from helpdesk.tickets.api import me
 from helpdesk.tickets.models import Ticket
 
@@ -38,8 +39,7 @@ class ModerationQueueApi(APIView):
         forum_ids = access.moderated_forum_ids(request.user)
         if forum_ids is not None and not forum_ids:
             raise exceptions.PermissionDenied(_("Antrean moderasi hanya untuk koordinator forum."))
-        forum = request.query_params.get("forum", "")
-        items = selectors.moderation_queue(request.user, forum_id=int(forum) if forum.isdigit() else None)
+        items = selectors.moderation_queue(request.user, forum_id=query_id(request.query_params, "forum"))
         return Response({"results": [
             {
                 "target": item.target,
@@ -176,12 +176,12 @@ class HistoryApi(APIView):
         message = comment = None
         author_id: int | None = ticket.reporter_id
         if params.get("message", "").isdigit():
-            message, found = access.access_answer(request.user, int(params["message"]))
+            message, found = access.access_answer(request.user, to_id(params["message"]) or 0)
             if found.pk != ticket.pk:
                 raise Http404
             author_id = message.author_id
         elif params.get("comment", "").isdigit():
-            comment, found = access.access_comment(request.user, int(params["comment"]))
+            comment, found = access.access_comment(request.user, to_id(params["comment"]) or 0)
             if found.pk != ticket.pk:
                 raise Http404
             author_id = comment.author_id
@@ -228,7 +228,7 @@ class MoveApi(APIView):
 
 
 class DuplicateInput(serializers.Serializer):
-    of = serializers.IntegerField()
+    of = IdField()
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 
@@ -253,7 +253,7 @@ class QuestionDuplicateApi(APIView):
 
 
 class ProposalInput(serializers.Serializer):
-    ticket = serializers.IntegerField()
+    ticket = IdField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 

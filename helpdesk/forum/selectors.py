@@ -48,7 +48,7 @@ def question_list(
     if category:
         qs = qs.filter(category__slug=category)
     if region:
-        qs = qs.filter(Q(desa_id=region) | Q(desa_id__startswith=f"{region}."))
+        qs = qs.filter(Q(desa_id=region) | Q(desa__code__startswith=f"{region}."))
     if cursor:
         after = decode_cursor(cursor)
         if after is None:

@@ -17,13 +17,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from lokal import mask_pii
 from rest_framework.exceptions import Throttled
 
 from helpdesk.accounts.access import forum_for_region
 from helpdesk.accounts.models import ForumMembership, User
 from helpdesk.core.api import DomainError
 from helpdesk.core.markdown import render_markdown
+from helpdesk.core.pii import mask
 from helpdesk.core.ratelimit import hit
 from helpdesk.notifications.services import notify, notify_many
 from helpdesk.tickets import access as ticket_access
@@ -101,26 +101,16 @@ class Asked:
     masked: list[str]  # the kinds of personal data that were masked (NIK, PHONE, ...)
 
 
-def mask(text: str) -> tuple[str, list[str]]:
-    """Personal data (NIK, KK, phone numbers, names, ...) replaced by placeholders such as [NIK_1]."""
-    if not text:
-        return text, []
-    result = mask_pii(text)
-    return result.text, sorted({m.type for m in result.matches})
-
-
 def question_ask(
     *, reporter: User, title: str, description: str = "", category: str, opensid_version: str = "",
     hosting: str = Hosting.LAINNYA, channel: str = Channel.WEB,
 ) -> Asked:
-    """A public question is a public ticket; the forum masks personal data before anyone sees it."""
-    title, masked_title = mask(title)
-    description, masked_body = mask(description)
+    """A public question is a public ticket; `ticket_create` masks personal data before anyone sees it."""
     ticket = ticket_services.ticket_create(
         reporter=reporter, title=title, description=description, category=category, priority=Priority.NORMAL,
         opensid_version=opensid_version, hosting=hosting, visibility=Visibility.PUBLIC, channel=channel,
     )
-    return Asked(ticket, sorted(set(masked_title) | set(masked_body)))
+    return Asked(ticket, list(getattr(ticket, "masked_kinds", [])))
 
 
 # --- votes ---------------------------------------------------------------------------------------------------------

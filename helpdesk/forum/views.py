@@ -23,6 +23,7 @@ from rest_framework.exceptions import APIException
 from helpdesk.accounts.access import is_verified_operator
 from helpdesk.accounts.models import Forum
 from helpdesk.categories.selectors import category_list
+from helpdesk.core.ids import query_id, to_id
 from helpdesk.core.ratelimit import hit
 from helpdesk.regions.models import Region
 from helpdesk.tickets import access as ticket_access
@@ -291,7 +292,7 @@ def _answer_of(request: HttpRequest, ticket: Ticket) -> Message | None:
     raw = request.POST.get("message", "") or request.GET.get("jawaban", "")
     if not raw.isdigit():
         return None
-    message, found = access.access_answer(request.user, int(raw))
+    message, found = access.access_answer(request.user, to_id(raw) or 0)
     if found.pk != ticket.pk:
         raise Http404
     return message
@@ -301,7 +302,7 @@ def _comment_of(request: HttpRequest, ticket: Ticket) -> Any:
     raw = request.POST.get("comment", "") or request.GET.get("komentar", "")
     if not raw.isdigit():
         return None
-    comment, found = access.access_comment(request.user, int(raw))
+    comment, found = access.access_comment(request.user, to_id(raw) or 0)
     if found.pk != ticket.pk:
         raise Http404
     return comment
@@ -430,8 +431,8 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
 
 def leaderboard(request: HttpRequest) -> HttpResponse:
     g = request.GET
-    forum_raw = g.get("forum", "")
-    forum = Forum.objects.filter(pk=int(forum_raw), is_active=True).first() if forum_raw.isdigit() else None
+    forum_id = query_id(g, "forum")
+    forum = Forum.objects.filter(pk=forum_id, is_active=True).first() if forum_id else None
     region_code = reputation.kabupaten_of(g.get("wilayah", "").strip()[:13]) if g.get("wilayah") else ""
     region = Region.objects.filter(code=region_code).first() if region_code else None
     period = "semua" if g.get("periode") == "semua" else "bulan"
@@ -461,9 +462,9 @@ def moderation(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     if request.method == "POST":
         raw = request.POST.get("flag", "")
-        if not raw.isdigit():
+        if not to_id(raw):
             raise Http404
-        flag = access.access_flag(request.user, int(raw))
+        flag = access.access_flag(request.user, to_id(raw) or 0)
         decision = request.POST.get("decision", "")
         return _run(request, reverse("forum-moderation"), lambda: services.flag_review(
             reviewer=me(request), flag=flag, decision=decision, reason=request.POST.get("reason", "")),

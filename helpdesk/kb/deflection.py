@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from helpdesk.core.ids import to_id
 from helpdesk.tickets.models import Ticket
 
 from .models import DeflectionLog, Entry
@@ -51,10 +52,11 @@ def record_shown(*, session_key: str, user: Any, entry_ids: Sequence[int], chann
 
 def record_opened(*, log_id: str, session_key: str, entry: Entry) -> bool:
     """Mark a suggestion as opened; only from the session it was shown to, and only once."""
-    if not log_id.isdigit() or not session_key:
+    pk = to_id(log_id)
+    if pk is None or not session_key:
         return False
     return bool(
-        DeflectionLog.objects.filter(pk=int(log_id), session_key=session_key, entry=entry, opened_at__isnull=True)
+        DeflectionLog.objects.filter(pk=pk, session_key=session_key, entry=entry, opened_at__isnull=True)
         .update(opened_at=timezone.now())
     )
 

@@ -21,6 +21,7 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from helpdesk.accounts.access import can_manage_forum, forums_of, is_admin
 from helpdesk.accounts.models import Forum, ForumMembership, User
 from helpdesk.categories.selectors import category_list
+from helpdesk.core.ids import to_id
 from helpdesk.tickets.models import Ticket
 
 from . import access, deflection, selectors, services
@@ -208,7 +209,7 @@ def entry_new(request: HttpRequest) -> HttpResponse:
     ticket_id = request.GET.get("ticket", "")
     ticket: Ticket | None = None
     if ticket_id:
-        ticket = access.access_source_ticket(actor, ticket_id if ticket_id.isdigit() else -1)
+        ticket = access.access_source_ticket(actor, to_id(ticket_id) or -1)
         existing = selectors.entry_for_ticket(ticket)
         if existing is not None:
             messages.info(request, _("Tiket ini sudah punya entri basis pengetahuan."))
@@ -353,7 +354,7 @@ def forum_settings_page(request: HttpRequest, forum_id: int) -> HttpResponse:
         raise PermissionDenied
     settings_row = ForumKbSettings.objects.filter(forum=forum).first()
     if request.method == "POST":
-        trusted = [int(i) for i in request.POST.getlist("trusted") if i.isdigit()]
+        trusted = [i for i in map(to_id, request.POST.getlist("trusted")) if i]
         services.forum_settings_update(forum=forum, actor=actor, auto_publish=request.POST.get("auto") == "1",
                                        trusted=trusted)
         messages.success(request, _("Pengaturan basis pengetahuan disimpan."))

@@ -9,6 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from helpdesk.core.ids import IdField, query_id
+
 from . import selectors, services
 from .models import Notification
 
@@ -28,9 +30,8 @@ class NotificationListApi(APIView):
             "next": serializers.IntegerField(allow_null=True)}),
     )
     def get(self, request: Request) -> Response:
-        before = request.query_params.get("before", "")
         rows, next_before = selectors.notification_page(
-            user=request.user, before=int(before) if before.isdigit() else None,
+            user=request.user, before=query_id(request.query_params, "before"),
             unread_only=request.query_params.get("unread") in ("1", "true"),
         )
         return Response({"results": [notification_dict(n) for n in rows], "next": next_before,
@@ -41,7 +42,7 @@ class NotificationReadApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
-        ids = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=500)
+        ids = serializers.ListField(child=IdField(), required=False, max_length=500)
         all = serializers.BooleanField(required=False, default=False)
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

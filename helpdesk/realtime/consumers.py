@@ -30,11 +30,13 @@ from .wire import WireEvent, frame
 
 logger = logging.getLogger(__name__)
 
-# Close codes (4000-4999 are the application's own; 1009 is the standard "message too big").
+# Close codes: 4000-4999 are the application's own (RFC 6455, 7.4.2). A frame over the limit closes with 4009, the
+# application's "message too big": daphne (Autobahn) lets an application close only with 1000 or 3000-4999 and
+# turns the standard 1009 into 1011 and an error in the log (docs/realtime.md).
 CLOSE_NOT_AUTHENTICATED = 4401
 CLOSE_TOO_SLOW = 4008  # the client fell behind: reconnect and resume with last_event_id
 CLOSE_FLOOD = 4429
-CLOSE_TOO_BIG = 1009
+CLOSE_TOO_BIG = 4009
 
 PRESENCE_STATES = ("viewing", "typing", "left")
 # Messages the hub hands in; they need no database connection, so they skip the per-message connection check.

@@ -135,6 +135,9 @@ SEARCH_REPLICAS = env_int("SEARCH_REPLICAS", 0, minimum=0)
 TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN")
 TELEGRAM_API_BASE_URL = env_str("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot")
 TELEGRAM_WEBHOOK_SECRET = env_str("TELEGRAM_WEBHOOK_SECRET")
+# "polling" (default: `manage.py telegram_bridge` long-polls, the webhook URL answers 404) or "webhook"
+# (Telegram POSTs to /telegram/webhook/, which then also needs TELEGRAM_WEBHOOK_SECRET). docs/telegram.md.
+TELEGRAM_MODE = env_str("TELEGRAM_MODE", "polling")
 
 # --- Background work -------------------------------------------------------------------------------------
 TASKS = {
@@ -220,7 +223,7 @@ REST_FRAMEWORK = {
     # Token first: its `WWW-Authenticate: Token` header makes a missing sign-in a 401, as the contract says
     # (with session auth first, DRF turns 401 into 403). Both still authenticate every request.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "helpdesk.accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],

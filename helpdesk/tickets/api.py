@@ -16,6 +16,9 @@ from rest_framework.views import APIView
 
 from helpdesk.accounts.access import AnyUser
 from helpdesk.accounts.models import User
+from helpdesk.core.idempotency import SCHEMA_PARAMETER as IDEMPOTENCY_KEY
+from helpdesk.core.idempotency import idempotent
+from helpdesk.core.ids import IdField, query_id, to_id
 from helpdesk.core.ratelimit import hit
 from helpdesk.core.uploads import UploadRejected, check_upload
 
@@ -249,10 +252,9 @@ class TicketListCreateApi(APIView):
     )
     def get(self, request: Request) -> Response:
         params = request.query_params
-        forum = params.get("forum", "")
         filters = selectors.TicketFilters(
             status=[s for s in params.get("status", "").split(",") if s],
-            forum=int(forum) if forum.isdigit() else None,
+            forum=query_id(params, "forum"),
             region=params.get("region", "").strip(),
             category=params.get("category", "").strip(),
             assignee=params.get("assignee", "").strip(),
@@ -271,7 +273,8 @@ class TicketListCreateApi(APIView):
             raise exceptions.ValidationError({"cursor": [_("Kursor tidak valid.")]}) from None
         return Response({"results": [ticket_summary(t, request) for t in rows], "next": next_cursor})
 
-    @extend_schema(request=InputSerializer, responses={201: TicketOut})
+    @extend_schema(request=InputSerializer, responses={201: TicketOut}, parameters=[IDEMPOTENCY_KEY])
+    @idempotent
     def post(self, request: Request) -> Response:
         if not request.user.is_authenticated:
             raise exceptions.NotAuthenticated()
@@ -288,7 +291,7 @@ class TicketDetailApi(APIView):
     class PatchInput(serializers.Serializer):
         category = serializers.SlugField(required=False)
         priority = serializers.ChoiceField(choices=Priority.choices, required=False)
-        assignee = serializers.IntegerField(required=False, allow_null=True)
+        assignee = IdField(required=False, allow_null=True)
 
     @extend_schema(responses=TicketDetailOut)
     def get(self, request: Request, ticket_id: int) -> Response:
@@ -317,9 +320,10 @@ class MessageCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         body = serializers.CharField(max_length=65536, trim_whitespace=False, required=False, allow_blank=True, default="")
         internal = serializers.BooleanField(default=False)
-        canned = serializers.IntegerField(required=False, help_text="a canned reply; its placeholders (or those in body) are filled in")
+        canned = IdField(required=False, help_text="a canned reply; its placeholders (or those in body) are filled in")
 
-    @extend_schema(request=InputSerializer, responses={201: MessageOut})
+    @extend_schema(request=InputSerializer, responses={201: MessageOut}, parameters=[IDEMPOTENCY_KEY])
+    @idempotent
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = access.access_ticket(request.user, ticket_id)
         serializer = self.InputSerializer(data=request.data)
@@ -365,7 +369,7 @@ class ReopenApi(_ActionApi):
 
 class ResolveApi(_ActionApi):
     class InputSerializer(serializers.Serializer):
-        message = serializers.IntegerField(required=False, allow_null=True)
+        message = IdField(required=False, allow_null=True)
 
     @extend_schema(request=InputSerializer, responses=TicketDetailOut)
     def post(self, request: Request, ticket_id: int) -> Response:
@@ -382,7 +386,7 @@ class ResolveApi(_ActionApi):
 
 class DuplicateApi(_ActionApi):
     class InputSerializer(serializers.Serializer):
-        of = serializers.IntegerField()
+        of = IdField()
 
     @extend_schema(request=InputSerializer, responses=TicketDetailOut)
     def post(self, request: Request, ticket_id: int) -> Response:
@@ -419,10 +423,12 @@ class AttachmentCreateApi(APIView):
 
     @extend_schema(
         request={"multipart/form-data": inline_serializer(
-            "AttachmentUpload", {"file": serializers.FileField(), "message": serializers.IntegerField(required=False)}
+            "AttachmentUpload", {"file": serializers.FileField(), "message": IdField(required=False)}
         )},
         responses={201: AttachmentOut},
+        parameters=[IDEMPOTENCY_KEY],
     )
+    @idempotent
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = access.access_ticket(request.user, ticket_id)
         # Refuse an oversized body before Django spools it to disk.
@@ -436,7 +442,7 @@ class AttachmentCreateApi(APIView):
         message = None
         message_id = request.data.get("message")
         if message_id not in (None, ""):
-            message = Message.objects.filter(pk=str(message_id), ticket=ticket).first() if str(message_id).isdigit() else None
+            message = Message.objects.filter(pk=to_id(message_id) or 0, ticket=ticket).first()
             if message is None or (message.is_internal and not access.can_see_internal(request.user, ticket)):
                 raise exceptions.ValidationError({"message": [_("Pesan itu bukan milik tiket ini.")]})
         _rate_limit(request, "attachment_create")

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from helpdesk.accounts.access import can_manage_forum
 from helpdesk.accounts.models import Forum
+from helpdesk.core.ids import IdField, query_id, to_id
 
 from . import access, canned, selectors, services, sla_config
 from .api import detail_response, me
@@ -25,7 +26,7 @@ class MergeApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
-        into = serializers.IntegerField()
+        into = IdField()
 
     @extend_schema(request=InputSerializer, responses={200: dict})
     def post(self, request: Request, ticket_id: int) -> Response:
@@ -59,7 +60,7 @@ class BulkApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         action = serializers.ChoiceField(choices=services.BULK_ACTIONS)
-        ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=200)
+        ids = serializers.ListField(child=IdField(), min_length=1, max_length=200)
 
     @extend_schema(request=InputSerializer, responses=inline_serializer("BulkResult", {"results": serializers.DictField()}))
     def post(self, request: Request) -> Response:
@@ -79,14 +80,13 @@ class CannedReplyApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
-        forum = serializers.IntegerField(required=False, allow_null=True)
+        forum = IdField(required=False, allow_null=True)
         title = serializers.CharField(max_length=120)
         body = serializers.CharField(max_length=20000)
 
     @extend_schema(responses={200: dict})
     def get(self, request: Request) -> Response:
-        forum = request.query_params.get("forum", "")
-        rows = canned.canned_for(me(request), int(forum) if forum.isdigit() else None)
+        rows = canned.canned_for(me(request), query_id(request.query_params, "forum"))
         return Response({"results": [canned_dict(r) for r in rows], "placeholders": sorted(canned.PLACEHOLDERS)})
 
     @extend_schema(request=InputSerializer, responses={201: dict})
@@ -127,7 +127,7 @@ class SlaPolicyApi(APIView):
     permission_classes = [IsAuthenticated]
 
     def _forum(self, key: str) -> Forum | None:
-        return None if key == "default" else get_object_or_404(Forum, pk=int(key) if key.isdigit() else -1)
+        return None if key == "default" else get_object_or_404(Forum, pk=to_id(key) or -1)
 
     @extend_schema(responses={200: dict})
     def get(self, request: Request, key: str) -> Response:

@@ -12,6 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from helpdesk.accounts.access import AnyUser, is_verified_operator
+from helpdesk.core.ids import query_id
 
 from . import access
 from .models import OPEN_STATUSES, Attachment, Message, Status, Ticket
@@ -81,7 +82,7 @@ def _apply(qs: QuerySet[Ticket], user: AnyUser, f: TicketFilters) -> QuerySet[Ti
     elif f.assignee == "none":
         qs = qs.filter(assignee__isnull=True)
     elif f.assignee.isdigit():
-        qs = qs.filter(assignee_id=int(f.assignee))
+        qs = qs.filter(assignee_id=query_id({"assignee": f.assignee}, "assignee") or 0)
     q = f.q.strip()[:200]
     if q:
         qs = qs.filter(number=q.upper()) if NUMBER_RE.match(q) else qs.filter(title__icontains=q)

@@ -25,6 +25,7 @@ from helpdesk.accounts.models import ForumMembership, User
 from helpdesk.categories.models import Category
 from helpdesk.core.api import DomainError
 from helpdesk.core.markdown import render_markdown
+from helpdesk.core.pii import mask
 from helpdesk.core.uploads import CheckedFile
 from helpdesk.regions.codes import province_abbreviation
 
@@ -161,6 +162,12 @@ def ticket_create(
     _check_choice("visibility", visibility, Visibility.values)
     category_obj = _category(category)
     opensid_version = (opensid_version or "").strip()[:40]
+    masked_kinds: list[str] = []
+    if visibility == Visibility.PUBLIC:  # anyone may read it: personal data out first, whatever the entry point
+        title, in_title = mask(title)
+        title = title[:MAX_TITLE_CHARS]
+        description, in_description = mask(description)
+        masked_kinds = sorted(set(in_title) | set(in_description))
 
     with transaction.atomic():
         ticket = Ticket(
@@ -194,6 +201,7 @@ def ticket_create(
                                       note=decision.reason))
         TicketEvent.objects.bulk_create(audit)
         ticket.previous_forum_ids = frozenset()  # a new ticket has not been escalated: no need to ask
+        ticket.masked_kinds = masked_kinds  # type: ignore[attr-defined]
         events.ticket_created(ticket)
     return ticket
 

@@ -24,6 +24,8 @@ from rest_framework.exceptions import APIException
 from helpdesk.accounts.access import forums_of, is_verified_operator
 from helpdesk.accounts.models import User
 from helpdesk.categories.selectors import category_list
+from helpdesk.core.idempotency import FORM_FIELD, form_token, web_once, web_replay
+from helpdesk.core.ids import query_id, to_id
 from helpdesk.core.ratelimit import hit
 from helpdesk.core.uploads import UploadRejected, check_upload
 
@@ -109,6 +111,8 @@ def _attach(request: HttpRequest, ticket: Ticket, upload: Any, message: Message 
 def ticket_new(request: HttpRequest) -> HttpResponse:
     if not is_verified_operator(request.user):
         return render(request, "tickets/not_operator.html", status=403)
+    if request.method == "POST" and (replayed := web_replay(request)) is not None:
+        return replayed  # the same form submitted twice: the ticket was filed by the first submit
     form = TicketForm(request.POST or None, request.FILES or None)
     presubmit = None
     if request.method == "POST" and form.is_valid():
@@ -116,18 +120,27 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and presubmit is None and _rate_ok(request, "ticket_create"):
         data = dict(form.cleaned_data)
         upload = data.pop("file", None)
-        try:
-            ticket = services.ticket_create(reporter=me(request), channel=Channel.WEB, **data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
+
+        def create() -> tuple[HttpResponse, bool]:
+            try:
+                ticket = services.ticket_create(reporter=me(request), channel=Channel.WEB, **data)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+                return _new_page(request, form, presubmit), False
             for step in ticket_form_steps.values():
                 step.after(request, ticket)
             _attach(request, ticket, upload)
             messages.success(request, _("Tiket %(number)s terkirim ke %(forum)s.") % {
                 "number": ticket.number, "forum": ticket.forum.name})
-            return redirect(ticket.get_absolute_url())
-    return render(request, "tickets/new.html", {"form": form, "presubmit": presubmit})
+            return redirect(ticket.get_absolute_url()), True
+
+        return web_once(request, create)
+    return _new_page(request, form, presubmit)
+
+
+def _new_page(request: HttpRequest, form: TicketForm, presubmit: Any) -> HttpResponse:
+    token = request.POST.get(FORM_FIELD, "") or form_token()  # kept across a re-shown form until it files
+    return render(request, "tickets/new.html", {"form": form, "presubmit": presubmit, "form_token": token})
 
 
 @login_required
@@ -159,10 +172,9 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     status = [s for s in g.getlist("status") if s] or (
         [Status.BARU, Status.DITANGANI, Status.MENUNGGU] if show == "terbuka" else []
     )
-    forum = g.get("forum", "")
     filters = selectors.TicketFilters(
         status=status,
-        forum=int(forum) if forum.isdigit() else None,
+        forum=query_id(g, "forum"),
         region=g.get("region", "").strip()[:13],
         category=g.get("category", "").strip()[:50],
         assignee={"saya": "me", "belum": "none"}.get(g.get("milik", ""), ""),
@@ -201,6 +213,7 @@ def ticket_page(request: HttpRequest, number: str) -> HttpResponse:
         "answers": [m for m in thread if m.kind == Message.Kind.REPLY],
         "actions": actions,
         "reply_form": ReplyForm(),
+        "form_token": form_token(),
         "priorities": Priority.choices,
         "categories": category_list() if "edit" in actions else [],
         "forum_members": _forum_members(ticket) if "edit" in actions else [],
@@ -244,11 +257,13 @@ def _run(request: HttpRequest, ticket: Ticket, fn: Any, success: str, *, then: T
 @require_POST
 def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
     ticket = access.access_ticket(request.user, number, by_number=True)
+    if (replayed := web_replay(request)) is not None:
+        return replayed  # the same reply submitted twice: posted once, by the first submit
     post = request.POST.copy()
     canned_id = post.get("canned", "")
-    if canned_id.isdigit():
+    if to_id(canned_id):
         try:
-            post["body"] = canned.use(int(canned_id), ticket, me(request), edited=post.get("body", ""))
+            post["body"] = canned.use(to_id(canned_id) or 0, ticket, me(request), edited=post.get("body", ""))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return _back(ticket)
@@ -258,16 +273,20 @@ def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
         return _back(ticket)
     if not _rate_ok(request, "message_create"):
         return _back(ticket)
-    try:
-        message = services.message_create(
-            ticket=ticket, author=me(request), body=form.cleaned_data["body"],
-            internal=form.cleaned_data["internal"], channel=Channel.WEB,
-        )
-    except (APIException, PermissionDenied, ValidationError) as exc:
-        messages.error(request, str(getattr(exc, "detail", "") or " ".join(getattr(exc, "messages", [str(exc)]))))
-        return _back(ticket)
-    _attach(request, ticket, form.cleaned_data.get("file"), message)
-    return HttpResponseRedirect(f"{ticket.get_absolute_url()}#pesan-{message.pk}")
+
+    def create() -> tuple[HttpResponse, bool]:
+        try:
+            message = services.message_create(
+                ticket=ticket, author=me(request), body=form.cleaned_data["body"],
+                internal=form.cleaned_data["internal"], channel=Channel.WEB,
+            )
+        except (APIException, PermissionDenied, ValidationError) as exc:
+            messages.error(request, str(getattr(exc, "detail", "") or " ".join(getattr(exc, "messages", [str(exc)]))))
+            return _back(ticket), False
+        _attach(request, ticket, form.cleaned_data.get("file"), message)
+        return HttpResponseRedirect(f"{ticket.get_absolute_url()}#pesan-{message.pk}"), True
+
+    return web_once(request, create)
 
 
 def _web(post: QueryDict) -> dict[str, Any]:
@@ -280,7 +299,7 @@ def _no_arguments(post: QueryDict) -> dict[str, Any]:
 
 def _resolve_arguments(post: QueryDict) -> dict[str, Any]:
     answer = post.get("message", "")
-    return {"message_id": int(answer) if answer.isdigit() else None, "channel": Channel.WEB}
+    return {"message_id": to_id(answer), "channel": Channel.WEB}
 
 
 def _rate_arguments(post: QueryDict) -> dict[str, Any]:
@@ -293,7 +312,7 @@ def _update_arguments(post: QueryDict) -> dict[str, Any]:
                                  "channel": Channel.WEB}
     if "assignee" in post:
         assignee_id = post.get("assignee", "")
-        arguments["assignee"] = User.objects.filter(pk=assignee_id).first() if assignee_id.isdigit() else None
+        arguments["assignee"] = User.objects.filter(pk=to_id(assignee_id) or 0).first() if assignee_id.isdigit() else None
     return arguments
 
 
@@ -359,7 +378,7 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
 @login_required
 @require_POST
 def queue_bulk(request: HttpRequest) -> HttpResponse:
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:200]
+    ids = [i for i in map(to_id, request.POST.getlist("ids")) if i][:200]
     action = {"ambil": "claim", "tutup": "close"}.get(request.POST.get("aksi", ""), "")
     if not ids or not action:
         messages.error(request, _("Pilih tiket dan tindakannya."))

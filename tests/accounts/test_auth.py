@@ -204,3 +204,138 @@ def test_the_admin_signs_in_through_the_throttled_form(world: World) -> None:
     User.objects.filter(username="admin").update(is_staff=True)
     client.post("/masuk/", {"username": "admin", "password": PASSWORD, "next": "/admin/"})
     assert client.get("/admin/").status_code == 200
+
+
+def _reset_link(client: Client, email: str) -> str:
+    client.post("/sandi/lupa/", {"email": email})
+    drain_outbox()
+    link = re.search(r"https?://\S+/sandi/atur/\S+/", mail.outbox[-1].body)
+    assert link is not None
+    path = "/" + link.group(0).split("://", 1)[1].split("/", 1)[1]
+    form = client.get(path, follow=True)
+    return str(form.redirect_chain[-1][0]) if form.redirect_chain else path
+
+
+def _signed_in_elsewhere(username: str) -> tuple[Client, APIClient]:
+    other = Client()
+    assert other.post("/masuk/", {"username": username, "password": PASSWORD}).status_code == 302
+    token = api_sign_in(username, PASSWORD).json()["token"]
+    api = APIClient(HTTP_AUTHORIZATION=f"Token {token}")
+    assert other.get("/profil/").status_code == 200 and api.get("/api/v1/me/").status_code == 200
+    return other, api
+
+
+def test_a_password_change_ends_other_sessions_and_every_api_token(world: World) -> None:
+    other, api = _signed_in_elsewhere("relawan_lotim")
+    this = Client()
+    this.post("/masuk/", {"username": "relawan_lotim", "password": PASSWORD})
+    response = this.post(
+        "/sandi/ganti/",
+        {"old_password": PASSWORD, "new_password1": "Pulau-Moyo-2027", "new_password2": "Pulau-Moyo-2027"},
+    )
+    assert response.status_code == 302
+    assert this.get("/profil/").status_code == 200  # the session doing the change stays
+    assert other.get("/profil/").status_code == 302
+    gone = api.get("/api/v1/me/")
+    assert gone.status_code == 401 and gone.json()["code"] == "authentication_failed"
+    fresh = api_sign_in("relawan_lotim", "Pulau-Moyo-2027").json()["token"]
+    assert APIClient(HTTP_AUTHORIZATION=f"Token {fresh}").get("/api/v1/me/").status_code == 200
+
+
+def test_a_password_reset_ends_every_session_and_api_token(world: World) -> None:
+    other, api = _signed_in_elsewhere("relawan_lotim")
+    client = Client()
+    path = _reset_link(client, world.vol_lotim.email)
+    done = client.post(path, {"new_password1": "Gili-Trawangan-99", "new_password2": "Gili-Trawangan-99"})
+    assert done.status_code == 302
+    assert other.get("/profil/").status_code == 302
+    assert api.get("/api/v1/me/").status_code == 401
+    assert api_sign_in("relawan_lotim", "Gili-Trawangan-99").status_code == 200
+
+
+def test_an_admin_password_change_ends_the_accounts_api_tokens(world: World) -> None:
+    other, api = _signed_in_elsewhere("relawan_lotim")
+    User.objects.filter(pk=world.admin.pk).update(is_staff=True, is_superuser=True)
+    admin = Client()
+    admin.force_login(User.objects.get(pk=world.admin.pk))
+    url = f"/admin/accounts/user/{world.vol_lotim.pk}/password/"
+    response = admin.post(url, {"password1": "Rinjani-3726-m", "password2": "Rinjani-3726-m", "usable_password": "true"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert other.get("/profil/").status_code == 302
+    assert api.get("/api/v1/me/").status_code == 401
+    assert admin.get("/admin/").status_code == 200
+
+
+def _twenty_parallel_wrong_passwords(monkeypatch: pytest.MonkeyPatch) -> tuple[list[int], int]:
+    """Twenty threads sign in to one account with a wrong password at the same moment (each its own address)."""
+    import threading
+
+    from django.db import close_old_connections
+
+    checks = 0
+    lock = threading.Lock()
+    original = User.check_password
+
+    def counting(self: User, raw: str) -> bool:
+        nonlocal checks
+        with lock:
+            checks += 1
+        return original(self, raw)
+
+    monkeypatch.setattr(User, "check_password", counting)
+    barrier = threading.Barrier(20)
+    statuses: list[int] = []
+
+    def attempt(n: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            response = api_sign_in("relawan_lotim", "salah-sandi", ip=f"10.1.0.{n}")
+            with lock:
+                statuses.append(response.status_code)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return statuses, checks
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_parallel_wrong_passwords_check_at_most_five_on_sqlite(world: World,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    statuses, checks = _twenty_parallel_wrong_passwords(monkeypatch)
+    assert len(statuses) == 20
+    assert checks <= 5
+    assert statuses.count(400) == checks and statuses.count(429) == 20 - checks
+    assert api_sign_in("relawan_lotim", PASSWORD).status_code == 429
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_parallel_wrong_passwords_check_at_most_five_on_postgres(world: World,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    statuses, checks = _twenty_parallel_wrong_passwords(monkeypatch)
+    assert len(statuses) == 20 and checks == 5
+    assert statuses.count(400) == 5 and statuses.count(429) == 15
+
+
+def test_a_password_reset_lifts_the_sign_in_lock(world: World) -> None:
+    for _ in range(5):
+        api_sign_in("relawan_lotim", "salah")
+    assert api_sign_in("relawan_lotim", PASSWORD).status_code == 429
+    client = Client()
+    path = _reset_link(client, world.vol_lotim.email)
+    assert client.post(path, {"new_password1": "Tambora-1815-x", "new_password2": "Tambora-1815-x"}).status_code == 302
+    assert api_sign_in("relawan_lotim", "Tambora-1815-x").status_code == 200
+
+
+def test_a_correct_password_gives_back_the_addresses_slot(world: World) -> None:
+    for n in range(49):
+        assert api_sign_in(f"tebakan{n}", "salah", ip="10.7.7.7").status_code == 400
+    for _ in range(5):
+        assert api_sign_in("relawan_lotim", PASSWORD, ip="10.7.7.7").status_code == 200
+    assert api_sign_in("tebakan-terakhir", "salah", ip="10.7.7.7").status_code == 400
+    assert api_sign_in("relawan_lotim", PASSWORD, ip="10.7.7.7").status_code == 429

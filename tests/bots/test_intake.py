@@ -105,6 +105,7 @@ def test_polling_stores_applies_once_and_persists_the_offset(bridge: FakeTelegra
 
 def test_webhook_checks_the_secret_and_applies_each_update_once(bridge: FakeTelegram, world: dict[str, Any],
                                                                settings: Any, client: Client) -> None:
+    settings.TELEGRAM_MODE = "webhook"
     settings.TELEGRAM_WEBHOOK_SECRET = "rahasia-webhook-1"
     message = bridge.user_sends(world["known"], world["sari"], "/uji web")
     update = {"update_id": 555, "message": message}
@@ -136,10 +137,71 @@ def test_webhook_is_off_without_a_token(client: Client, settings: Any) -> None:
     assert client.post("/telegram/webhook/", "{}", content_type="application/json").status_code == 404
 
 
+@pytest.mark.parametrize(("mode", "secret"), [("polling", ""), ("polling", "rahasia"), ("webhook", "")])
+def test_the_webhook_is_off_unless_in_webhook_mode_with_a_secret(bridge: FakeTelegram, world: dict[str, Any],
+                                                                 settings: Any, client: Client, mode: str,
+                                                                 secret: str) -> None:
+    """A forged update (any sender id, no secret) never acts: polling mode or a missing secret closes the URL."""
+    settings.TELEGRAM_MODE = mode
+    settings.TELEGRAM_WEBHOOK_SECRET = secret
+    message = bridge.user_sends(world["known"], world["sari"], "/uji palsu")
+    body = json.dumps({"update_id": 777, "message": message})
+    for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": secret or "apa-saja"}):
+        response = client.post("/telegram/webhook/", body, content_type="application/json", headers=headers)
+        assert response.status_code == 404
+    assert not TelegramUpdate.objects.exists()
+    assert markers("uji:") == []
+
+
+def test_webhook_junk_ids_get_200_and_a_log_line(bridge: FakeTelegram, world: dict[str, Any], settings: Any,
+                                                 client: Client, caplog: pytest.LogCaptureFixture) -> None:
+    settings.TELEGRAM_MODE = "webhook"
+    settings.TELEGRAM_WEBHOOK_SECRET = "rahasia-webhook-3"
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "rahasia-webhook-3"}
+    message = bridge.user_sends(world["known"], world["sari"], "/uji besar")
+    huge_chat = {**message, "chat": {**message["chat"], "id": 2**70}, "from": {**message["from"], "id": -(2**70)}}
+    junk = [
+        json.dumps({"update_id": 2**63, "message": {}}),
+        json.dumps({"update_id": 10**40}),
+        '{"update_id": -1, "message": {}}',
+        '{"update_id": 1e400}',
+        '{"update_id": NaN}',
+        '[1, 2]',
+        '"teks"',
+        "[" * 100_000,
+    ]
+    for body in junk:
+        caplog.clear()
+        response = client.post("/telegram/webhook/", body, content_type="application/json", headers=headers)
+        assert response.status_code == 200, body[:40]
+        assert any(r.levelname == "WARNING" for r in caplog.records), body[:40]
+    assert not TelegramUpdate.objects.exists()
+    odd = client.post("/telegram/webhook/", json.dumps({"update_id": 901, "message": huge_chat}),
+                      content_type="application/json", headers=headers)
+    assert odd.status_code == 200
+    stored = TelegramUpdate.objects.get(update_id=901)
+    assert stored.chat_id is None and stored.from_user_id is None
+
+
+def test_the_bridge_command_follows_the_mode(bridge: FakeTelegram, settings: Any) -> None:
+    from django.core.management import CommandError, call_command
+
+    settings.TELEGRAM_MODE = "polling"
+    with pytest.raises(CommandError):
+        call_command("telegram_bridge", "--set-webhook", "https://contoh.id/telegram/webhook/")
+    settings.TELEGRAM_MODE = "webhook"
+    settings.TELEGRAM_WEBHOOK_SECRET = ""
+    with pytest.raises(CommandError):
+        call_command("telegram_bridge", "--set-webhook", "https://contoh.id/telegram/webhook/")
+    with pytest.raises(CommandError):
+        call_command("telegram_bridge")  # no long polling in webhook mode
+
+
 def test_the_webhook_through_the_fake_end_to_end(bridge: FakeTelegram, world: dict[str, Any], live_server: Any,
                                                  settings: Any) -> None:
     from bots.client import get_client
 
+    settings.TELEGRAM_MODE = "webhook"
     settings.TELEGRAM_WEBHOOK_SECRET = "rahasia-webhook-2"
     get_client().run(lambda bot: bot.set_webhook(f"{live_server.url}/telegram/webhook/",
                                                  secret_token="rahasia-webhook-2"))

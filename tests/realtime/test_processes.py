@@ -25,6 +25,7 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from helpdesk import realtime
 from helpdesk.realtime import streams
@@ -233,3 +234,25 @@ def test_a_client_that_stops_reading_is_dropped_and_the_others_carry_on(
     log = server.log.read_text()
     assert "Traceback" not in log, log
     slow.close()
+
+
+def test_a_frame_over_the_limit_closes_with_4009_through_daphne_and_logs_no_error(world: World,
+                                                                                 asgi_server: AsgiServer) -> None:
+    cookie = session_cookie(world.op_a)
+
+    async def scenario() -> tuple[list[str], int | None]:
+        ws = await connect(ws_url(asgi_server), additional_headers=[("Cookie", cookie)], max_size=None)
+        await ws.send('{"action": "ping", "pad": "' + "x" * 5000 + '"}')
+        frames: list[str] = []
+        try:
+            while True:
+                frames.append(str(await asyncio.wait_for(ws.recv(), 10)))
+        except ConnectionClosed:
+            pass
+        return frames, ws.close_code
+
+    frames, code = asyncio.run(scenario())
+    assert [json.loads(f)["code"] for f in frames] == ["frame_too_large"]
+    assert code == 4009
+    log = asgi_server.log.read_text()
+    assert "Traceback" not in log and " ERROR " not in log, log[-2000:]

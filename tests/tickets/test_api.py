@@ -220,3 +220,20 @@ def test_hand_built_representations_match_the_documented_serializers(world: Worl
     assert set(detail["messages"][0]) == set(MessageOut().fields)
     schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json")
     assert schema.status_code == 200
+
+
+def test_a_public_ticket_from_the_api_is_masked_like_a_forum_question(world: World, api: APIClient) -> None:
+    personal = {**GOOD, "visibility": "public", "title": "Gagal cetak surat, NIK 5203011204850001",
+                "description": "Warga dengan KK 5203010101090001 minta dihubungi di 081234567890."}
+    response = as_user(api, world.op_a).post("/api/v1/tickets/", personal, format="json")
+    assert response.status_code == 201, response.json()
+    ticket = Ticket.objects.get(pk=response.json()["id"])
+    stored = f"{ticket.title}\n{ticket.description}\n{ticket.description_html}"
+    for value in ("5203011204850001", "5203010101090001", "081234567890"):
+        assert value not in stored and value not in str(response.json())
+    assert "[NIK_1]" in ticket.title
+    public = APIClient().get(f"/api/v1/forum/questions/{ticket.pk}/")
+    assert public.status_code in (200, 404)
+    assert "5203011204850001" not in public.content.decode()
+    private = as_user(api, world.op_a).post("/api/v1/tickets/", {**personal, "visibility": "private"}, format="json")
+    assert "5203011204850001" in Ticket.objects.get(pk=private.json()["id"]).title  # private tickets keep it

@@ -13,7 +13,7 @@ from bots.polling import Poller
 class Command(BaseCommand):
     help = (
         "Jembatan Telegram dengan long polling (satu per token bot; instans kedua menunggu). "
-        "--set-webhook URL beralih ke mode webhook."
+        "Dengan TELEGRAM_MODE=webhook: --set-webhook URL mendaftarkan webhook (butuh TELEGRAM_WEBHOOK_SECRET)."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -25,18 +25,25 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not config.enabled():
             raise CommandError("TELEGRAM_BOT_TOKEN belum diset: jembatan Telegram tidak aktif.")
+        mode = config.mode()
         if options["set_webhook"]:
+            if mode != config.WEBHOOK or not config.webhook_secret():
+                raise CommandError(
+                    "Webhook hanya untuk TELEGRAM_MODE=webhook dengan TELEGRAM_WEBHOOK_SECRET diset."
+                )
             url = options["set_webhook"]
-            secret = config.webhook_secret() or None
+            secret = config.webhook_secret()
             get_client().run(
                 lambda bot: bot.set_webhook(url, secret_token=secret, allowed_updates=_allowed())
             )
-            self.stdout.write(f"Webhook diset ke {url}{' (dengan secret token)' if secret else ''}.")
+            self.stdout.write(f"Webhook diset ke {url} (dengan secret token).")
             return
         if options["delete_webhook"]:
             get_client().run(lambda bot: bot.delete_webhook())
             self.stdout.write("Webhook dihapus.")
             return
+        if mode != config.POLLING:
+            raise CommandError("TELEGRAM_MODE=webhook: pembaruan datang lewat webhook, long polling tidak dijalankan.")
         poller = Poller(poll_timeout=options["poll_timeout"], wait_seconds=options["wait"])
 
         def stop(signum: int, frame: Any) -> None:

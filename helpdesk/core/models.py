@@ -34,6 +34,8 @@ class OutboxJob(models.Model):
     last_error = models.TextField(_("galat terakhir"), blank=True, default="")
     created_at = models.DateTimeField(_("dibuat"), default=timezone.now)
     finished_at = models.DateTimeField(_("selesai pada"), null=True, blank=True)
+    # The id of the request that enqueued the job (core/logs.py): the worker logs the job's lines under it.
+    request_id = models.CharField(_("id permintaan"), max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("pekerjaan outbox")

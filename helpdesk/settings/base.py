@@ -207,6 +207,8 @@ SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS and env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS and env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = HTTPS and env_bool("SECURE_HSTS_PRELOAD", False)
 # 1 behind nginx: X-Forwarded-Proto and X-Forwarded-For are trusted, so nginx must overwrite them. 0: clients
 # connect directly. Unset in production is a warning (helpdesk.W004): docs/deploy.md, "BEHIND_PROXY".
 BEHIND_PROXY: bool | None = env_bool("BEHIND_PROXY", False) if env_str("BEHIND_PROXY") else None
@@ -243,7 +245,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "helpdesk.core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "helpdesk.core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {},
 }
@@ -256,6 +258,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set that several serializers share (drf_spectacular.W001 otherwise).
+    "ENUM_NAME_OVERRIDES": {
+        "OperatorStatusEnum": "helpdesk.accounts.models.User.OperatorStatus",
+        "TicketStatusEnum": "helpdesk.tickets.models.Status",
+    },
 }
 
 # --- Cache (login throttling, rate limits) ---------------------------------------------------------------

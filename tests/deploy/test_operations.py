@@ -214,3 +214,17 @@ def test_make_clean_keeps_var_and_distclean_asks_first() -> None:
     refused = subprocess.run(["make", "distclean"], cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert refused.returncode != 0 and "CONFIRM=var" in refused.stderr
     assert (ROOT / "var").exists()
+
+
+def test_check_deploy_is_clean_with_production_settings_from_env_example() -> None:
+    """DEBUG off and every variable of deploy/env.example set: no warning at all, even at --fail-level WARNING."""
+    script = (
+        'set -a; . deploy/env.example; set +a; SECRET_KEY="$GOOD_KEY"; '
+        f'exec {sys.executable} manage.py check --deploy --fail-level WARNING'
+    )
+    result = subprocess.run(
+        ["bash", "-c", script], cwd=ROOT, env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "GOOD_KEY": GOOD_KEY},
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout, result.stdout + result.stderr

@@ -10,13 +10,13 @@ A GET that answers a page (`{"results": [...], "next": ...}`) on a path without 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 
 
 class AutoSchema(SpectacularAutoSchema):
-    def get_serializer_name(self, serializer: Any, direction: str) -> str:
+    def get_serializer_name(self, serializer: Any, direction: Literal["request", "response"]) -> str:
         name = super().get_serializer_name(serializer, direction)
         cls = serializer if isinstance(serializer, type) else type(serializer)
         outer, dot, _inner = cls.__qualname__.rpartition(".")
@@ -30,9 +30,7 @@ class AutoSchema(SpectacularAutoSchema):
         operation_id = str(super().get_operation_id())
         if self.method == "GET" and operation_id.endswith("_retrieve") and not self.path.rstrip("/").endswith("}"):
             response = self.get_response_serializers()
-            fields = getattr(response, "fields", None) if not isinstance(response, type) else None
-            if isinstance(response, type):
-                fields = getattr(response(), "fields", None)
+            fields = getattr(response() if isinstance(response, type) else response, "fields", None)
             if fields is not None and "results" in fields:
                 return operation_id.removesuffix("_retrieve") + "_list"
         return operation_id

@@ -113,6 +113,9 @@ TEMPLATES = [
 DATABASES = {"default": database_config(env_str("DATABASE_URL"), sqlite_default=str(VAR_DIR / "db.sqlite3"))}
 # Seconds a connection is kept between requests; 0 (default) closes it after each. docs/deploy.md, "PostgreSQL".
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0)
+# 1 behind PgBouncer in transaction mode, where a server-side cursor (QuerySet.iterator()) cannot outlive
+# its transaction. Default 0.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis and the channel layer -----------------------------------------------------------------------

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "helpdesk.core.middleware.RequestIdMiddleware",
+    "helpdesk.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -276,6 +277,8 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", 
 # --- Logging -----------------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 # "json": one JSON object a line with the request id (helpdesk/core/logs.py); "plain" for people reading a terminal.
+# Bearer token for GET /metrics (Prometheus); unset: /metrics answers 404. helpdesk/core/metrics.py.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
 LOG_FORMAT = env_choice("LOG_FORMAT", "plain", ("plain", "json"))
 LOGGING = {
     "version": 1,

@@ -9,7 +9,10 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 import yaml
@@ -161,3 +164,85 @@ def test_the_compose_file_runs_every_process_against_every_service() -> None:
     mounts = services["nginx"]["volumes"]
     assert "./compose/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in mounts
     assert (DEPLOY / "Dockerfile").exists()
+
+
+class _Upstream(BaseHTTPRequestHandler):
+    """Stands in for a web process: records what nginx forwarded, answers attachments with X-Accel-Redirect."""
+
+    seen: ClassVar[list[dict[str, str]]] = []
+
+    def do_GET(self) -> None:
+        type(self).seen.append({"path": self.path, **{k.lower(): v for k, v in self.headers.items()}})
+        self.send_response(200)
+        if self.path.startswith("/api/v1/attachments/"):
+            self.send_header("X-Accel-Redirect", "/_protected/attachments/bukti.png")
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Disposition", 'attachment; filename="bukti.png"')
+            self.send_header("Cache-Control", "private, max-age=300")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.skipif(NGINX is None, reason="nginx is not installed (deploy/services/nginx.sh installs it)")
+def test_the_site_serves_attachments_after_the_app_and_overwrites_forwarded_for(tmp_path: Path) -> None:
+    import httpx
+
+    from tests.services import free_port, wait_for
+
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    https_port, http_port = free_port(), free_port()
+    cert, key = _self_signed(tmp_path)
+    site = _paths((DEPLOY / "nginx" / "helpdesk.conf").read_text(), tmp_path)
+    site = site.replace("/etc/letsencrypt/live/bantuan.example.id/fullchain.pem", str(cert))
+    site = site.replace("/etc/letsencrypt/live/bantuan.example.id/privkey.pem", str(key))
+    site = re.sub(r"\n\s*listen \[::\]:\d+[^;]*;", "", site)  # the test machine may have no IPv6
+    site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl;")
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
+    site = re.sub(r"server 127\.0\.0\.1:800\d [^;]*;", f"server 127.0.0.1:{upstream.server_address[1]};", site, count=1)
+    site = re.sub(r"\n\s*server 127\.0\.0\.1:800\d [^;]*;", "", site)
+    assert _nginx_t(tmp_path, site).returncode == 0
+    (tmp_path / "media" / "attachments").mkdir(parents=True)
+    (tmp_path / "media" / "attachments" / "bukti.png").write_bytes(b"\x89PNG-bytes")
+    (tmp_path / "static" / "app.css").write_text("body{}")
+    conf = (tmp_path / "nginx.conf").read_text().replace("pid ", "user root;\nmaster_process on;\npid ", 1)
+    (tmp_path / "nginx.conf").write_text(conf)
+    assert NGINX
+    started = subprocess.run([NGINX, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+                             capture_output=True, text=True, timeout=30)
+    assert started.returncode == 0, started.stderr
+    base = f"https://127.0.0.1:{https_port}"
+    try:
+        with httpx.Client(verify=False, headers={"Host": "bantuan.example.id"}, timeout=5) as web:
+            wait_for(lambda: _answers(web, base), timeout=10, what="nginx to answer")
+            _Upstream.seen.clear()
+            response = web.get(f"{base}/api/v1/attachments/7/", headers={"X-Forwarded-For": "6.6.6.6"})
+            assert response.status_code == 200
+            assert response.content == b"\x89PNG-bytes"  # from MEDIA_ROOT, not the app's body
+            assert response.headers["content-disposition"] == 'attachment; filename="bukti.png"'
+            assert response.headers["cache-control"] == "private, max-age=300"
+            assert response.headers["x-content-type-options"] == "nosniff"
+            assert "sandbox" in response.headers["content-security-policy"]
+            forwarded = _Upstream.seen[-1]
+            assert forwarded["x-forwarded-for"] == "127.0.0.1"  # overwritten: the client cannot choose it
+            assert forwarded["x-forwarded-proto"] == "https" and forwarded["x-request-id"]
+            for path in ("/media/attachments/bukti.png", "/_protected/attachments/bukti.png", "/metrics"):
+                assert web.get(f"{base}{path}").status_code == 404, path
+            assert web.get(f"{base}/static/app.css").text == "body{}"
+            plain = httpx.get(f"http://127.0.0.1:{http_port}/masuk/", headers={"Host": "bantuan.example.id"})
+            assert plain.status_code == 301 and plain.headers["location"].startswith("https://")
+    finally:
+        subprocess.run([NGINX, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-s", "stop"],
+                       capture_output=True, timeout=30)
+        upstream.shutdown()
+
+
+def _answers(web: Any, base: str) -> bool:
+    try:
+        return bool(web.get(f"{base}/static/app.css").status_code == 200)
+    except Exception:
+        return False

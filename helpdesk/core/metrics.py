@@ -113,22 +113,28 @@ ASGIApp = Callable[[dict[str, Any], Callable[[], Awaitable[Any]], Callable[[Any]
 
 
 def count_websockets(app: ASGIApp) -> ASGIApp:
-    """Wrap the websocket application: +1 when a connection is accepted, -1 when it ends."""
+    """Wrap the websocket application: +1 while a connection is open (from its `websocket.connect` to its end).
+
+    Only `receive` is wrapped: `send` must stay daphne's own callable, whose protocol the realtime consumer
+    reads for the client's unread bytes (realtime/limits.py). A refused connection counts for the moment
+    it takes to refuse it.
+    """
 
     async def counted(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        accepted = False
+        connected = False
 
-        async def counting_send(message: Any) -> None:
-            nonlocal accepted
-            await send(message)
-            if message.get("type") == "websocket.accept" and not accepted:
-                accepted = True
+        async def counting_receive() -> Any:
+            nonlocal connected
+            message = await receive()
+            if message.get("type") == "websocket.connect" and not connected:
+                connected = True
                 WEBSOCKETS.inc()
+            return message
 
         try:
-            await app(scope, receive, counting_send)
+            await app(scope, counting_receive, send)
         finally:
-            if accepted:
+            if connected:
                 WEBSOCKETS.dec()
 
     return counted

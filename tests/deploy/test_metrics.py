@@ -53,20 +53,22 @@ def test_requests_latency_and_the_queue(client: Client, settings: Any) -> None:
 
 
 @pytest.mark.asyncio
-async def test_open_websockets_are_counted() -> None:
-    sent: list[Any] = []
-
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        await send({"type": "websocket.accept"})
-        assert WEBSOCKETS._value.get() == before + 1
-
-    async def send(message: Any) -> None:
-        sent.append(message)
+async def test_open_websockets_are_counted_and_send_is_left_alone() -> None:
+    """`send` must reach the application untouched: the realtime consumer inspects daphne's own callable."""
+    messages = [{"type": "websocket.connect"}, {"type": "websocket.disconnect"}]
 
     async def receive() -> Any:
-        return {}
+        return messages.pop(0)
+
+    async def send(message: Any) -> None:
+        pass
+
+    async def app(scope: Any, receive_: Any, send_: Any) -> None:
+        assert send_ is send
+        assert (await receive_())["type"] == "websocket.connect"
+        assert WEBSOCKETS._value.get() == before + 1
+        await receive_()
 
     before = WEBSOCKETS._value.get()
     await count_websockets(app)({"type": "websocket"}, receive, send)
-    assert sent == [{"type": "websocket.accept"}]
     assert WEBSOCKETS._value.get() == before

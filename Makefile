@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 
-.PHONY: run test bench lint typecheck check messages search-eval services services-stop clean
+.PHONY: run test bench lint typecheck check messages search-eval services services-stop clean distclean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,5 +45,16 @@ services:
 services-stop:
 	bash deploy/services/stop.sh
 
+# Build artefacts only. var/ holds the data (SQLite database, uploads, secret key): see distclean.
 clean:
-	rm -rf $(VENV) var build *.egg-info
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
+	find . \( -path ./var -o -path ./.git -o -path ./.services \) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Also deletes var/ (database, uploads, secret key), only when asked by name: make distclean CONFIRM=var
+distclean:
+	@if [ "$(CONFIRM)" != "var" ]; then \
+		echo "distclean deletes var/ (SQLite database, uploads, secret key). Run: make distclean CONFIRM=var" >&2; \
+		exit 1; \
+	fi
+	$(MAKE) clean
+	rm -rf var

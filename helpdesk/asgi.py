@@ -34,10 +34,11 @@ _leave_request_bodies_to_django()
 # Django must be set up before the consumers (and their models) are imported.
 django_asgi_app = get_asgi_application()
 
+from helpdesk.core.metrics import count_websockets  # noqa: E402
 from helpdesk.realtime import auth  # noqa: E402
 from helpdesk.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter({
     "http": django_asgi_app,
-    "websocket": auth.stack(URLRouter(websocket_urlpatterns)),
+    "websocket": count_websockets(auth.stack(URLRouter(websocket_urlpatterns))),
 })

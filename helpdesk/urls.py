@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from bots import urls as bots_urls
 from bots import views as bots_views
 from helpdesk.core import views as core_views
+from helpdesk.core.metrics import metrics_view
 from helpdesk.notifications import urls as notification_urls
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/v1/", include(api_v1)),
     path("", include("helpdesk.accounts.urls")),
     path("", include("helpdesk.tickets.urls")),

@@ -18,6 +18,8 @@ status=0
 "$SERVICES_DIR/postgres.sh" || status=$?
 "$SERVICES_DIR/redis.sh" || status=$?
 "$SERVICES_DIR/chromium.sh" || status=$?
+"$SERVICES_DIR/nginx.sh" || status=$?
+"$SERVICES_DIR/compose-schema.sh" || status=$?
 wait "$search_job" || status=$?
 ((status == 0)) || die "a service failed to start (see above)"
 
@@ -28,6 +30,7 @@ export HELPDESK_TEST_POSTGRES_URL=$(pg_url)
 export HELPDESK_TEST_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0
 export HELPDESK_TEST_SEARCH_URL=opensearch+http://127.0.0.1:$SEARCH_PORT
 export HELPDESK_TEST_CHROMIUM=$CHROMIUM_BIN
+export HELPDESK_TEST_COMPOSE_SCHEMA=$STATE_DIR/compose-schema/compose-spec.json
 ENV
 mv "$env_file.tmp" "$env_file"
 

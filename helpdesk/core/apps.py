@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Handlers register themselves on import; the core's own ones live in tasks.py.
-        from . import tasks  # noqa: F401
+        from . import checks, tasks  # noqa: F401

@@ -1,8 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
-from django.http import HttpRequest, HttpResponse
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.utils.decorators import sync_and_async_middleware
+
+from .logs import accept_request_id, request_id_scope
 
 
 class SecurityHeadersMiddleware:
@@ -16,3 +24,73 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response
+
+
+@sync_and_async_middleware
+def RequestIdMiddleware(get_response: Any) -> Any:
+    """Give the request an id (logs, outbox jobs, the X-Request-ID response header); see core/logs.py."""
+
+    if iscoroutinefunction(get_response):
+
+        async def middleware(request: HttpRequest) -> HttpResponse:
+            with request_id_scope(accept_request_id(request.headers.get("X-Request-ID"))) as request_id:
+                response = await get_response(request)
+            response.headers["X-Request-ID"] = request_id
+            return response
+
+    else:
+
+        def middleware(request: HttpRequest) -> HttpResponse:  # type: ignore[misc]
+            with request_id_scope(accept_request_id(request.headers.get("X-Request-ID"))) as request_id:
+                response = get_response(request)
+            response.headers["X-Request-ID"] = request_id
+            return response
+
+    if iscoroutinefunction(get_response):
+        markcoroutinefunction(middleware)
+    return middleware
+
+
+class XAccelRedirectMiddleware:
+    """With ATTACHMENTS_X_ACCEL=1, a file response for a file under MEDIA_ROOT is handed to nginx.
+
+    Views answer with a FileResponse only after their access check (tickets' `access_attachment`), so the
+    check stays in the app; nginx then sends the bytes from its `internal` location (deploy/nginx/), and no
+    web process is held for the length of a slow download. Every header the view set (type, disposition,
+    cache, CSP) is kept; the body and its length are left to nginx.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not settings.ATTACHMENTS_X_ACCEL or not isinstance(response, FileResponse):
+            return response
+        relative = _media_relative_path(response)
+        if relative is None:
+            return response
+        # Only the file: response.close() would also signal "request finished" and close the database connection.
+        response.file_to_stream.close()
+        redirect = HttpResponse(status=response.status_code)
+        for name, value in response.headers.items():
+            if name.lower() != "content-length":
+                redirect.headers[name] = value
+        redirect.headers["X-Accel-Redirect"] = settings.ATTACHMENTS_X_ACCEL_PREFIX + quote(relative)
+        return redirect
+
+
+def _media_relative_path(response: FileResponse) -> str | None:
+    filelike = response.file_to_stream
+    try:
+        name = getattr(filelike, "path", None)  # a model's FieldFile: its absolute path in the storage
+    except NotImplementedError:  # a storage without local files
+        return None
+    name = name or getattr(filelike, "name", None)
+    if not isinstance(name, str) or not Path(name).is_absolute():
+        return None
+    root = Path(settings.MEDIA_ROOT).resolve()
+    try:
+        return Path(name).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return None  # not an uploaded file: stream it as before

@@ -35,6 +35,8 @@ class OutboxJob(models.Model):
     last_error = models.TextField(_("galat terakhir"), blank=True, default="")
     created_at = models.DateTimeField(_("dibuat"), default=timezone.now)
     finished_at = models.DateTimeField(_("selesai pada"), null=True, blank=True)
+    # The id of the request that enqueued the job (core/logs.py): the worker logs the job's lines under it.
+    request_id = models.CharField(_("id permintaan"), max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("pekerjaan outbox")
@@ -42,6 +44,8 @@ class OutboxJob(models.Model):
         indexes = [
             models.Index(fields=["status", "run_after"], name="outbox_due_idx"),
             models.Index(fields=["ordering_key", "id"], name="outbox_order_idx"),
+            # The week-old purge and the metrics' "done in the last minute" read finished jobs by time.
+            models.Index(fields=["finished_at"], name="outbox_finished_idx"),
         ]
 
     def __str__(self) -> str:

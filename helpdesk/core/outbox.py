@@ -16,6 +16,7 @@ import logging
 import os
 import random
 import socket
+import time
 import traceback
 import uuid
 from collections.abc import Callable
@@ -28,6 +29,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from .logs import current_request_id, new_request_id, request_id_scope
 from .models import OutboxJob
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,7 @@ def enqueue(
         ordering_key=ordering_key,
         max_attempts=h.max_attempts or settings.TASKS["MAX_ATTEMPTS"],
         run_after=timezone.now() + (delay or timedelta()),
+        request_id=current_request_id(),
     )
     # ON CONFLICT DO NOTHING: a duplicate key neither raises nor poisons the surrounding transaction.
     OutboxJob.objects.bulk_create([job], ignore_conflicts=True)
@@ -171,6 +174,12 @@ class Dispatcher:
         return total
 
     def run(self, job: OutboxJob) -> None:
+        # The job's log lines carry the id of the request that caused it (or a fresh one for periodic work).
+        with request_id_scope(job.request_id or new_request_id()):
+            self._run(job)
+
+    def _run(self, job: OutboxJob) -> None:
+        started = time.monotonic()
         h = _HANDLERS.get(job.kind)
         if h is None:
             self._fail(job, f"no handler registered for kind {job.kind!r}", park=True)
@@ -184,6 +193,7 @@ class Dispatcher:
             else:
                 h.fn(job.payload, job)
                 self._mark_done(job)
+            log.info("outbox job %s (%s) done in %.0f ms", job.key, job.kind, (time.monotonic() - started) * 1000)
         except LeaseLost:
             log.warning("outbox job %s: lease lost, leaving it to the other worker", job.key)
         except Exception as exc:

@@ -25,8 +25,10 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> HttpResponse:
+    """200 unless the database is down; `?strict=1` (for monitoring) answers 503 unless everything is ok."""
     report = readiness()
-    return JsonResponse(report, status=503 if report["status"] == "down" else 200)
+    failing = {"down"} if request.GET.get("strict") not in {"1", "true", "yes"} else {"down", "degraded"}
+    return JsonResponse(report, status=503 if report["status"] in failing else 200)
 
 
 def _wants_json(request: HttpRequest) -> bool:

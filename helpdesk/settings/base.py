@@ -15,10 +15,13 @@ from .env import (
     database_config,
     email_config,
     env_bool,
+    env_choice,
+    env_float,
     env_int,
     env_list,
     env_str,
     is_insecure_secret_key,
+    redact_url,
     search_config,
 )
 
@@ -70,6 +73,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "helpdesk.core.middleware.RequestIdMiddleware",
+    "helpdesk.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -82,6 +87,7 @@ MIDDLEWARE = [
     "helpdesk.accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "helpdesk.core.middleware.XAccelRedirectMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -107,13 +113,18 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------------------
 DATABASES = {"default": database_config(env_str("DATABASE_URL"), sqlite_default=str(VAR_DIR / "db.sqlite3"))}
+# Seconds a connection is kept between requests; 0 (default) closes it after each. docs/deploy.md, "PostgreSQL".
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0)
+# 1 behind PgBouncer in transaction mode, where a server-side cursor (QuerySet.iterator()) cannot outlive
+# its transaction. Default 0.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis and the channel layer -----------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
-        raise ImproperlyConfigured(f"REDIS_URL: expected redis://host:6379/0, got {REDIS_URL!r}")
+        raise ImproperlyConfigured(f"REDIS_URL: expected redis://host:6379/0, got {redact_url(REDIS_URL)!r}")
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -141,7 +152,7 @@ TELEGRAM_MODE = env_str("TELEGRAM_MODE", "polling")
 
 # --- Background work -------------------------------------------------------------------------------------
 TASKS = {
-    "POLL_SECONDS": float(env_str("TASKS_POLL_SECONDS", "0.5") or 0.5),
+    "POLL_SECONDS": env_float("TASKS_POLL_SECONDS", 0.5, minimum=0.01),
     "LEASE_SECONDS": env_int("TASKS_LEASE_SECONDS", 60, minimum=5),
     "MAX_ATTEMPTS": env_int("TASKS_MAX_ATTEMPTS", 8, minimum=1),
     "BACKOFF_BASE_SECONDS": env_int("TASKS_BACKOFF_BASE_SECONDS", 5, minimum=1),
@@ -186,6 +197,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# 1 behind nginx: an attachment that passed the access check is sent by nginx (X-Accel-Redirect to this
+# internal location, which aliases MEDIA_ROOT) instead of being streamed by a web process. docs/deploy.md.
+ATTACHMENTS_X_ACCEL = env_bool("ATTACHMENTS_X_ACCEL", False)
+ATTACHMENTS_X_ACCEL_PREFIX = "/" + env_str("ATTACHMENTS_X_ACCEL_PREFIX", "/_protected/").strip("/") + "/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- Security ----------------------------------------------------------------------------------------
@@ -199,8 +214,13 @@ HTTPS = env_bool("HTTPS", False)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS and env_bool("SECURE_SSL_REDIRECT", True)
-SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS and env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = HTTPS and env_bool("SECURE_HSTS_PRELOAD", False)
+# 1 behind nginx: X-Forwarded-Proto and X-Forwarded-For are trusted, so nginx must overwrite them. 0: clients
+# connect directly. Unset in production is a warning (helpdesk.W004): docs/deploy.md, "BEHIND_PROXY".
+BEHIND_PROXY: bool | None = env_bool("BEHIND_PROXY", False) if env_str("BEHIND_PROXY") else None
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 
 # No inline scripts or styles anywhere: every script is a static file of the project's own.
 CONTENT_SECURITY_POLICY = {
@@ -233,7 +253,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "helpdesk.core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "helpdesk.core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {},
 }
@@ -246,6 +266,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set that several serializers share (drf_spectacular.W001 otherwise).
+    "ENUM_NAME_OVERRIDES": {
+        "OperatorStatusEnum": "helpdesk.accounts.models.User.OperatorStatus",
+        "TicketStatusEnum": "helpdesk.tickets.models.Status",
+    },
 }
 
 # --- Cache (login throttling, rate limits) ---------------------------------------------------------------
@@ -255,11 +280,21 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", 
 
 # --- Logging -----------------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+# "json": one JSON object a line with the request id (helpdesk/core/logs.py); "plain" for people reading a terminal.
+# Bearer token for GET /metrics (Prometheus); unset: /metrics answers 404. helpdesk/core/metrics.py.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", ("plain", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "helpdesk.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+        "json": {"()": "helpdesk.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

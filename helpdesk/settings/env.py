@@ -43,6 +43,46 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
+def env_float(name: str, default: float, *, minimum: float | None = None) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}: expected a number, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}: must be at least {minimum}, got {value}")
+    return value
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env_str(name, default).lower() or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}: expected one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password replaced by ***, for error messages and logs (the rest still helps to debug)."""
+    password = url_password(url)
+    return url.replace(f":{password}@", ":***@", 1) if password else url
+
+
+def url_password(url: str) -> str:
+    """The password part of scheme://user:password@host..., as written (a malformed URL may still have one)."""
+    _scheme, sep, rest = url.partition("://")
+    at = rest.rfind("@")  # the last @: an unencoded @ in the password must not leave its tail visible
+    if not sep or at == -1:
+        return ""
+    return rest[:at].partition(":")[2]
+
+
+def _scrub(text: str, url: str) -> str:
+    password = url_password(url)
+    return text.replace(password, "***") if password else text
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -63,7 +103,9 @@ def database_config(url: str, *, sqlite_default: str) -> dict[str, Any]:
     try:
         config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
     except Exception as exc:  # dj-database-url raises several types for malformed URLs
-        raise ImproperlyConfigured(f"DATABASE_URL: cannot parse {url!r}: {exc}") from None
+        raise ImproperlyConfigured(
+            f"DATABASE_URL: cannot parse {redact_url(url)!r}: {_scrub(str(exc), url)}"
+        ) from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
         if not config.get("NAME"):
             raise ImproperlyConfigured("DATABASE_URL: a sqlite URL needs a file path, e.g. sqlite:///var/db.sqlite3")
@@ -79,7 +121,7 @@ def database_config(url: str, *, sqlite_default: str) -> dict[str, Any]:
         }
     else:
         if not config.get("NAME") or not config.get("HOST"):
-            raise ImproperlyConfigured(f"DATABASE_URL: needs a host and a database name, got {url!r}")
+            raise ImproperlyConfigured(f"DATABASE_URL: needs a host and a database name, got {redact_url(url)!r}")
         config["ENGINE"] = "django.db.backends.postgresql"
         options = config.setdefault("OPTIONS", {})
         options.setdefault("connect_timeout", 5)
@@ -111,14 +153,14 @@ def search_config(raw: str) -> SearchConfig:
     if engine not in {"opensearch", "elasticsearch"} or transport not in {"http", "https"}:
         raise ImproperlyConfigured(
             f"SEARCH_URL: expected 'database', 'opensearch+http(s)://host:port' or "
-            f"'elasticsearch+http(s)://host:port', got {raw!r}"
+            f"'elasticsearch+http(s)://host:port', got {redact_url(raw)!r}"
         )
     try:
         port = parts.port
     except ValueError:
-        raise ImproperlyConfigured(f"SEARCH_URL: invalid port in {raw!r}") from None
+        raise ImproperlyConfigured(f"SEARCH_URL: invalid port in {redact_url(raw)!r}") from None
     if not parts.hostname:
-        raise ImproperlyConfigured(f"SEARCH_URL: missing host in {raw!r}")
+        raise ImproperlyConfigured(f"SEARCH_URL: missing host in {redact_url(raw)!r}")
     host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
     url = f"{transport}://{host}{f':{port}' if port else ''}{parts.path.rstrip('/')}"
     return SearchConfig(
@@ -146,12 +188,13 @@ def email_config(raw: str) -> dict[str, Any]:
     parts = urlsplit(raw)
     if parts.scheme not in {"smtp", "smtp+tls", "smtp+ssl"} or not parts.hostname:
         raise ImproperlyConfigured(
-            f"EMAIL_URL: expected console://, smtp://user:pass@host:port, smtp+tls:// or smtp+ssl://, got {raw!r}"
+            f"EMAIL_URL: expected console://, smtp://user:pass@host:port, smtp+tls:// or smtp+ssl://, "
+            f"got {redact_url(raw)!r}"
         )
     try:
         port = parts.port
     except ValueError:
-        raise ImproperlyConfigured(f"EMAIL_URL: invalid port in {raw!r}") from None
+        raise ImproperlyConfigured(f"EMAIL_URL: invalid port in {redact_url(raw)!r}") from None
     return {
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": parts.hostname,

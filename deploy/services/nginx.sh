@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Install Debian's nginx for the configuration tests (tests/deploy: `nginx -t` on deploy/nginx/*.conf) and
+# the cluster test. Nothing is started here: each test runs its own nginx with its own config. Idempotent.
+set -euo pipefail
+SERVICE_NAME=nginx
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+if ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then
+    apt_install nginx
+fi
+if ! command -v openssl >/dev/null; then
+    apt_install openssl
+fi
+log "ready: $(/usr/sbin/nginx -v 2>&1)"

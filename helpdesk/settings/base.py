@@ -31,6 +31,9 @@ VAR_DIR = Path(env_str("HELPDESK_VAR_DIR") or BASE_DIR / "var")
 DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY and (VAR_DIR / "secret_key").is_file():
+    # The key `make run` generated for this checkout, so that every manage.py command works there as written.
+    SECRET_KEY = (VAR_DIR / "secret_key").read_text().strip()
 if is_insecure_secret_key(SECRET_KEY):
     if not DEBUG:
         raise ImproperlyConfigured(

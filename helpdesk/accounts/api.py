@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from helpdesk.categories.models import Category
+from helpdesk.core.errors import RateLimited
 
 from . import forum_services, services
 from .access import access_operator, forums_of, is_admin, roles_of
@@ -306,7 +307,7 @@ class TokenApi(APIView):
             user = check_credentials(request._request, data.validated_data["username"], data.validated_data["password"])
         except SignInError as exc:
             if exc.retry_after is not None:
-                raise exceptions.Throttled(wait=exc.retry_after, detail=exc.message) from None
+                raise RateLimited(exc.message, retry_after=exc.retry_after) from None
             raise exceptions.ValidationError({"non_field_errors": [exc.message]}) from None
         return Response({"token": services.api_token_issue(user=user)})
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from helpdesk.core import outbox
-from helpdesk.core.api import DomainError
+from helpdesk.core.errors import DomainError
 
 from .access import can_verify_operator, forum_for_region
 from .models import ForumMembership, OperatorReview, User

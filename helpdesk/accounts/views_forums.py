@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from helpdesk.core.api import DomainError
+from helpdesk.core.errors import DomainError
+from helpdesk.core.refusals import person_message
 
 from . import forum_services, services
 from .access import access_forum, access_membership, access_operator, can_manage_forum, forums_of, is_admin
@@ -67,7 +68,7 @@ def review_operator(request: HttpRequest, user_id: int) -> HttpResponse:
             actor=_user(request), operator=operator, decision=form.cleaned_data["decision"], note=form.cleaned_data["note"]
         )
     except DomainError as exc:
-        messages.error(request, str(exc.detail))
+        messages.error(request, person_message(exc))
     else:
         if operator.operator_status == User.OperatorStatus.VERIFIED:
             messages.success(request, _("%(name)s sudah diverifikasi dan diberi tahu.") % {"name": operator.display_name})

@@ -16,7 +16,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from helpdesk.accounts.access import forums_of, is_admin, is_coordinator_of, signed_in
-from helpdesk.core.api import DomainError
+from helpdesk.core.errors import DomainError
 from helpdesk.tickets import access as ticket_access
 from helpdesk.tickets import lifecycle
 from helpdesk.tickets.models import Message, Status, Ticket

@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,12 +18,12 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import APIException
 
 from helpdesk.accounts.access import is_verified_operator
 from helpdesk.accounts.models import Forum
 from helpdesk.categories.selectors import category_list
 from helpdesk.core.ratelimit import hit
+from helpdesk.core.refusals import REFUSALS, person_message
 from helpdesk.regions.models import Region
 from helpdesk.tickets import access as ticket_access
 from helpdesk.tickets import services as ticket_services
@@ -37,18 +37,12 @@ from .models import FlagReason, PublicProposal
 FILTER_SLUGS = {"terbaru": "latest", "belum-dijawab": "unanswered", "terjawab": "solved"}
 
 
-def _errors(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(getattr(exc, "detail", "") or exc or _("Tindakan tidak diizinkan."))
-
-
 def _run(request: HttpRequest, back: str, fn: Callable[[], Any], success: str) -> HttpResponseRedirect:
     """Call a service; show its Indonesian error instead of failing the page."""
     try:
         fn()
-    except (APIException, PermissionDenied, ValidationError) as exc:
-        messages.error(request, _errors(exc))
+    except REFUSALS as exc:
+        messages.error(request, person_message(exc))
     else:
         messages.success(request, success)
     return HttpResponseRedirect(back)
@@ -121,8 +115,8 @@ def ask(request: HttpRequest) -> HttpResponse:
             else:
                 try:
                     asked = services.question_ask(reporter=me(request), channel=Channel.WEB, **data)
-                except (APIException, PermissionDenied, ValidationError) as exc:
-                    form.add_error(None, _errors(exc))
+                except REFUSALS as exc:
+                    form.add_error(None, person_message(exc))
                 else:
                     if asked.masked:
                         messages.info(request, _("Data pribadi (%(kinds)s) disamarkan sebelum pertanyaan ditampilkan.")
@@ -280,8 +274,8 @@ def answer(request: HttpRequest, number: str) -> HttpResponse:
         return redirect(back)
     try:
         message = ticket_services.message_create(ticket=ticket, author=me(request), body=body, channel=Channel.WEB)
-    except (APIException, PermissionDenied, ValidationError) as exc:
-        messages.error(request, _errors(exc))
+    except REFUSALS as exc:
+        messages.error(request, person_message(exc))
         return redirect(f"{back}#jawab")
     messages.success(request, _("Jawaban Anda terkirim. Terima kasih sudah membantu!"))
     return redirect(f"{back}#jawaban-{message.pk}")
@@ -386,8 +380,8 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
             services.post_edit(editor=me(request), ticket=ticket, message=message, comment=comment,
                                title=request.POST.get("title", ""), body=request.POST.get("body", ""),
                                reason=request.POST.get("reason", ""))
-        except (APIException, PermissionDenied, ValidationError) as exc:
-            messages.error(request, _errors(exc))
+        except REFUSALS as exc:
+            messages.error(request, person_message(exc))
             current = request.POST.get("body", "")
         else:
             messages.success(request, _("Perubahan disimpan. Versi sebelumnya tersimpan di riwayat."))
@@ -489,8 +483,8 @@ def proposal(request: HttpRequest, proposal_id: int) -> HttpResponse:
             return redirect(request.path)
         try:
             services.proposal_decide(actor=me(request), proposal=found, accept=accept)
-        except (APIException, PermissionDenied, ValidationError) as exc:
-            messages.error(request, _errors(exc))
+        except REFUSALS as exc:
+            messages.error(request, person_message(exc))
             return redirect(request.path)
         if accept:
             messages.success(request, _("Terima kasih! Tiket Anda kini pertanyaan publik; data pribadi disamarkan."))

@@ -15,21 +15,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import APIException
-from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from helpdesk.accounts.access import can_manage_forum, forums_of, is_admin
 from helpdesk.accounts.models import Forum, ForumMembership, User
 from helpdesk.categories.selectors import category_list
+from helpdesk.core.errors import TooLarge
+from helpdesk.core.refusals import REFUSALS, person_message
 from helpdesk.tickets import access as ticket_access
 from helpdesk.tickets.models import Ticket
 
 from . import access, deflection, selectors, services
-from .api import QueryTooLong, parse_search_params, run_search
 from .forms import EntryForm, sign_findings, unsign_findings
 from .lifecycle import state_of
 from .masking import Finding, findings_from_json, with_choices
 from .models import Entry, EntryStatus, EntryVote, ForumKbSettings
+from .selectors import parse_search_params, run_search
 
 PAGE_SIZE = 10
 
@@ -87,11 +87,10 @@ def search_page(request: HttpRequest) -> HttpResponse:
             params = parse_search_params({**g.dict(), "limit": str(PAGE_SIZE),
                                           "offset": str((page_no - 1) * PAGE_SIZE)})
             results = run_search(params)
-        except QueryTooLong as exc:
-            context["error"], status = str(exc.detail), 413
-        except ApiValidationError as exc:
-            detail = exc.detail if isinstance(exc.detail, dict) else {}
-            context["error"] = "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in detail.items())
+        except TooLarge as exc:
+            context["error"], status = person_message(exc), 413
+        except ValidationError as exc:
+            context["error"] = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
             status = 400
         else:
             context.update(results=results, page=page_no, start=(page_no - 1) * PAGE_SIZE + 1,
@@ -319,10 +318,8 @@ def entry_action(request: HttpRequest, entry_id: int, action: str) -> HttpRespon
     kwargs: dict[str, Any] = {"note": request.POST.get("catatan", "")} if action == "tolak" else {}
     try:
         result = fn(entry=entry, actor=actor, **kwargs)
-    except (APIException, PermissionDenied) as exc:
-        messages.error(request, str(getattr(exc, "detail", "") or exc or _("Tindakan tidak diizinkan.")))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    except REFUSALS as exc:
+        messages.error(request, person_message(exc))
     else:
         if action == "ajukan":
             success = (_("Entri terbit.") if result == "published"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from helpdesk.accounts.models import User
-from helpdesk.core.ratelimit import hit
+from helpdesk.core import ratelimit
 from helpdesk.core.uploads import UploadRejected, check_upload
 
 from . import access, selectors, services
@@ -31,9 +31,7 @@ def me(request: Request | HttpRequest) -> User:
 
 
 def _rate_limit(request: Request, scope: str) -> None:
-    limit, window = settings.RATE_LIMITS[scope]
-    if not hit(scope, me(request).pk, limit=limit, window_seconds=window):
-        raise exceptions.Throttled(detail=_("Terlalu banyak permintaan. Coba lagi nanti."), wait=window)
+    ratelimit.check(scope, me(request).pk)
 
 
 class PersonOut(serializers.Serializer):
@@ -392,7 +390,7 @@ class DuplicateApi(_ActionApi):
         serializer.is_valid(raise_exception=True)
         try:
             other = access.access_ticket(request.user, serializer.validated_data["of"])
-        except Exception:
+        except Http404:
             raise exceptions.ValidationError({"of": [_("Tiket tujuan tidak ditemukan.")]}) from None
         services.ticket_mark_duplicate(ticket=ticket, actor=me(request), of=other, channel=Channel.API)
 

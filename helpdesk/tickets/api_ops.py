@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -34,7 +35,7 @@ class MergeApi(APIView):
         serializer.is_valid(raise_exception=True)
         try:
             target = access.access_ticket(request.user, serializer.validated_data["into"])
-        except Exception:
+        except Http404:
             raise exceptions.ValidationError({"into": [_("Tiket tujuan tidak ditemukan.")]}) from None
         merged_into = services.ticket_merge(ticket=ticket, actor=me(request), into=target, channel=Channel.API)
         return detail_response(request, merged_into)

@@ -7,23 +7,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import APIException
 
 from helpdesk.accounts.access import forums_of, is_verified_operator
 from helpdesk.accounts.models import User
 from helpdesk.categories.selectors import category_list
-from helpdesk.core.ratelimit import hit
+from helpdesk.core import ratelimit
+from helpdesk.core.errors import RateLimited
+from helpdesk.core.refusals import REFUSALS, person_message
 from helpdesk.core.uploads import UploadRejected, check_upload
 
 from . import access, canned, selectors, services
@@ -102,11 +102,12 @@ def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
 
 
 def _rate_ok(request: HttpRequest, scope: str) -> bool:
-    limit, window = settings.RATE_LIMITS[scope]
-    if hit(scope, me(request).pk, limit=limit, window_seconds=window):
-        return True
-    messages.error(request, _("Terlalu banyak permintaan. Coba lagi nanti."))
-    return False
+    try:
+        ratelimit.check(scope, me(request).pk)
+    except RateLimited as exc:
+        messages.error(request, person_message(exc))
+        return False
+    return True
 
 
 def _attach(request: HttpRequest, ticket: Ticket, upload: Any, message: Message | None = None) -> bool:
@@ -204,7 +205,7 @@ def ticket_page(request: HttpRequest, number: str) -> HttpResponse:
     if ticket.merged and ticket.duplicate_of_id:
         try:
             target = access.access_ticket(request.user, ticket.duplicate_of_id)
-        except Exception:  # the target is not visible to this person: stay on the old page
+        except Http404:  # the target is not visible to this person: stay on the old page
             target = None
         if target is not None:
             return redirect(target.get_absolute_url())
@@ -244,10 +245,8 @@ def _run(request: HttpRequest, ticket: Ticket, fn: Any, success: str, **kwargs: 
     """Call a service; show its Indonesian error instead of failing the page."""
     try:
         fn(ticket=ticket, actor=me(request), **kwargs)
-    except (APIException, PermissionDenied) as exc:
-        messages.error(request, str(getattr(exc, "detail", "") or exc or _("Tindakan tidak diizinkan.")))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    except REFUSALS as exc:
+        messages.error(request, person_message(exc))
     else:
         messages.success(request, success)
     return _back(ticket)
@@ -276,8 +275,8 @@ def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
             ticket=ticket, author=me(request), body=form.cleaned_data["body"],
             internal=form.cleaned_data["internal"], channel=Channel.WEB,
         )
-    except (APIException, PermissionDenied, ValidationError) as exc:
-        messages.error(request, str(getattr(exc, "detail", "") or " ".join(getattr(exc, "messages", [str(exc)]))))
+    except REFUSALS as exc:
+        messages.error(request, person_message(exc))
         return _back(ticket)
     _attach(request, ticket, form.cleaned_data.get("file"), message)
     return HttpResponseRedirect(f"{ticket.get_absolute_url()}#pesan-{message.pk}")
@@ -305,7 +304,7 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
     if action == "duplikat":
         try:
             other = access.access_ticket(request.user, post.get("of", "").strip(), by_number=True)
-        except Exception:
+        except Http404:
             messages.error(request, _("Tiket tujuan tidak ditemukan."))
             return _back(ticket)
         return _run(request, ticket, services.ticket_mark_duplicate, _("Ditandai sebagai duplikat."), of=other,
@@ -317,16 +316,13 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
     if action == "gabung":
         try:
             target = access.access_ticket(request.user, post.get("into", "").strip(), by_number=True)
-        except Exception:
+        except Http404:
             messages.error(request, _("Tiket tujuan tidak ditemukan."))
             return _back(ticket)
         try:
             services.ticket_merge(ticket=ticket, actor=me(request), into=target, channel=Channel.WEB)
-        except (APIException, PermissionDenied) as exc:
-            messages.error(request, str(getattr(exc, "detail", "") or exc))
-            return _back(ticket)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+        except REFUSALS as exc:
+            messages.error(request, person_message(exc))
             return _back(ticket)
         messages.success(request, _("Tiket digabung ke %(n)s.") % {"n": target.number})
         return _back(target)

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from helpdesk.categories.models import Category
+from helpdesk.core.api import error_responses
 from helpdesk.core.errors import RateLimited
 
 from . import forum_services, services
@@ -26,18 +27,6 @@ from .models import ForumMembership, User
 from .preferences import effective_prefs, user_timezone
 from .selectors import operator_pending_list, user_memberships
 from .signin import SignInError, check_credentials
-
-ERRORS = {
-    400: OpenApiResponse(description="Data tidak valid: `fields` menyebut masalahnya"),
-    401: OpenApiResponse(description="Belum masuk"),
-    403: OpenApiResponse(description="Tidak berwenang"),
-    404: OpenApiResponse(description="Tidak ditemukan"),
-    409: OpenApiResponse(description="Perubahan status tidak diizinkan"),
-}
-
-
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: ERRORS[code] for code in codes}
 
 
 def category_slugs(**kwargs: Any) -> Any:
@@ -110,14 +99,14 @@ class MeApi(APIView):
             "notification_prefs": effective_prefs(user),
         }
 
-    @extend_schema(operation_id="me", responses={200: OutputSerializer, **_errors(401)}, tags=["akun"])
+    @extend_schema(operation_id="me", responses={200: OutputSerializer, **error_responses(401)}, tags=["akun"])
     def get(self, request: Request) -> Response:
         return Response(self.payload(request.user))  # type: ignore[arg-type]
 
     @extend_schema(
         operation_id="me_update",
         request=InputSerializer,
-        responses={200: OutputSerializer, **_errors(400, 401)},
+        responses={200: OutputSerializer, **error_responses(400, 401)},
         tags=["akun"],
         description="Ubah profil sendiri: nama, e-mail, HP, bahasa (`id`/`en`), zona waktu, preferensi notifikasi "
         "`{event: {email|telegram|digest: bool}}`.",
@@ -152,7 +141,7 @@ class RegisterApi(APIView):
     @extend_schema(
         operation_id="accounts_register",
         request=InputSerializer,
-        responses={201: OutputSerializer, **_errors(400)},
+        responses={201: OutputSerializer, **error_responses(400)},
         tags=["akun"],
         description="Pendaftaran operator desa. Akun menunggu verifikasi koordinator forum yang mencakup desanya.",
     )
@@ -181,7 +170,7 @@ class OperatorPendingListApi(APIView):
 
     @extend_schema(
         operation_id="accounts_pending",
-        responses={200: OutputSerializer(many=True), **_errors(401, 403)},
+        responses={200: OutputSerializer(many=True), **error_responses(401, 403)},
         tags=["akun"],
         description="Operator yang menunggu verifikasi dan boleh diverifikasi pemanggil (koordinator, admin).",
     )
@@ -242,7 +231,7 @@ def _decision_schema(operation_id: str, description: str) -> Any:
     return extend_schema(
         operation_id=operation_id,
         request=_OperatorDecisionApi.InputSerializer,
-        responses={200: _OperatorDecisionApi.OutputSerializer, **_errors(401, 403, 404, 409)},
+        responses={200: _OperatorDecisionApi.OutputSerializer, **error_responses(401, 403, 404, 409)},
         tags=["akun"],
         description=description,
     )
@@ -294,7 +283,7 @@ class TokenApi(APIView):
     @extend_schema(
         operation_id="auth_token_create",
         request=InputSerializer,
-        responses={200: OutputSerializer, **_errors(400), 429: OpenApiResponse(description="Terlalu banyak gagal")},
+        responses={200: OutputSerializer, **error_responses(400), 429: OpenApiResponse(description="Terlalu banyak gagal")},
         tags=["auth"],
         auth=[],
         description="Tukar nama pengguna dan kata sandi dengan token (`Authorization: Token <key>`). Percobaan yang "
@@ -314,7 +303,7 @@ class TokenApi(APIView):
     @extend_schema(
         operation_id="auth_token_revoke",
         request=None,
-        responses={204: None, **_errors(401)},
+        responses={204: None, **error_responses(401)},
         tags=["auth"],
         description="Cabut token pemanggil. Semua klien API akun ini harus masuk lagi.",
     )
@@ -329,7 +318,7 @@ class SignOutEverywhereApi(APIView):
     @extend_schema(
         operation_id="auth_sign_out_everywhere",
         request=None,
-        responses={204: None, **_errors(401)},
+        responses={204: None, **error_responses(401)},
         tags=["auth"],
         description="Keluar dari semua perangkat: semua sesi web dan token API akun ini berhenti berlaku.",
     )
@@ -366,7 +355,7 @@ class AcceptInviteApi(APIView):
     @extend_schema(
         operation_id="accounts_accept_invite",
         request=InputSerializer,
-        responses={201: OutputSerializer, **_errors(400)},
+        responses={201: OutputSerializer, **error_responses(400)},
         tags=["forum"],
         description="Pakai undangan: buat akun baru (`username`, `password`, `email`), atau, bila sudah masuk dan "
         "tanpa `username`, bergabung sebagai akun sendiri. Undangan hanya sekali pakai dan berlaku 7 hari.",

@@ -41,6 +41,7 @@ from .forms import (
 )
 from .models import ForumMembership, User
 from .preferences import effective_prefs, user_timezone
+from .presenters import current_user
 from .selectors import user_memberships
 from .signin import SignInError, check_credentials
 
@@ -54,12 +55,6 @@ ROLE_LABELS = {
 
 # Template names other apps add to the profile page (the Telegram link, later). Each gets `user` in context.
 PROFILE_SECTIONS: list[str] = []
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -130,7 +125,7 @@ def _change_url(desa: Region) -> str:
 
 @login_required
 def register_done(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/register_done.html", {"account": _user(request)})
+    return render(request, "accounts/register_done.html", {"account": current_user(request)})
 
 
 # --- Signing in and out ------------------------------------------------------------------------------------
@@ -172,7 +167,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
-    services.sign_out_everywhere(user=_user(request))
+    services.sign_out_everywhere(user=current_user(request))
     auth_logout(request)
     messages.success(request, _("Anda sudah keluar dari semua perangkat, termasuk token API."))
     return redirect("accounts:login")
@@ -235,7 +230,7 @@ def _availability_forms(memberships: list[ForumMembership], bound: tuple[int, An
 
 
 def _profile_page(request: HttpRequest, form: ProfileForm, bound: tuple[int, Any] | None = None, status: int = 200) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     context = {
         "form": form,
         "account": user,
@@ -261,7 +256,7 @@ def _profile_form(user: User, data: Any = None) -> ProfileForm:
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     form = _profile_form(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -285,7 +280,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def profile_availability(request: HttpRequest, forum_id: int) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     membership = next((m for m in user_memberships(user=user) if m.forum_id == forum_id), None)
     if membership is None:
         messages.error(request, _("Anda bukan anggota forum itu."))

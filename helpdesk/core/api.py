@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -79,3 +80,17 @@ def error_body(detail: str, code: str, fields: dict[str, list[str]] | None = Non
     if fields is not None:
         body["fields"] = fields
     return body
+
+
+# The error responses, for the schema of each operation: `**error_responses(400, 403)`.
+ERROR_RESPONSES = {
+    400: OpenApiResponse(description="Data tidak valid: `fields` menyebut masalahnya"),
+    401: OpenApiResponse(description="Belum masuk"),
+    403: OpenApiResponse(description="Tidak berwenang"),
+    404: OpenApiResponse(description="Tidak ditemukan"),
+    409: OpenApiResponse(description="Perubahan status tidak diizinkan"),
+}
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    return {code: ERROR_RESPONSES[code] for code in codes}

@@ -22,7 +22,7 @@ from helpdesk.tickets import lifecycle
 from helpdesk.tickets.models import Message, Status, Ticket
 
 from . import reputation
-from .models import Comment, Flag
+from .models import Comment, Flag, PublicProposal
 
 AnyUser = Any
 CLOSED_TO_COMMUNITY = (Status.DUPLIKAT,)
@@ -200,3 +200,11 @@ def access_flag(user: AnyUser, flag_id: int) -> Flag:
     if not can_review(user, flag):
         raise PermissionDenied(_("Hanya koordinator forum ini yang meninjau laporan."))
     return flag
+
+
+def access_proposal(user: AnyUser, proposal_id: int) -> PublicProposal:
+    proposal = PublicProposal.objects.select_related("ticket", "proposed_by").filter(pk=proposal_id).first()
+    if proposal is None:
+        raise Http404
+    access_question(user, proposal.ticket_id)  # 404 for those who may not see the ticket
+    return proposal

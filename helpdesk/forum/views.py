@@ -21,17 +21,16 @@ from django.views.decorators.http import require_POST
 
 from helpdesk.accounts.access import is_verified_operator
 from helpdesk.accounts.models import Forum
+from helpdesk.accounts.presenters import current_user
 from helpdesk.categories.selectors import category_list
 from helpdesk.core.ratelimit import hit
 from helpdesk.core.refusals import REFUSALS, person_message
 from helpdesk.regions.models import Region
 from helpdesk.tickets import access as ticket_access
 from helpdesk.tickets import services as ticket_services
-from helpdesk.tickets.api import me
 from helpdesk.tickets.models import Channel, Hosting, Message, Ticket
 
 from . import access, reputation, selectors, services
-from .api_moderation import access_proposal
 from .models import FlagReason, PublicProposal
 
 FILTER_SLUGS = {"terbaru": "latest", "belum-dijawab": "unanswered", "terjawab": "solved"}
@@ -110,11 +109,11 @@ def ask(request: HttpRequest) -> HttpResponse:
                 messages.info(request, _("Belum ada pertanyaan serupa. Silakan kirim pertanyaan Anda."))
         if not wants_check and not similar:
             limit, window = settings.RATE_LIMITS["ticket_create"]
-            if not hit("ticket_create", me(request).pk, limit=limit, window_seconds=window):
+            if not hit("ticket_create", current_user(request).pk, limit=limit, window_seconds=window):
                 messages.error(request, _("Terlalu banyak permintaan. Coba lagi nanti."))
             else:
                 try:
-                    asked = services.question_ask(reporter=me(request), channel=Channel.WEB, **data)
+                    asked = services.question_ask(reporter=current_user(request), channel=Channel.WEB, **data)
                 except REFUSALS as exc:
                     form.add_error(None, person_message(exc))
                 else:
@@ -269,11 +268,11 @@ def answer(request: HttpRequest, number: str) -> HttpResponse:
     back = services.question_url(ticket)
     body = request.POST.get("body", "")
     limit, window = settings.RATE_LIMITS["message_create"]
-    if not hit("message_create", me(request).pk, limit=limit, window_seconds=window):
+    if not hit("message_create", current_user(request).pk, limit=limit, window_seconds=window):
         messages.error(request, _("Terlalu banyak permintaan. Coba lagi nanti."))
         return redirect(back)
     try:
-        message = ticket_services.message_create(ticket=ticket, author=me(request), body=body, channel=Channel.WEB)
+        message = ticket_services.message_create(ticket=ticket, author=current_user(request), body=body, channel=Channel.WEB)
     except REFUSALS as exc:
         messages.error(request, person_message(exc))
         return redirect(f"{back}#jawab")
@@ -305,7 +304,7 @@ def _comment_of(request: HttpRequest, ticket: Ticket) -> Any:
 @require_POST
 def question_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     ticket = access.access_question(request.user, number, by_number=True)
-    user = me(request)
+    user = current_user(request)
     post = request.POST
     back = services.question_url(ticket) if ticket.is_public else ticket.get_absolute_url()
     message = _answer_of(request, ticket)
@@ -377,7 +376,7 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
     current = comment.body if comment else message.body if message else ticket.description
     if request.method == "POST":
         try:
-            services.post_edit(editor=me(request), ticket=ticket, message=message, comment=comment,
+            services.post_edit(editor=current_user(request), ticket=ticket, message=message, comment=comment,
                                title=request.POST.get("title", ""), body=request.POST.get("body", ""),
                                reason=request.POST.get("reason", ""))
         except REFUSALS as exc:
@@ -460,7 +459,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
         flag = access.access_flag(request.user, int(raw))
         decision = request.POST.get("decision", "")
         return _run(request, reverse("forum-moderation"), lambda: services.flag_review(
-            reviewer=me(request), flag=flag, decision=decision, reason=request.POST.get("reason", "")),
+            reviewer=current_user(request), flag=flag, decision=decision, reason=request.POST.get("reason", "")),
             _("Laporan ditinjau: tulisan disembunyikan.") if decision == "uphold" else _("Laporan ditolak."))
     return render(request, "forum/moderation.html", {
         "items": selectors.moderation_queue(request.user),
@@ -473,7 +472,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def proposal(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    found = access_proposal(request.user, proposal_id)
+    found = access.access_proposal(request.user, proposal_id)
     ticket = found.ticket
     is_reporter = request.user.pk == ticket.reporter_id
     if request.method == "POST":
@@ -482,7 +481,7 @@ def proposal(request: HttpRequest, proposal_id: int) -> HttpResponse:
             messages.error(request, _("Periksa dan centang pernyataan tentang lampiran terlebih dulu."))
             return redirect(request.path)
         try:
-            services.proposal_decide(actor=me(request), proposal=found, accept=accept)
+            services.proposal_decide(actor=current_user(request), proposal=found, accept=accept)
         except REFUSALS as exc:
             messages.error(request, person_message(exc))
             return redirect(request.path)

@@ -102,17 +102,12 @@ class KbSuggestApi(APIView):
         return Response({"results": [hit_out(request, h, logs.get(h.entry_id)) for h in hits]})
 
 
-def session_key(request: HttpRequest | Request) -> str:
-    session = getattr(request, "session", None)
-    return (getattr(session, "session_key", None) or "") if session is not None else ""
-
-
 def log_shown(request: HttpRequest | Request, hits: list[selectors.Hit], *, channel: str) -> dict[int, int]:
     """Log suggestions for sessions that exist already (a signed-in operator filing a ticket); anonymous API
     callers without a session get plain links and no row."""
     if channel not in DeflectionLog.Channel.values:
         channel = DeflectionLog.Channel.LIVE
-    return deflection.record_shown(session_key=session_key(request), user=request.user,
+    return deflection.record_shown(session_key=deflection.session_key(request), user=request.user,
                                    entry_ids=[h.entry_id for h in hits], channel=channel)
 
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from helpdesk.accounts.access import can_manage_forum, forums_of, is_admin
 from helpdesk.accounts.models import Forum, ForumMembership, User
+from helpdesk.accounts.presenters import current_user
 from helpdesk.categories.selectors import category_list
 from helpdesk.core.errors import TooLarge
 from helpdesk.core.refusals import REFUSALS, person_message
@@ -38,13 +39,6 @@ def _seo(request: HttpRequest, *, title: str, description: str, path: str, kind:
          index: bool = True) -> dict[str, Any]:
     return {"title": title, "description": description, "canonical": f"{settings.SITE_URL}{path}", "type": kind,
             "index": index}
-
-
-def _me(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):
-        raise PermissionDenied
-    return user
 
 
 # --- public pages ------------------------------------------------------------------------------------------
@@ -211,7 +205,7 @@ def _after_save(request: HttpRequest, saved: services.Saved) -> HttpResponseRedi
 
 @login_required
 def entry_new(request: HttpRequest) -> HttpResponse:
-    actor = _me(request)
+    actor = current_user(request)
     ticket_id = request.GET.get("ticket", "")
     ticket: Ticket | None = None
     if ticket_id:
@@ -266,7 +260,7 @@ def _may_publish_new(actor: User, ticket: Ticket) -> bool:
 
 @login_required
 def entry_edit(request: HttpRequest, entry_id: int) -> HttpResponse:
-    actor = _me(request)
+    actor = current_user(request)
     entry = access.access_entry(actor, entry_id, edit=True)
     findings = findings_from_json(entry.mask_findings)
     fixed = None
@@ -310,7 +304,7 @@ ACTIONS: dict[str, tuple[Callable[..., Any], Any]] = {
 @login_required
 @require_POST
 def entry_action(request: HttpRequest, entry_id: int, action: str) -> HttpResponse:
-    actor = _me(request)
+    actor = current_user(request)
     entry = access.access_entry(actor, entry_id)
     if action not in ACTIONS:
         raise PermissionDenied
@@ -339,7 +333,7 @@ def entry_action(request: HttpRequest, entry_id: int, action: str) -> HttpRespon
 
 @login_required
 def review_queue_page(request: HttpRequest) -> HttpResponse:
-    actor = _me(request)
+    actor = current_user(request)
     if not access.is_reviewer(actor):
         raise PermissionDenied
     return render(request, "kb/review.html", {
@@ -352,7 +346,7 @@ def review_queue_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def forum_settings_page(request: HttpRequest, forum_id: int) -> HttpResponse:
-    actor = _me(request)
+    actor = current_user(request)
     forum = get_object_or_404(Forum, pk=forum_id)
     if not can_manage_forum(actor, forum):
         raise PermissionDenied

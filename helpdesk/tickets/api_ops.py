@@ -16,9 +16,10 @@ from rest_framework.views import APIView
 
 from helpdesk.accounts.access import can_manage_forum
 from helpdesk.accounts.models import Forum
+from helpdesk.accounts.presenters import current_user
 
 from . import access, canned, selectors, services, sla_config
-from .api import detail_response, me
+from .api import TicketDetailOut, detail_response
 from .models import CannedReply, Channel, Holiday, SlaPolicy
 
 
@@ -28,7 +29,7 @@ class MergeApi(APIView):
     class InputSerializer(serializers.Serializer):
         into = serializers.IntegerField()
 
-    @extend_schema(request=InputSerializer, responses={200: dict})
+    @extend_schema(request=InputSerializer, responses={200: TicketDetailOut})
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = access.access_ticket(request.user, ticket_id)
         serializer = self.InputSerializer(data=request.data)
@@ -37,7 +38,7 @@ class MergeApi(APIView):
             target = access.access_ticket(request.user, serializer.validated_data["into"])
         except Http404:
             raise exceptions.ValidationError({"into": [_("Tiket tujuan tidak ditemukan.")]}) from None
-        merged_into = services.ticket_merge(ticket=ticket, actor=me(request), into=target, channel=Channel.API)
+        merged_into = services.ticket_merge(ticket=ticket, actor=current_user(request), into=target, channel=Channel.API)
         return detail_response(request, merged_into)
 
 
@@ -46,12 +47,12 @@ class WatchApi(APIView):
 
     @extend_schema(request=None, responses=inline_serializer("Watch", {"watching": serializers.BooleanField()}))
     def post(self, request: Request, ticket_id: int) -> Response:
-        services.ticket_watch(ticket=access.access_ticket(request.user, ticket_id), user=me(request), watch=True)
+        services.ticket_watch(ticket=access.access_ticket(request.user, ticket_id), user=current_user(request), watch=True)
         return Response({"watching": True})
 
     @extend_schema(request=None, responses=inline_serializer("Unwatch", {"watching": serializers.BooleanField()}))
     def delete(self, request: Request, ticket_id: int) -> Response:
-        services.ticket_watch(ticket=access.access_ticket(request.user, ticket_id), user=me(request), watch=False)
+        services.ticket_watch(ticket=access.access_ticket(request.user, ticket_id), user=current_user(request), watch=False)
         return Response({"watching": False})
 
 
@@ -67,7 +68,7 @@ class BulkApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        results = services.tickets_bulk(actor=me(request), ids=data["ids"], action=data["action"], channel=Channel.API)
+        results = services.tickets_bulk(actor=current_user(request), ids=data["ids"], action=data["action"], channel=Channel.API)
         return Response({"results": {str(k): v for k, v in results.items()}})
 
 
@@ -87,7 +88,7 @@ class CannedReplyApi(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request: Request) -> Response:
         forum = request.query_params.get("forum", "")
-        rows = canned.canned_for(me(request), int(forum) if forum.isdigit() else None)
+        rows = canned.canned_for(current_user(request), int(forum) if forum.isdigit() else None)
         return Response({"results": [canned_dict(r) for r in rows], "placeholders": sorted(canned.PLACEHOLDERS)})
 
     @extend_schema(request=InputSerializer, responses={201: dict})
@@ -96,7 +97,7 @@ class CannedReplyApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         forum = get_object_or_404(Forum, pk=data["forum"]) if data.get("forum") else None
-        reply = canned.canned_create(actor=me(request), forum=forum, title=data["title"], body=data["body"])
+        reply = canned.canned_create(actor=current_user(request), forum=forum, title=data["title"], body=data["body"])
         return Response(canned_dict(reply), status=status.HTTP_201_CREATED)
 
 
@@ -144,7 +145,7 @@ class SlaPolicyApi(APIView):
     def put(self, request: Request, key: str) -> Response:
         if not isinstance(request.data, dict):
             raise exceptions.ParseError()
-        policy = sla_config.policy_update(actor=me(request), forum=self._forum(key), data=dict(request.data))
+        policy = sla_config.policy_update(actor=current_user(request), forum=self._forum(key), data=dict(request.data))
         return Response(policy_dict(policy))
 
 
@@ -162,7 +163,7 @@ class HolidayApi(APIView):
         "region_prefix": serializers.CharField(required=False)}), responses={201: dict})
     def post(self, request: Request) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
-        holiday = sla_config.holiday_add(actor=me(request), date=data.get("date", ""), name=data.get("name", ""),
+        holiday = sla_config.holiday_add(actor=current_user(request), date=data.get("date", ""), name=data.get("name", ""),
                                          region_prefix=data.get("region_prefix", ""))
         return Response({"id": holiday.pk, "date": holiday.date.isoformat(), "name": holiday.name,
                          "region_prefix": holiday.region_prefix}, status=status.HTTP_201_CREATED)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from helpdesk.accounts.access import forums_of, is_verified_operator
 from helpdesk.accounts.models import User
+from helpdesk.accounts.presenters import current_user
 from helpdesk.categories.selectors import category_list
 from helpdesk.core import ratelimit
 from helpdesk.core.errors import RateLimited
@@ -27,8 +28,8 @@ from helpdesk.core.refusals import REFUSALS, person_message
 from helpdesk.core.uploads import UploadRejected, check_upload
 
 from . import access, canned, selectors, services
-from .api import attachment_file_response, me, ticket_actions
 from .models import Channel, Hosting, Message, Priority, Rating, Status, Ticket, Visibility
+from .presenters import attachment_file_response, ticket_actions
 
 # Template names other apps add to the ticket page (the forum's panel), included with `ticket` in the context.
 TICKET_PANELS: list[str] = []
@@ -103,7 +104,7 @@ def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
 
 def _rate_ok(request: HttpRequest, scope: str) -> bool:
     try:
-        ratelimit.check(scope, me(request).pk)
+        ratelimit.check(scope, current_user(request).pk)
     except RateLimited as exc:
         messages.error(request, person_message(exc))
         return False
@@ -115,7 +116,7 @@ def _attach(request: HttpRequest, ticket: Ticket, upload: Any, message: Message 
         return True
     try:
         checked = check_upload(upload.name or "", upload, declared_size=upload.size)
-        services.attachment_add(ticket=ticket, actor=me(request), checked=checked, message=message)
+        services.attachment_add(ticket=ticket, actor=current_user(request), checked=checked, message=message)
     except UploadRejected as exc:
         messages.error(request, exc.message)
         return False
@@ -134,7 +135,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         data = dict(form.cleaned_data)
         upload = data.pop("file", None)
         try:
-            ticket = services.ticket_create(reporter=me(request), channel=Channel.WEB, **data)
+            ticket = services.ticket_create(reporter=current_user(request), channel=Channel.WEB, **data)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -222,7 +223,7 @@ def ticket_page(request: HttpRequest, number: str) -> HttpResponse:
         "categories": category_list() if "edit" in actions else [],
         "forum_members": _forum_members(ticket) if "edit" in actions else [],
         "rating": Rating.objects.filter(ticket=ticket).first(),
-        "canned_replies": canned.canned_for(me(request), ticket.forum_id) if "internal_note" in actions else [],
+        "canned_replies": canned.canned_for(current_user(request), ticket.forum_id) if "internal_note" in actions else [],
         "watching": request.user.is_authenticated and ticket.watchers.filter(pk=request.user.pk).exists(),
         "panels": TICKET_PANELS,
     }
@@ -244,7 +245,7 @@ def _back(ticket: Ticket) -> HttpResponseRedirect:
 def _run(request: HttpRequest, ticket: Ticket, fn: Any, success: str, **kwargs: Any) -> HttpResponseRedirect:
     """Call a service; show its Indonesian error instead of failing the page."""
     try:
-        fn(ticket=ticket, actor=me(request), **kwargs)
+        fn(ticket=ticket, actor=current_user(request), **kwargs)
     except REFUSALS as exc:
         messages.error(request, person_message(exc))
     else:
@@ -260,7 +261,7 @@ def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
     canned_id = post.get("canned", "")
     if canned_id.isdigit():
         try:
-            post["body"] = canned.use(int(canned_id), ticket, me(request), edited=post.get("body", ""))
+            post["body"] = canned.use(int(canned_id), ticket, current_user(request), edited=post.get("body", ""))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return _back(ticket)
@@ -272,7 +273,7 @@ def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
         return _back(ticket)
     try:
         message = services.message_create(
-            ticket=ticket, author=me(request), body=form.cleaned_data["body"],
+            ticket=ticket, author=current_user(request), body=form.cleaned_data["body"],
             internal=form.cleaned_data["internal"], channel=Channel.WEB,
         )
     except REFUSALS as exc:
@@ -320,7 +321,7 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
             messages.error(request, _("Tiket tujuan tidak ditemukan."))
             return _back(ticket)
         try:
-            services.ticket_merge(ticket=ticket, actor=me(request), into=target, channel=Channel.WEB)
+            services.ticket_merge(ticket=ticket, actor=current_user(request), into=target, channel=Channel.WEB)
         except REFUSALS as exc:
             messages.error(request, person_message(exc))
             return _back(ticket)
@@ -343,7 +344,7 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
     if not ids or not action:
         messages.error(request, _("Pilih tiket dan tindakannya."))
         return redirect("queue")
-    results = services.tickets_bulk(actor=me(request), ids=ids, action=action, channel=Channel.WEB)
+    results = services.tickets_bulk(actor=current_user(request), ids=ids, action=action, channel=Channel.WEB)
     ok = [i for i, r in results.items() if r == "ok"]
     if ok:
         messages.success(request, _("%(n)d tiket diproses.") % {"n": len(ok)})

@@ -9,13 +9,26 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from helpdesk.core.presenters import iso
+
 from . import selectors, services
 from .models import Notification
 
 
 def notification_dict(n: Notification) -> dict[str, Any]:
+    """NotificationOut."""
     return {"id": n.pk, "type": n.type, "ticket": n.ticket_id, "text": n.text, "url": n.url,
-            "read": n.read_at is not None, "at": serializers.DateTimeField().to_representation(n.created_at)}
+            "read": n.read_at is not None, "at": iso(n.created_at)}
+
+
+class NotificationOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    type = serializers.CharField()
+    ticket = serializers.IntegerField(allow_null=True)
+    text = serializers.CharField()
+    url = serializers.CharField()
+    read = serializers.BooleanField()
+    at = serializers.DateTimeField()
 
 
 class NotificationListApi(APIView):
@@ -24,7 +37,7 @@ class NotificationListApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("before", int), OpenApiParameter("unread", bool)],
         responses=inline_serializer("NotificationList", {
-            "results": serializers.ListField(child=serializers.DictField()), "unread": serializers.IntegerField(),
+            "results": NotificationOut(many=True), "unread": serializers.IntegerField(),
             "next": serializers.IntegerField(allow_null=True)}),
     )
     def get(self, request: Request) -> Response:
@@ -49,7 +62,8 @@ class NotificationReadApi(APIView):
                 raise serializers.ValidationError({"ids": ["Isi ids, atau all: true."]})
             return attrs
 
-    @extend_schema(request=InputSerializer, responses=inline_serializer("NotificationRead", {"updated": serializers.IntegerField()}))
+    @extend_schema(request=InputSerializer, responses=inline_serializer("NotificationRead", {
+        "updated": serializers.IntegerField(), "unread": serializers.IntegerField()}))
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

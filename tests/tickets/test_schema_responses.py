@@ -53,6 +53,13 @@ def test_every_ticket_response_matches_its_schema(world: World, settings: Any) -
     assert listed["results"]
     assert_matches("/api/v1/tickets/", "get", 200, listed)
 
+    services.message_create(ticket=Ticket.objects.get(pk=ticket_id), author=world.vol_lotim, body="Sudah?")
+    notifications = operator.get("/api/v1/notifications/").json()
+    assert notifications["results"]
+    assert_matches("/api/v1/notifications/", "get", 200, notifications)
+    read = operator.post("/api/v1/notifications/read/", {"all": True}, format="json")
+    assert_matches("/api/v1/notifications/read/", "post", 200, read.json())
+
 
 def test_the_check_sees_a_drifted_body(world: World) -> None:
     body = as_user(APIClient(), world.op_a).post(
@@ -60,3 +67,35 @@ def test_the_check_sees_a_drifted_body(world: World) -> None:
     problems = mismatches(response_schema("/api/v1/tickets/", "post", 201), {**body, "extra": 1, "reply_count": "0"})
     assert any("undocumented keys ['extra']" in p for p in problems)
     assert any("reply_count: str" in p for p in problems)
+
+
+def test_every_volunteer_tool_response_matches_its_schema(world: World) -> None:
+    volunteer = as_user(APIClient(), world.vol_lotim)
+    created = volunteer.post("/api/v1/canned-replies/", {"forum": world.lotim.pk, "title": "Salam",
+                                                         "body": "Halo {nama_operator}"}, format="json")
+    assert created.status_code == 201, created.json()
+    assert_matches("/api/v1/canned-replies/", "post", 201, created.json())
+    listed = volunteer.get(f"/api/v1/canned-replies/?forum={world.lotim.pk}").json()
+    assert listed["results"]
+    assert_matches("/api/v1/canned-replies/", "get", 200, listed)
+
+    canonical, duplicate = world.ticket(), world.ticket(reporter=world.op_a2)
+    assert_matches("/api/v1/tickets/{ticket_id}/watch/", "post", 200,
+                   volunteer.post(f"/api/v1/tickets/{canonical.pk}/watch/").json())
+    merged = volunteer.post(f"/api/v1/tickets/{duplicate.pk}/merge/", {"into": canonical.pk}, format="json")
+    assert merged.status_code == 200, merged.json()
+    assert_matches("/api/v1/tickets/{ticket_id}/merge/", "post", 200, merged.json())
+    bulk = volunteer.post("/api/v1/tickets/bulk/", {"action": "claim", "ids": [canonical.pk]}, format="json")
+    assert_matches("/api/v1/tickets/bulk/", "post", 200, bulk.json())
+
+    admin = as_user(APIClient(), world.admin)
+    assert_matches("/api/v1/sla/policies/{key}/", "get", 200, admin.get("/api/v1/sla/policies/default/").json())
+    policy = admin.put(f"/api/v1/sla/policies/{world.lotim.pk}/", {"targets": {"darurat": [30, 240]},
+                                                                  "work_start": "07:30", "work_end": "15:30"},
+                       format="json")
+    assert policy.status_code == 200 and policy.json()["work_start"] == "07:30"
+    assert_matches("/api/v1/sla/policies/{key}/", "put", 200, policy.json())
+    holiday = admin.post("/api/v1/sla/holidays/", {"date": "2028-03-27", "name": "Nyepi"}, format="json")
+    assert holiday.status_code == 201 and holiday.json()["date"] == "2028-03-27"
+    assert_matches("/api/v1/sla/holidays/", "post", 201, holiday.json())
+    assert_matches("/api/v1/sla/holidays/", "get", 200, admin.get("/api/v1/sla/holidays/").json())

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from helpdesk.core.refusals import show_on_form
 from helpdesk.regions.codes import normalize_code
 from helpdesk.regions.models import Region
 from helpdesk.regions.picker import picker_state
@@ -37,7 +38,6 @@ from .forms import (
     PasswordResetRequestForm,
     ProfileForm,
     RegisterForm,
-    apply_service_errors,
 )
 from .models import ForumMembership, User
 from .preferences import effective_prefs, user_timezone
@@ -111,7 +111,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 phone=form.cleaned_data["phone"],
             )
         except ValidationError as exc:
-            apply_service_errors(form, exc, rename={"password": "password1"})
+            show_on_form(form, exc, rename={"password": "password1"})
         else:
             auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("accounts:register-done")
@@ -270,7 +270,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 notification_prefs=form.prefs(),
             )
         except ValidationError as exc:
-            apply_service_errors(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("Profil tersimpan."))
             return _remember_language(redirect("accounts:profile"), user)  # type: ignore[return-value]
@@ -298,7 +298,7 @@ def profile_availability(request: HttpRequest, forum_id: int) -> HttpResponse:
             )
             forum_services.membership_update(actor=user, membership=membership, categories=form.cleaned_data["categories"])
         except ValidationError as exc:
-            apply_service_errors(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("Ketersediaan di %(forum)s tersimpan.") % {"forum": membership.forum.name})
             return redirect("accounts:profile")

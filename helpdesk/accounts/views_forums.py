@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from helpdesk.core.errors import DomainError
-from helpdesk.core.refusals import person_message
+from helpdesk.core.refusals import person_message, show_on_form
 
 from . import forum_services, services
 from .access import access_forum, access_membership, access_operator, can_manage_forum, forums_of, is_admin
@@ -23,7 +23,6 @@ from .forms import (
     InviteAcceptForm,
     InviteAccountForm,
     MemberAddForm,
-    apply_service_errors,
 )
 from .models import ForumMembership, User
 from .presenters import current_user
@@ -117,7 +116,7 @@ def member_add(request: HttpRequest, forum_id: int) -> HttpResponse:
                     categories=form.cleaned_data["categories"],
                 )
             except ValidationError as exc:
-                apply_service_errors(form, exc)
+                show_on_form(form, exc)
             else:
                 messages.success(request, _("%(user)s ditambahkan ke forum.") % {"user": account.username})
                 return redirect("accounts:forum", forum_id=forum.pk)
@@ -198,7 +197,7 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
                 work_end=data["work_end"],
             )
         except ValidationError as exc:
-            apply_service_errors(form, exc, rename={"password": "password1"})
+            show_on_form(form, exc, rename={"password": "password1"})
         else:
             if not signed_in:
                 auth_login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")

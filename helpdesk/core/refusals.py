@@ -5,6 +5,7 @@ The API does not use it: its exception handler (`helpdesk.core.api`) answers wit
 
 from __future__ import annotations
 
+from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -28,3 +29,15 @@ def person_message(exc: Exception, *, not_found: str | None = None) -> str:
     if isinstance(exc, Http404):
         return not_found or _("Tidak ditemukan, atau Anda tidak boleh melihatnya.")
     return str(exc) or _("Tindakan tidak diizinkan.")
+
+
+def show_on_form(form: forms.Form, exc: Exception, *, rename: dict[str, str] | None = None) -> None:
+    """A refusal on a web form: a ValidationError's `{field: [messages]}` beside those fields (`rename` maps a
+    service's field name to the form's; fields the form doesn't have go on top), anything else on top."""
+    if not isinstance(exc, ValidationError):
+        form.add_error(None, person_message(exc))
+        return
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    for field, messages in errors.items():
+        name = (rename or {}).get(field, field)
+        form.add_error(name if name in form.fields else None, messages)

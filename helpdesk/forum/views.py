@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -23,8 +22,9 @@ from helpdesk.accounts.access import is_verified_operator
 from helpdesk.accounts.models import Forum
 from helpdesk.accounts.presenters import current_user
 from helpdesk.categories.selectors import category_list
-from helpdesk.core.ratelimit import hit
-from helpdesk.core.refusals import REFUSALS, person_message
+from helpdesk.core import ratelimit
+from helpdesk.core.errors import RateLimited
+from helpdesk.core.refusals import REFUSALS, person_message, show_on_form
 from helpdesk.regions.models import Region
 from helpdesk.tickets import access as ticket_access
 from helpdesk.tickets import services as ticket_services
@@ -108,14 +108,15 @@ def ask(request: HttpRequest) -> HttpResponse:
             if wants_check and not similar:
                 messages.info(request, _("Belum ada pertanyaan serupa. Silakan kirim pertanyaan Anda."))
         if not wants_check and not similar:
-            limit, window = settings.RATE_LIMITS["ticket_create"]
-            if not hit("ticket_create", current_user(request).pk, limit=limit, window_seconds=window):
-                messages.error(request, _("Terlalu banyak permintaan. Coba lagi nanti."))
+            try:
+                ratelimit.check("ticket_create", current_user(request).pk)
+            except RateLimited as exc:
+                messages.error(request, person_message(exc))
             else:
                 try:
                     asked = services.question_ask(reporter=current_user(request), channel=Channel.WEB, **data)
                 except REFUSALS as exc:
-                    form.add_error(None, person_message(exc))
+                    show_on_form(form, exc)
                 else:
                     if asked.masked:
                         messages.info(request, _("Data pribadi (%(kinds)s) disamarkan sebelum pertanyaan ditampilkan.")
@@ -267,9 +268,10 @@ def answer(request: HttpRequest, number: str) -> HttpResponse:
     ticket = access.access_question(request.user, number, by_number=True)
     back = services.question_url(ticket)
     body = request.POST.get("body", "")
-    limit, window = settings.RATE_LIMITS["message_create"]
-    if not hit("message_create", current_user(request).pk, limit=limit, window_seconds=window):
-        messages.error(request, _("Terlalu banyak permintaan. Coba lagi nanti."))
+    try:
+        ratelimit.check("message_create", current_user(request).pk)
+    except RateLimited as exc:
+        messages.error(request, person_message(exc))
         return redirect(back)
     try:
         message = ticket_services.message_create(ticket=ticket, author=current_user(request), body=body, channel=Channel.WEB)

@@ -21,7 +21,7 @@ from helpdesk.accounts.models import Forum, ForumMembership, User
 from helpdesk.accounts.presenters import current_user
 from helpdesk.categories.selectors import category_list
 from helpdesk.core.errors import TooLarge
-from helpdesk.core.refusals import REFUSALS, person_message
+from helpdesk.core.refusals import REFUSALS, person_message, show_on_form
 from helpdesk.tickets import access as ticket_access
 from helpdesk.tickets.models import Ticket
 
@@ -177,14 +177,6 @@ def _entry_input(form: EntryForm) -> services.EntryInput:
     )
 
 
-def _form_errors(form: EntryForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _after_save(request: HttpRequest, saved: services.Saved) -> HttpResponseRedirect:
     entry = saved.entry
     if saved.new_findings:
@@ -232,7 +224,7 @@ def entry_new(request: HttpRequest) -> HttpResponse:
                     submit=request.POST.get("aksi") == "ajukan",
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                show_on_form(form, exc)
             else:
                 return _after_save(request, saved)
     else:
@@ -274,7 +266,7 @@ def entry_edit(request: HttpRequest, entry_id: int) -> HttpResponse:
                 saved = services.entry_update(entry=entry, actor=actor, data=_entry_input(form),
                                               keep=form.cleaned_data["keep"], submit=request.POST.get("aksi") == "ajukan")
             except ValidationError as exc:
-                _form_errors(form, exc)
+                show_on_form(form, exc)
             else:
                 return _after_save(request, saved)
     else:

@@ -24,7 +24,7 @@ from helpdesk.accounts.presenters import current_user
 from helpdesk.categories.selectors import category_list
 from helpdesk.core import ratelimit
 from helpdesk.core.errors import RateLimited
-from helpdesk.core.refusals import REFUSALS, person_message
+from helpdesk.core.refusals import REFUSALS, person_message, show_on_form
 from helpdesk.core.uploads import UploadRejected, check_upload
 
 from . import access, canned, selectors, services
@@ -94,14 +94,6 @@ class ReplyForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Lampiran (opsional)"), required=False)
 
 
-def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _rate_ok(request: HttpRequest, scope: str) -> bool:
     try:
         ratelimit.check(scope, current_user(request).pk)
@@ -137,7 +129,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         try:
             ticket = services.ticket_create(reporter=current_user(request), channel=Channel.WEB, **data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            show_on_form(form, exc)
         else:
             for hook in TICKET_NEW_HOOKS:
                 hook.after(request, ticket)

@@ -19,7 +19,7 @@ from helpdesk.accounts.models import Forum
 from helpdesk.accounts.presenters import current_user, person
 from helpdesk.core.presenters import iso
 from helpdesk.tickets import access as ticket_access
-from helpdesk.tickets.api import PersonOut
+from helpdesk.tickets.api import AttachmentOut, PersonOut
 from helpdesk.tickets.models import Channel, Hosting, Message, Ticket
 from helpdesk.tickets.presenters import attachment_dict
 
@@ -141,6 +141,53 @@ class QuestionOut(serializers.Serializer):
     ticket_url = serializers.CharField()
 
 
+class CommentOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    message = serializers.IntegerField(allow_null=True, help_text="the answer it is under; null: the question")
+    author = PersonOut(allow_null=True)
+    body = serializers.CharField()
+    body_html = serializers.CharField()
+    hidden = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+
+
+class AnswerOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = PersonOut(allow_null=True)
+    body = serializers.CharField()
+    body_html = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]
+    by_volunteer = serializers.BooleanField()
+    accepted = serializers.BooleanField()
+    score = serializers.IntegerField()
+    upvotes = serializers.IntegerField()
+    downvotes = serializers.IntegerField()
+    my_vote = serializers.IntegerField(help_text="the caller's vote: 1, -1 or 0")
+    hidden = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    attachments = AttachmentOut(many=True)
+    comments = CommentOut(many=True)
+
+
+class CanonicalOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    url = serializers.CharField(allow_null=True, help_text="null when the canonical question is not public")
+
+
+class QuestionDetailOut(QuestionOut):
+    description = serializers.CharField()
+    description_html = serializers.CharField()
+    opensid_version = serializers.CharField()
+    answers = AnswerOut(many=True)
+    comments = CommentOut(many=True)
+    canonical = CanonicalOut(allow_null=True)
+    actions = serializers.ListField(child=serializers.CharField())
+
+
 class QuestionAskedOut(QuestionOut):
     masked = serializers.ListField(child=serializers.CharField(), help_text="kinds of personal data masked (NIK, ...)")
 
@@ -234,11 +281,11 @@ class QuestionEditInput(serializers.Serializer):
 class QuestionDetailApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=QuestionDetailOut)
     def get(self, request: Request, ticket_id: int) -> Response:
         return question_detail(request, public_question(request.user, ticket_id))
 
-    @extend_schema(request=QuestionEditInput, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=QuestionEditInput, responses=QuestionDetailOut)
     def patch(self, request: Request, ticket_id: int) -> Response:
         """Edit the question (its author, moderators, members with the level); the old text is kept."""
         if not request.user.is_authenticated:
@@ -259,7 +306,7 @@ class AcceptInput(serializers.Serializer):
 class AcceptApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=AcceptInput, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=AcceptInput, responses=QuestionDetailOut)
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = access.access_question(request.user, ticket_id)
         serializer = AcceptInput(data=request.data)
@@ -311,7 +358,7 @@ class CommentInput(serializers.Serializer):
 class CommentCreateApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=CommentInput, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=CommentInput, responses={201: CommentOut})
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = public_question(request.user, ticket_id)
         serializer = CommentInput(data=request.data)

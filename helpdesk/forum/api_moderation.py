@@ -19,7 +19,14 @@ from helpdesk.accounts.presenters import current_user, person
 from helpdesk.tickets.models import Ticket
 
 from . import access, selectors, services
-from .api import comment_dict, public_question, question_detail, question_summary
+from .api import (
+    CommentOut,
+    QuestionDetailOut,
+    comment_dict,
+    public_question,
+    question_detail,
+    question_summary,
+)
 from .models import PublicProposal, Revision
 
 
@@ -153,7 +160,7 @@ class MessageEditApi(APIView):
 class CommentEditApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=BodyEditInput, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=BodyEditInput, responses=CommentOut)
     def patch(self, request: Request, comment_id: int) -> Response:
         comment, ticket = access.access_comment(request.user, comment_id)
         serializer = BodyEditInput(data=request.data)
@@ -201,7 +208,7 @@ class LockInput(serializers.Serializer):
 class LockApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=LockInput, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=LockInput, responses=QuestionDetailOut)
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = access.access_question(request.user, ticket_id)
         serializer = LockInput(data=request.data)
@@ -218,7 +225,7 @@ class MoveInput(serializers.Serializer):
 class MoveApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=MoveInput, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=MoveInput, responses=QuestionDetailOut)
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = access.access_question(request.user, ticket_id)
         serializer = MoveInput(data=request.data)
@@ -235,7 +242,7 @@ class DuplicateInput(serializers.Serializer):
 class QuestionDuplicateApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=DuplicateInput, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=DuplicateInput, responses=QuestionDetailOut)
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = public_question(request.user, ticket_id)
         serializer = DuplicateInput(data=request.data)

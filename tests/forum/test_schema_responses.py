@@ -30,6 +30,18 @@ def test_every_forum_response_matches_its_schema(world: World, settings: Any) ->
     assert flagged.status_code == 201, flagged.json()
     assert_matches("/api/v1/messages/{id}/flag/", "post", 201, flagged.json())
 
+    commented = client_for(world.vol_lotim).post(f"/api/v1/forum/questions/{ticket.pk}/comments/",
+                                                 {"body": "Versi berapa?", "message": reply.pk}, format="json")
+    assert commented.status_code == 201, commented.json()
+    assert_matches("/api/v1/forum/questions/{ticket_id}/comments/", "post", 201, commented.json())
+    accepted = client_for(world.op_b).post(f"/api/v1/tickets/{ticket.pk}/accept/", {"message": reply.pk}, format="json")
+    assert accepted.status_code == 200, accepted.json()
+    assert_matches("/api/v1/tickets/{ticket_id}/accept/", "post", 200, accepted.json())
+    for viewer in (None, world.op_a, world.vol_lotim):
+        detail = client_for(viewer).get(f"/api/v1/forum/questions/{ticket.pk}/").json()
+        assert detail["answers"] and detail["answers"][0]["comments"]
+        assert_matches("/api/v1/forum/questions/{ticket_id}/", "get", 200, detail)
+
     listed = client_for(None).get("/api/v1/forum/questions/").json()
     assert listed["results"]
     assert_matches("/api/v1/forum/questions/", "get", 200, listed)

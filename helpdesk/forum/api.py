@@ -7,7 +7,6 @@ from typing import Any
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -186,6 +185,53 @@ class QuestionDetailOut(QuestionOut):
     comments = CommentOut(many=True)
     canonical = CanonicalOut(allow_null=True)
     actions = serializers.ListField(child=serializers.CharField())
+
+
+class PostLinkOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    question = serializers.IntegerField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    url = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class QuestionLinkOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    url = serializers.CharField()
+
+
+class LevelOut(serializers.Serializer):
+    number = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ProfileOut(serializers.Serializer):
+    user = PersonOut()
+    desa = serializers.CharField(allow_null=True)
+    reputation = serializers.IntegerField()
+    level = LevelOut()
+    accepted_answers = serializers.IntegerField()
+    points_last_30_days = serializers.IntegerField()
+    forums = serializers.ListField(child=serializers.CharField())
+    answers = PostLinkOut(many=True)
+    accepted = PostLinkOut(many=True)
+    questions = QuestionLinkOut(many=True)
+
+
+class LeaderOut(serializers.Serializer):
+    rank = serializers.IntegerField()
+    user = PersonOut()
+    points = serializers.IntegerField()
+
+
+class LeaderboardOut(serializers.Serializer):
+    forum = serializers.IntegerField(allow_null=True)
+    region = serializers.CharField()
+    period = serializers.ChoiceField(choices=["month", "all"])
+    results = LeaderOut(many=True)
 
 
 class QuestionAskedOut(QuestionOut):
@@ -430,7 +476,7 @@ def _post(m: Message) -> dict[str, Any]:
 class ProfileApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=ProfileOut)
     def get(self, request: Request, username: str) -> Response:
         found = selectors.profile(username)
         if found is None:
@@ -460,7 +506,7 @@ class LeaderboardApi(APIView):
             OpenApiParameter("region", str, description="a kabupaten/kota code, e.g. 52.03"),
             OpenApiParameter("period", str, enum=["month", "all"]),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=LeaderboardOut,
     )
     def get(self, request: Request) -> Response:
         params = request.query_params

@@ -42,6 +42,16 @@ def test_every_forum_response_matches_its_schema(world: World, settings: Any) ->
         assert detail["answers"] and detail["answers"][0]["comments"]
         assert_matches("/api/v1/forum/questions/{ticket_id}/", "get", 200, detail)
 
+    profile = client_for(None).get(f"/api/v1/forum/users/{world.op_bima.username}/").json()
+    assert profile["answers"] and profile["accepted"]
+    assert_matches("/api/v1/forum/users/{username}/", "get", 200, profile)
+    asker = client_for(None).get(f"/api/v1/forum/users/{world.op_a.username}/").json()
+    assert asker["questions"]
+    assert_matches("/api/v1/forum/users/{username}/", "get", 200, asker)
+    leaders = client_for(None).get("/api/v1/forum/leaderboard/?period=all").json()
+    assert leaders["results"]
+    assert_matches("/api/v1/forum/leaderboard/", "get", 200, leaders)
+
     listed = client_for(None).get("/api/v1/forum/questions/").json()
     assert listed["results"]
     assert_matches("/api/v1/forum/questions/", "get", 200, listed)

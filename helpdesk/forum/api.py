@@ -18,7 +18,7 @@ from helpdesk.accounts.models import Forum
 from helpdesk.accounts.presenters import current_user, person
 from helpdesk.core.presenters import iso
 from helpdesk.tickets import access as ticket_access
-from helpdesk.tickets.api import AttachmentOut, PersonOut
+from helpdesk.tickets.api import PersonOut, PostOut
 from helpdesk.tickets.models import Channel, Hosting, Message, Ticket
 from helpdesk.tickets.presenters import attachment_dict
 
@@ -151,12 +151,7 @@ class CommentOut(serializers.Serializer):
     edited_at = serializers.DateTimeField(allow_null=True)
 
 
-class AnswerOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    author = PersonOut(allow_null=True)
-    body = serializers.CharField()
-    body_html = serializers.CharField()
-    source = serializers.CharField()  # type: ignore[assignment]
+class AnswerOut(PostOut):
     by_volunteer = serializers.BooleanField()
     accepted = serializers.BooleanField()
     score = serializers.IntegerField()
@@ -164,9 +159,7 @@ class AnswerOut(serializers.Serializer):
     downvotes = serializers.IntegerField()
     my_vote = serializers.IntegerField(help_text="the caller's vote: 1, -1 or 0")
     hidden = serializers.BooleanField()
-    created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
-    attachments = AttachmentOut(many=True)
     comments = CommentOut(many=True)
 
 

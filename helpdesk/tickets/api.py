@@ -50,16 +50,21 @@ class AttachmentOut(serializers.Serializer):
         return f"/api/v1/attachments/{obj.pk}/?thumbnail=1" if obj.thumbnail else None
 
 
-class MessageOut(serializers.Serializer):
+class PostOut(serializers.Serializer):
+    """What a ticket message and a forum answer share."""
+
     id = serializers.IntegerField()
-    kind = serializers.CharField()
-    internal = serializers.BooleanField(source="is_internal")
     author = PersonOut(allow_null=True)
     body = serializers.CharField()
     body_html = serializers.CharField()
-    source = serializers.CharField()  # type: ignore[assignment]
+    source = serializers.CharField(help_text="web, api, telegram, email or system")  # type: ignore[assignment]
     created_at = serializers.DateTimeField()
     attachments = AttachmentOut(many=True, source="attachments.all")
+
+
+class MessageOut(PostOut):
+    kind = serializers.CharField()
+    internal = serializers.BooleanField(source="is_internal")
 
 
 class TicketOut(serializers.Serializer):

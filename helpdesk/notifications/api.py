@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -53,6 +53,7 @@ class NotificationListApi(APIView):
 class NotificationReadApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema_serializer(component_name="NotificationReadInput")
     class InputSerializer(serializers.Serializer):
         ids = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=500)
         all = serializers.BooleanField(required=False, default=False)

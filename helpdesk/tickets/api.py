@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -126,6 +126,7 @@ class TicketDetailOut(TicketOut):
 class TicketListCreateApi(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema_serializer(component_name="TicketCreateInput")
     class InputSerializer(serializers.Serializer):
         title = serializers.CharField(max_length=200)
         description = serializers.CharField(required=False, allow_blank=True, max_length=65536, trim_whitespace=False)
@@ -135,6 +136,7 @@ class TicketListCreateApi(APIView):
         hosting = serializers.ChoiceField(choices=Hosting.choices, default=Hosting.LAINNYA)
         visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PRIVATE)
 
+    @extend_schema_serializer(component_name="TicketListOutput")
     class ListOutput(serializers.Serializer):
         results = TicketOut(many=True)
         next = serializers.CharField(allow_null=True)
@@ -190,6 +192,7 @@ class TicketListCreateApi(APIView):
 class TicketDetailApi(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema_serializer(component_name="TicketPatchInput")
     class PatchInput(serializers.Serializer):
         category = serializers.SlugField(required=False)
         priority = serializers.ChoiceField(choices=Priority.choices, required=False)
@@ -219,6 +222,7 @@ class TicketDetailApi(APIView):
 class MessageCreateApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema_serializer(component_name="MessageCreateInput")
     class InputSerializer(serializers.Serializer):
         body = serializers.CharField(max_length=65536, trim_whitespace=False, required=False, allow_blank=True, default="")
         internal = serializers.BooleanField(default=False)
@@ -269,6 +273,7 @@ class ReopenApi(_ActionApi):
 
 
 class ResolveApi(_ActionApi):
+    @extend_schema_serializer(component_name="TicketResolveInput")
     class InputSerializer(serializers.Serializer):
         message = serializers.IntegerField(required=False, allow_null=True)
 
@@ -286,6 +291,7 @@ class ResolveApi(_ActionApi):
 
 
 class DuplicateApi(_ActionApi):
+    @extend_schema_serializer(component_name="TicketDuplicateInput")
     class InputSerializer(serializers.Serializer):
         of = serializers.IntegerField()
 
@@ -306,6 +312,7 @@ class DuplicateApi(_ActionApi):
 class RateApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema_serializer(component_name="RatingInput")
     class InputSerializer(serializers.Serializer):
         score = serializers.IntegerField(min_value=1, max_value=5)
         comment = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -24,6 +24,7 @@ from .models import Channel, Holiday, SlaPolicy
 class MergeApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema_serializer(component_name="TicketMergeInput")
     class InputSerializer(serializers.Serializer):
         into = serializers.IntegerField()
 
@@ -57,6 +58,7 @@ class WatchApi(APIView):
 class BulkApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema_serializer(component_name="TicketBulkInput")
     class InputSerializer(serializers.Serializer):
         action = serializers.ChoiceField(choices=services.BULK_ACTIONS)
         ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=200)
@@ -86,6 +88,7 @@ class CannedReplyListOut(serializers.Serializer):
 class CannedReplyApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema_serializer(component_name="CannedReplyInput")
     class InputSerializer(serializers.Serializer):
         forum = serializers.IntegerField(required=False, allow_null=True)
         title = serializers.CharField(max_length=120)

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from helpdesk.tickets import services
 from helpdesk.tickets.models import Ticket
-from tests.schema_match import assert_matches, mismatches, response_schema
+from tests.schema_match import api_schema, assert_matches, mismatches, response_schema
 from tests.tickets.conftest import World, as_user, png_bytes
 
 
@@ -99,3 +99,20 @@ def test_every_volunteer_tool_response_matches_its_schema(world: World) -> None:
     assert holiday.status_code == 201 and holiday.json()["date"] == "2028-03-27"
     assert_matches("/api/v1/sla/holidays/", "post", 201, holiday.json())
     assert_matches("/api/v1/sla/holidays/", "get", 200, admin.get("/api/v1/sla/holidays/").json())
+
+
+def test_each_request_body_has_its_own_schema(db: Any) -> None:
+    """Nested `InputSerializer`s share a class name; each needs its own component, or every POST documents one
+    of them (the new-ticket request used to be documented as a canned reply)."""
+    def body(path: str) -> dict[str, Any]:
+        ref = api_schema()["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        return dict(api_schema()["components"]["schemas"][ref.rsplit("/", 1)[-1]]["properties"])
+
+    assert {"title", "description", "category", "visibility"} <= set(body("/api/v1/tickets/"))
+    assert set(body("/api/v1/canned-replies/")) == {"forum", "title", "body"}
+    assert set(body("/api/v1/tickets/{ticket_id}/messages/")) == {"body", "internal", "canned"}
+    assert set(body("/api/v1/tickets/{ticket_id}/merge/")) == {"into"}
+    assert set(body("/api/v1/tickets/{ticket_id}/duplicate/")) == {"of"}
+    assert set(body("/api/v1/tickets/{ticket_id}/rate/")) == {"score", "comment"}
+    assert set(body("/api/v1/tickets/bulk/")) == {"action", "ids"}
+    assert set(body("/api/v1/notifications/read/")) == {"ids", "all"}

@@ -17,8 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from helpdesk.accounts.access import access_forum
-from helpdesk.accounts.api import _errors
 from helpdesk.accounts.models import User
+from helpdesk.core.api import error_responses
 
 from . import linking
 
@@ -31,7 +31,7 @@ class TelegramLinkApi(APIView):
         request=None,
         responses={201: inline_serializer("TelegramLinkOutput", {
             "url": serializers.URLField(), "token": serializers.CharField(), "expires_at": serializers.DateTimeField(),
-        }), **_errors(401)},
+        }), **error_responses(401)},
         tags=["accounts"],
         description="Tautan sekali pakai (berlaku 30 menit) untuk menautkan akun Telegram: buka `url`, tekan Start.",
     )
@@ -40,7 +40,7 @@ class TelegramLinkApi(APIView):
         return Response({"url": code.url, "token": code.code, "expires_at": code.expires_at},
                         status=status.HTTP_201_CREATED)
 
-    @extend_schema(operation_id="me_telegram_unlink", request=None, responses={204: None, **_errors(401)},
+    @extend_schema(operation_id="me_telegram_unlink", request=None, responses={204: None, **error_responses(401)},
                    tags=["accounts"], description="Lepas tautan akun Telegram.")
     def delete(self, request: Request) -> Response:
         linking.unlink_account(user=request.user)  # type: ignore[arg-type]
@@ -56,7 +56,7 @@ class ForumTelegramCodeApi(APIView):
         responses={201: inline_serializer("ForumTelegramCodeOutput", {
             "code": serializers.CharField(), "command": serializers.CharField(),
             "expires_at": serializers.DateTimeField(),
-        }), **_errors(401, 403, 404)},
+        }), **error_responses(401, 403, 404)},
         tags=["forum"],
         description="Koordinator: kode sekali pakai (24 jam). Kirim `/hubungkan <kode>` di grup Telegram forum.",
     )

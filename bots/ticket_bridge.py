@@ -19,9 +19,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,8 +27,9 @@ from django.utils.translation import gettext_lazy
 from helpdesk.accounts.access import is_member_of
 from helpdesk.accounts.models import Forum, User
 from helpdesk.core import outbox
-from helpdesk.core.api import DomainError
+from helpdesk.core.errors import DomainError
 from helpdesk.core.models import OutboxJob
+from helpdesk.core.refusals import REFUSALS_OR_ABSENT, person_message
 from helpdesk.regions.codes import parent_code, timezone_of
 from helpdesk.regions.models import Region
 from helpdesk.tickets import access, selectors, services
@@ -326,17 +325,12 @@ def post_notice(ticket_id: int, text: str, key: str) -> None:
 
 
 # ----- from Telegram to the services ---------------------------------------------------------------------------
-REFUSALS = (PermissionDenied, DomainError, ValidationError, Http404)
+REFUSALS = REFUSALS_OR_ABSENT
 
 
 def refusal_text(exc: Exception) -> str:
-    if isinstance(exc, Http404):
-        return _("Tiket tidak ditemukan, atau Anda tidak boleh melihatnya.")
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    if isinstance(exc, DomainError):
-        return str(exc.detail)
-    return str(exc) or _("Anda tidak boleh melakukan ini.")
+    """The refusal in the person's words; in a chat, "not found" is about a ticket."""
+    return person_message(exc, not_found=_("Tiket tidak ditemukan, atau Anda tidak boleh melihatnya."))
 
 
 def act(fn: Callable[[], T]) -> T:
@@ -579,7 +573,7 @@ def claim_button(ctx: Context) -> None:
         try:
             services.ticket_claim(ticket=ticket, actor=user, channel=Channel.TELEGRAM)
         except DomainError as exc:
-            ctx.answer_callback(str(exc.detail), show_alert=True)
+            ctx.answer_callback(person_message(exc), show_alert=True)
             return
         except REFUSALS as exc:
             raise UsageError(refusal_text(exc)) from exc

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.core.api import DomainError
+from helpdesk.core.refusals import REFUSALS, person_message
 
 from . import forum_services, services
 from .models import Forum, ForumMembership, ForumRegion, Invitation, OperatorReview, User
@@ -72,8 +71,8 @@ class UserAdmin(DjangoUserAdmin):
             try:
                 services.operator_review(actor=request.user, operator=operator, decision=decision)  # type: ignore[arg-type]
                 done += 1
-            except (DomainError, PermissionDenied) as exc:
-                self.message_user(request, f"{operator.username}: {exc}", messages.WARNING)
+            except REFUSALS as exc:
+                self.message_user(request, f"{operator.username}: {person_message(exc)}", messages.WARNING)
         self.message_user(request, _("%(n)d operator diperbarui dan diberi tahu.") % {"n": done}, messages.SUCCESS)
 
     @admin.action(description=_("Verifikasi operator terpilih"))

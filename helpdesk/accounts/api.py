@@ -17,6 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from helpdesk.categories.models import Category
+from helpdesk.core.api import error_responses
+from helpdesk.core.errors import RateLimited
 
 from . import forum_services, services
 from .access import access_operator, forums_of, is_admin, roles_of
@@ -25,18 +27,6 @@ from .models import ForumMembership, User
 from .preferences import effective_prefs, user_timezone
 from .selectors import operator_pending_list, user_memberships
 from .signin import SignInError, check_credentials
-
-ERRORS = {
-    400: OpenApiResponse(description="Data tidak valid: `fields` menyebut masalahnya"),
-    401: OpenApiResponse(description="Belum masuk"),
-    403: OpenApiResponse(description="Tidak berwenang"),
-    404: OpenApiResponse(description="Tidak ditemukan"),
-    409: OpenApiResponse(description="Perubahan status tidak diizinkan"),
-}
-
-
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: ERRORS[code] for code in codes}
 
 
 def category_slugs(**kwargs: Any) -> Any:
@@ -109,14 +99,14 @@ class MeApi(APIView):
             "notification_prefs": effective_prefs(user),
         }
 
-    @extend_schema(operation_id="me", responses={200: OutputSerializer, **_errors(401)}, tags=["akun"])
+    @extend_schema(operation_id="me", responses={200: OutputSerializer, **error_responses(401)}, tags=["akun"])
     def get(self, request: Request) -> Response:
         return Response(self.payload(request.user))  # type: ignore[arg-type]
 
     @extend_schema(
         operation_id="me_update",
         request=InputSerializer,
-        responses={200: OutputSerializer, **_errors(400, 401)},
+        responses={200: OutputSerializer, **error_responses(400, 401)},
         tags=["akun"],
         description="Ubah profil sendiri: nama, e-mail, HP, bahasa (`id`/`en`), zona waktu, preferensi notifikasi "
         "`{event: {email|telegram|digest: bool}}`.",
@@ -151,7 +141,7 @@ class RegisterApi(APIView):
     @extend_schema(
         operation_id="accounts_register",
         request=InputSerializer,
-        responses={201: OutputSerializer, **_errors(400)},
+        responses={201: OutputSerializer, **error_responses(400)},
         tags=["akun"],
         description="Pendaftaran operator desa. Akun menunggu verifikasi koordinator forum yang mencakup desanya.",
     )
@@ -180,7 +170,7 @@ class OperatorPendingListApi(APIView):
 
     @extend_schema(
         operation_id="accounts_pending",
-        responses={200: OutputSerializer(many=True), **_errors(401, 403)},
+        responses={200: OutputSerializer(many=True), **error_responses(401, 403)},
         tags=["akun"],
         description="Operator yang menunggu verifikasi dan boleh diverifikasi pemanggil (koordinator, admin).",
     )
@@ -241,7 +231,7 @@ def _decision_schema(operation_id: str, description: str) -> Any:
     return extend_schema(
         operation_id=operation_id,
         request=_OperatorDecisionApi.InputSerializer,
-        responses={200: _OperatorDecisionApi.OutputSerializer, **_errors(401, 403, 404, 409)},
+        responses={200: _OperatorDecisionApi.OutputSerializer, **error_responses(401, 403, 404, 409)},
         tags=["akun"],
         description=description,
     )
@@ -293,7 +283,7 @@ class TokenApi(APIView):
     @extend_schema(
         operation_id="auth_token_create",
         request=InputSerializer,
-        responses={200: OutputSerializer, **_errors(400), 429: OpenApiResponse(description="Terlalu banyak gagal")},
+        responses={200: OutputSerializer, **error_responses(400), 429: OpenApiResponse(description="Terlalu banyak gagal")},
         tags=["auth"],
         auth=[],
         description="Tukar nama pengguna dan kata sandi dengan token (`Authorization: Token <key>`). Percobaan yang "
@@ -306,14 +296,14 @@ class TokenApi(APIView):
             user = check_credentials(request._request, data.validated_data["username"], data.validated_data["password"])
         except SignInError as exc:
             if exc.retry_after is not None:
-                raise exceptions.Throttled(wait=exc.retry_after, detail=exc.message) from None
+                raise RateLimited(exc.message, retry_after=exc.retry_after) from None
             raise exceptions.ValidationError({"non_field_errors": [exc.message]}) from None
         return Response({"token": services.api_token_issue(user=user)})
 
     @extend_schema(
         operation_id="auth_token_revoke",
         request=None,
-        responses={204: None, **_errors(401)},
+        responses={204: None, **error_responses(401)},
         tags=["auth"],
         description="Cabut token pemanggil. Semua klien API akun ini harus masuk lagi.",
     )
@@ -328,7 +318,7 @@ class SignOutEverywhereApi(APIView):
     @extend_schema(
         operation_id="auth_sign_out_everywhere",
         request=None,
-        responses={204: None, **_errors(401)},
+        responses={204: None, **error_responses(401)},
         tags=["auth"],
         description="Keluar dari semua perangkat: semua sesi web dan token API akun ini berhenti berlaku.",
     )
@@ -365,7 +355,7 @@ class AcceptInviteApi(APIView):
     @extend_schema(
         operation_id="accounts_accept_invite",
         request=InputSerializer,
-        responses={201: OutputSerializer, **_errors(400)},
+        responses={201: OutputSerializer, **error_responses(400)},
         tags=["forum"],
         description="Pakai undangan: buat akun baru (`username`, `password`, `email`), atau, bila sudah masuk dan "
         "tanpa `username`, bergabung sebagai akun sendiri. Undangan hanya sekali pakai dan berlaku 7 hari.",

@@ -12,9 +12,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from helpdesk.core.api import error_responses
+
 from . import forum_services
 from .access import access_forum, access_membership, can_manage_forum, is_admin
-from .api import _errors, category_slugs
+from .api import category_slugs
 from .models import Forum, ForumMembership, Invitation, User
 from .selectors import (
     forum_get,
@@ -80,7 +82,7 @@ class ForumListApi(APIView):
 
     @extend_schema(
         operation_id="forums_list",
-        responses={200: ForumOutputSerializer(many=True), **_errors(401)},
+        responses={200: ForumOutputSerializer(many=True), **error_responses(401)},
         tags=["forum"],
         description="Forum tempat pemanggil menjadi anggota; semua forum untuk admin.",
     )
@@ -90,7 +92,7 @@ class ForumListApi(APIView):
     @extend_schema(
         operation_id="forums_create",
         request=ForumInputSerializer,
-        responses={201: ForumOutputSerializer, **_errors(400, 401, 403)},
+        responses={201: ForumOutputSerializer, **error_responses(400, 401, 403)},
         tags=["forum"],
         description="Admin: forum baru. Satu simpul wilayah hanya milik satu forum (400 bila sudah dicakup).",
     )
@@ -107,7 +109,7 @@ class ForumDetailApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        operation_id="forums_detail", responses={200: ForumOutputSerializer, **_errors(401, 403, 404)}, tags=["forum"]
+        operation_id="forums_detail", responses={200: ForumOutputSerializer, **error_responses(401, 403, 404)}, tags=["forum"]
     )
     def get(self, request: Request, forum_id: int) -> Response:
         access_forum(request.user, forum_id)
@@ -116,7 +118,7 @@ class ForumDetailApi(APIView):
     @extend_schema(
         operation_id="forums_update",
         request=ForumInputSerializer(partial=True),
-        responses={200: ForumOutputSerializer, **_errors(400, 401, 403, 404)},
+        responses={200: ForumOutputSerializer, **error_responses(400, 401, 403, 404)},
         tags=["forum"],
         description="Admin: ubah forum. `region_codes` menggantikan seluruh cakupan wilayahnya.",
     )
@@ -174,7 +176,7 @@ class ForumMembersApi(APIView):
 
     @extend_schema(
         operation_id="forums_members",
-        responses={200: MemberOutputSerializer(many=True), **_errors(401, 403, 404)},
+        responses={200: MemberOutputSerializer(many=True), **error_responses(401, 403, 404)},
         tags=["forum"],
         description="Anggota aktif forum; `?all=1` juga yang dinonaktifkan (koordinator, admin).",
     )
@@ -187,7 +189,7 @@ class ForumMembersApi(APIView):
     @extend_schema(
         operation_id="forums_members_add",
         request=InputSerializer,
-        responses={201: MemberOutputSerializer, **_errors(400, 401, 403, 404)},
+        responses={201: MemberOutputSerializer, **error_responses(400, 401, 403, 404)},
         tags=["forum"],
         description="Tambahkan akun yang sudah ada ke forum (koordinator forum ini, admin).",
     )
@@ -223,7 +225,7 @@ class ForumMemberDetailApi(APIView):
     @extend_schema(
         operation_id="forums_members_update",
         request=InputSerializer,
-        responses={200: MemberOutputSerializer, **_errors(400, 401, 403, 404)},
+        responses={200: MemberOutputSerializer, **error_responses(400, 401, 403, 404)},
         tags=["forum"],
         description="Koordinator: peran dan keahlian anggota. Anggota sendiri: keahlian dan ketersediaannya.",
     )
@@ -257,7 +259,7 @@ class ForumMemberDeactivateApi(APIView):
     @extend_schema(
         operation_id="forums_members_deactivate",
         request=None,
-        responses={200: MemberOutputSerializer, **_errors(401, 403, 404)},
+        responses={200: MemberOutputSerializer, **error_responses(401, 403, 404)},
         tags=["forum"],
         description="Nonaktifkan relawan (koordinator forum ini, admin; koordinator hanya oleh admin). Tiket "
         "terbukanya kembali ke antrean forum.",
@@ -316,7 +318,7 @@ class ForumInvitationsApi(APIView):
 
     @extend_schema(
         operation_id="forums_invitations",
-        responses={200: InvitationOutputSerializer(many=True), **_errors(401, 403, 404)},
+        responses={200: InvitationOutputSerializer(many=True), **error_responses(401, 403, 404)},
         tags=["forum"],
     )
     def get(self, request: Request, forum_id: int) -> Response:
@@ -326,7 +328,7 @@ class ForumInvitationsApi(APIView):
     @extend_schema(
         operation_id="forums_invitations_create",
         request=InputSerializer,
-        responses={201: OutputSerializer, **_errors(400, 401, 403, 404)},
+        responses={201: OutputSerializer, **error_responses(400, 401, 403, 404)},
         tags=["forum"],
         description="Undangan sekali pakai untuk menjadi relawan/koordinator forum ini, berlaku 7 hari.",
     )
@@ -356,7 +358,7 @@ class InvitationRevokeApi(APIView):
     @extend_schema(
         operation_id="forums_invitations_revoke",
         request=None,
-        responses={200: InvitationOutputSerializer, **_errors(401, 403, 404)},
+        responses={200: InvitationOutputSerializer, **error_responses(401, 403, 404)},
         tags=["forum"],
     )
     def post(self, request: Request, forum_id: int, invitation_id: int) -> Response:

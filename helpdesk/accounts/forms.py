@@ -6,7 +6,6 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.categories.selectors import category_list
@@ -14,17 +13,6 @@ from helpdesk.categories.selectors import category_list
 from .extensions import notification_events
 from .models import ForumMembership
 from .preferences import CHANNELS, TIMEZONE_CHOICES
-
-
-def apply_service_errors(form: forms.Form, exc: ValidationError, rename: dict[str, str] | None = None) -> None:
-    """Show a service's `{field: [messages]}` on the form's fields (unknown fields go on top)."""
-    rename = rename or {}
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    for field, messages in errors.items():
-        name = rename.get(field, field)
-        target = name if name in form.fields else None
-        for message in messages:
-            form.add_error(target, message)
 
 
 class PasswordPairMixin(forms.Form):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from helpdesk.core import outbox
-from helpdesk.core.api import DomainError
+from helpdesk.core.errors import DomainError
 
 from . import throttling
 from .access import can_verify_operator, forum_for_region

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from helpdesk.core.refusals import show_on_form
 from helpdesk.regions.codes import normalize_code
 from helpdesk.regions.models import Region
 from helpdesk.regions.picker import picker_state
@@ -38,10 +39,10 @@ from .forms import (
     PasswordResetRequestForm,
     ProfileForm,
     RegisterForm,
-    apply_service_errors,
 )
 from .models import ForumMembership, User
 from .preferences import effective_prefs, user_timezone
+from .presenters import current_user
 from .selectors import user_memberships
 from .signin import SignInError, check_credentials
 
@@ -53,10 +54,6 @@ ROLE_LABELS = {
     "planner": gettext_lazy("perencana"),
 }
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -113,7 +110,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 phone=form.cleaned_data["phone"],
             )
         except ValidationError as exc:
-            apply_service_errors(form, exc, rename={"password": "password1"})
+            show_on_form(form, exc, rename={"password": "password1"})
         else:
             auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("accounts:register-done")
@@ -127,7 +124,7 @@ def _change_url(desa: Region) -> str:
 
 @login_required
 def register_done(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/register_done.html", {"account": _user(request)})
+    return render(request, "accounts/register_done.html", {"account": current_user(request)})
 
 
 # --- Signing in and out ------------------------------------------------------------------------------------
@@ -169,7 +166,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
-    services.sign_out_everywhere(user=_user(request))
+    services.sign_out_everywhere(user=current_user(request))
     auth_logout(request)
     messages.success(request, _("Anda sudah keluar dari semua perangkat, termasuk token API."))
     return redirect("accounts:login")
@@ -238,7 +235,7 @@ def _availability_forms(memberships: list[ForumMembership], bound: tuple[int, An
 
 
 def _profile_page(request: HttpRequest, form: ProfileForm, bound: tuple[int, Any] | None = None, status: int = 200) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     context = {
         "form": form,
         "account": user,
@@ -264,7 +261,7 @@ def _profile_form(user: User, data: Any = None) -> ProfileForm:
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     form = _profile_form(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -278,7 +275,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 notification_prefs=form.prefs(),
             )
         except ValidationError as exc:
-            apply_service_errors(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("Profil tersimpan."))
             if getattr(user, "email_pending", ""):
@@ -303,7 +300,7 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_POST
 def profile_availability(request: HttpRequest, forum_id: int) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     membership = next((m for m in user_memberships(user=user) if m.forum_id == forum_id), None)
     if membership is None:
         messages.error(request, _("Anda bukan anggota forum itu."))
@@ -321,7 +318,7 @@ def profile_availability(request: HttpRequest, forum_id: int) -> HttpResponse:
             )
             forum_services.membership_update(actor=user, membership=membership, categories=form.cleaned_data["categories"])
         except ValidationError as exc:
-            apply_service_errors(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("Ketersediaan di %(forum)s tersimpan.") % {"forum": membership.forum.name})
             return redirect("accounts:profile")

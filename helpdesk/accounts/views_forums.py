@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from helpdesk.core.api import DomainError
+from helpdesk.core.errors import DomainError
+from helpdesk.core.refusals import person_message, show_on_form
 
 from . import forum_services, services
 from .access import access_forum, access_membership, access_operator, can_manage_forum, forums_of, is_admin
@@ -22,9 +23,9 @@ from .forms import (
     InviteAcceptForm,
     InviteAccountForm,
     MemberAddForm,
-    apply_service_errors,
 )
 from .models import ForumMembership, User
+from .presenters import current_user
 from .selectors import (
     forum_get,
     forum_invitations,
@@ -36,19 +37,12 @@ from .selectors import (
     user_by_username,
 )
 
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 # --- Pending operators ---------------------------------------------------------------------------------------
 
 
 @login_required
 def pending_operators(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     if not is_admin(user) and not forums_of(user, ForumMembership.Role.COORDINATOR):
         raise PermissionDenied
     return render(request, "accounts/pending_operators.html", {"operators": operator_pending_list(user=user)})
@@ -64,10 +58,10 @@ def review_operator(request: HttpRequest, user_id: int) -> HttpResponse:
         return redirect("accounts:pending-operators")
     try:
         services.operator_review(
-            actor=_user(request), operator=operator, decision=form.cleaned_data["decision"], note=form.cleaned_data["note"]
+            actor=current_user(request), operator=operator, decision=form.cleaned_data["decision"], note=form.cleaned_data["note"]
         )
     except DomainError as exc:
-        messages.error(request, str(exc.detail))
+        messages.error(request, person_message(exc))
     else:
         if operator.operator_status == User.OperatorStatus.VERIFIED:
             messages.success(request, _("%(name)s sudah diverifikasi dan diberi tahu.") % {"name": operator.display_name})
@@ -81,7 +75,7 @@ def review_operator(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @login_required
 def forum_index(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/forum_index.html", {"forums": list(forum_list(user=_user(request)))})
+    return render(request, "accounts/forum_index.html", {"forums": list(forum_list(user=current_user(request)))})
 
 
 def _forum_page(request: HttpRequest, forum_id: int, add_form: MemberAddForm | None = None, status: int = 200) -> HttpResponse:
@@ -115,14 +109,14 @@ def member_add(request: HttpRequest, forum_id: int) -> HttpResponse:
         else:
             try:
                 forum_services.membership_add(
-                    actor=_user(request),
+                    actor=current_user(request),
                     forum=forum,
                     user=account,
                     role=form.cleaned_data["role"],
                     categories=form.cleaned_data["categories"],
                 )
             except ValidationError as exc:
-                apply_service_errors(form, exc)
+                show_on_form(form, exc)
             else:
                 messages.success(request, _("%(user)s ditambahkan ke forum.") % {"user": account.username})
                 return redirect("accounts:forum", forum_id=forum.pk)
@@ -134,7 +128,7 @@ def member_add(request: HttpRequest, forum_id: int) -> HttpResponse:
 def member_deactivate(request: HttpRequest, forum_id: int, user_id: int) -> HttpResponse:
     forum = access_forum(request.user, forum_id, manage=True)
     membership = access_membership(request.user, forum, user_id)
-    forum_services.membership_deactivate(actor=_user(request), membership=membership)
+    forum_services.membership_deactivate(actor=current_user(request), membership=membership)
     messages.success(
         request,
         _("%(user)s dinonaktifkan dari forum; tiket terbukanya kembali ke antrean.") % {"user": membership.user.username},
@@ -153,7 +147,7 @@ def forum_invitations_page(request: HttpRequest, forum_id: int) -> HttpResponse:
     created = None
     if request.method == "POST" and form.is_valid():
         created = forum_services.invitation_create(
-            actor=_user(request), forum=forum, role=form.cleaned_data["role"], categories=form.cleaned_data["categories"]
+            actor=current_user(request), forum=forum, role=form.cleaned_data["role"], categories=form.cleaned_data["categories"]
         )
         form = InvitationForm()
     rows = [(inv, invitation_state(inv)) for inv in forum_invitations(forum=forum)]
@@ -171,7 +165,7 @@ def invitation_revoke(request: HttpRequest, forum_id: int, invitation_id: int) -
     if invitation is None:
         messages.error(request, _("Undangan tidak ditemukan."))
     else:
-        forum_services.invitation_revoke(actor=_user(request), invitation=invitation)
+        forum_services.invitation_revoke(actor=current_user(request), invitation=invitation)
         messages.success(request, _("Undangan dibatalkan."))
     return redirect("accounts:forum-invitations", forum_id=forum.pk)
 
@@ -192,7 +186,7 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
         try:
             membership = forum_services.invitation_accept(
                 token=token,
-                user=_user(request) if signed_in else None,
+                user=current_user(request) if signed_in else None,
                 username=data.get("username", ""),
                 password=data.get("password1", ""),
                 email=data.get("email", ""),
@@ -203,7 +197,7 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
                 work_end=data["work_end"],
             )
         except ValidationError as exc:
-            apply_service_errors(form, exc, rename={"password": "password1"})
+            show_on_form(form, exc, rename={"password": "password1"})
         else:
             if not signed_in:
                 auth_login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")

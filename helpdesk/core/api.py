@@ -1,4 +1,7 @@
-"""The API's error body: `{"detail", "code", "fields"?}` with the right status, for every error."""
+"""The API's error body: `{"detail", "code", "fields"?}` with the right status, for every error.
+
+This is the only place where a domain error (`helpdesk.core.errors`) or Django's PermissionDenied, ValidationError
+and Http404 become an HTTP status."""
 
 from __future__ import annotations
 
@@ -8,21 +11,32 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .errors import DomainError, RateLimited, TooLarge
 
-class DomainError(exceptions.APIException):
-    """A rule of the domain was broken (an illegal transition, a claim someone else won): 409."""
+# Each domain error's status: the first class that matches wins. DomainError itself is a conflict.
+STATUSES: tuple[tuple[type[DomainError], int], ...] = (
+    (RateLimited, status.HTTP_429_TOO_MANY_REQUESTS),
+    (TooLarge, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE),
+    (DomainError, status.HTTP_409_CONFLICT),
+)
 
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-    default_detail = gettext_lazy("Permintaan bertentangan dengan keadaan saat ini.")
 
-    def __init__(self, detail: str | None = None, code: str | None = None) -> None:
-        super().__init__(detail, code or self.default_code)
+def status_for(exc: DomainError) -> int:
+    return next(code for cls, code in STATUSES if isinstance(exc, cls))
+
+
+def _api_exception(exc: DomainError) -> exceptions.APIException:
+    if isinstance(exc, RateLimited):
+        # DRF's Throttled adds the Retry-After header (and its sentence about the wait) when the wait is known.
+        return exceptions.Throttled(wait=exc.retry_after, detail=exc.message, code=exc.code)
+    error = exceptions.APIException(exc.message, exc.code)
+    error.status_code = status_for(exc)
+    return error
 
 
 def _flatten(detail: Any) -> list[str]:
@@ -40,7 +54,9 @@ def _fields(detail: Any) -> dict[str, list[str]]:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, Http404):
+    if isinstance(exc, DomainError):
+        exc = _api_exception(exc)
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args[:1])
@@ -64,3 +80,17 @@ def error_body(detail: str, code: str, fields: dict[str, list[str]] | None = Non
     if fields is not None:
         body["fields"] = fields
     return body
+
+
+# The error responses, for the schema of each operation: `**error_responses(400, 403)`.
+ERROR_RESPONSES = {
+    400: OpenApiResponse(description="Data tidak valid: `fields` menyebut masalahnya"),
+    401: OpenApiResponse(description="Belum masuk"),
+    403: OpenApiResponse(description="Tidak berwenang"),
+    404: OpenApiResponse(description="Tidak ditemukan"),
+    409: OpenApiResponse(description="Perubahan status tidak diizinkan"),
+}
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    return {code: ERROR_RESPONSES[code] for code in codes}

@@ -9,8 +9,10 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import connection
 
+from .errors import RateLimited
 from .models import RateCounter
 
 _TABLE = RateCounter._meta.db_table
@@ -29,6 +31,13 @@ def hit(scope: str, ident: str | int, *, limit: int, window_seconds: int) -> boo
         )
         row = cursor.fetchone()
     return bool(row and row[0] <= limit)
+
+
+def check(scope: str, ident: str | int) -> None:
+    """Count one action under `settings.RATE_LIMITS[scope]`; RateLimited (retry after the window) when over."""
+    limit, window = settings.RATE_LIMITS[scope]
+    if not hit(scope, ident, limit=limit, window_seconds=window):
+        raise RateLimited(retry_after=window)
 
 
 def purge_expired() -> int:

@@ -15,13 +15,13 @@ from django.utils.translation import gettext as _
 
 from helpdesk.accounts.access import AnyUser, forums_of, is_admin, is_coordinator_of, signed_in
 from helpdesk.accounts.models import ForumMembership
-from helpdesk.core.api import DomainError
+from helpdesk.core.errors import DomainError
 from helpdesk.tickets import access as ticket_access
 from helpdesk.tickets import lifecycle
 from helpdesk.tickets.models import Message, Status, Ticket
 
 from . import reputation
-from .models import Comment, Flag
+from .models import Comment, Flag, PublicProposal
 
 CLOSED_TO_COMMUNITY = (Status.DUPLIKAT,)
 
@@ -199,3 +199,11 @@ def access_flag(user: AnyUser, flag_id: int) -> Flag:
     if not can_review(user, flag):
         raise PermissionDenied(_("Hanya koordinator forum ini yang meninjau laporan."))
     return flag
+
+
+def access_proposal(user: AnyUser, proposal_id: int) -> PublicProposal:
+    proposal = PublicProposal.objects.select_related("ticket", "proposed_by").filter(pk=proposal_id).first()
+    if proposal is None:
+        raise Http404
+    access_question(user, proposal.ticket_id)  # 404 for those who may not see the ticket
+    return proposal

@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import APIException
 
 from helpdesk.accounts.models import User
+from helpdesk.core.refusals import REFUSALS, person_message
 
 from . import reputation, services
 from .models import (
@@ -45,8 +44,8 @@ def _review(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QueryS
         seen.add(flag.target)
         try:
             done += services.flag_review(reviewer=request.user, flag=flag, decision=decision)
-        except (APIException, PermissionDenied, ValidationError) as exc:
-            modeladmin.message_user(request, f"{flag.target}: {getattr(exc, 'detail', exc)}", messages.ERROR)
+        except REFUSALS as exc:
+            modeladmin.message_user(request, f"{flag.target}: {person_message(exc)}", messages.ERROR)
     modeladmin.message_user(request, _("%(n)d laporan ditinjau.") % {"n": done}, messages.SUCCESS)
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -17,23 +16,16 @@ from rest_framework.views import APIView
 
 from helpdesk.accounts.access import AnyUser
 from helpdesk.accounts.models import Forum
+from helpdesk.accounts.presenters import current_user, person
 from helpdesk.core.ids import IdField, query_id
+from helpdesk.core.presenters import iso
 from helpdesk.tickets import access as ticket_access
-from helpdesk.tickets.api import attachment_dict, me
+from helpdesk.tickets.api import PersonOut, PostOut
 from helpdesk.tickets.models import Channel, Hosting, Message, Ticket
+from helpdesk.tickets.presenters import attachment_dict
 
 from . import access, reputation, selectors, services
 from .models import Comment, Flag, FlagReason
-
-
-def _iso(value: Any) -> str | None:
-    return serializers.DateTimeField().to_representation(value) if value else None
-
-
-def person(user: Any) -> dict[str, Any] | None:
-    if user is None:
-        return None
-    return {"id": user.pk, "username": user.username, "name": user.display_name}
 
 
 def question_summary(t: Ticket, request: Request | None = None) -> dict[str, Any]:
@@ -48,7 +40,7 @@ def question_summary(t: Ticket, request: Request | None = None) -> dict[str, Any
         "asker": person(t.reporter),
         "reply_count": t.reply_count, "is_locked": t.is_locked, "kb_candidate": t.kb_candidate,
         "duplicate_of": t.duplicate_of_id,
-        "created_at": _iso(t.created_at), "updated_at": _iso(t.updated_at),
+        "created_at": iso(t.created_at), "updated_at": iso(t.updated_at),
         "url": request.build_absolute_uri(path) if request is not None else path,
         "ticket_url": t.get_absolute_url(),
     }
@@ -57,7 +49,7 @@ def question_summary(t: Ticket, request: Request | None = None) -> dict[str, Any
 def comment_dict(c: Comment) -> dict[str, Any]:
     return {
         "id": c.pk, "message": c.message_id, "author": person(c.author), "body": c.body, "body_html": c.body_html,
-        "hidden": c.is_hidden, "created_at": _iso(c.created_at), "edited_at": _iso(c.edited_at),
+        "hidden": c.is_hidden, "created_at": iso(c.created_at), "edited_at": iso(c.edited_at),
     }
 
 
@@ -67,7 +59,7 @@ def answer_dict(a: selectors.Answer) -> dict[str, Any]:
         "id": m.pk, "author": person(m.author), "body": m.body, "body_html": m.body_html, "source": m.source,
         "by_volunteer": m.by_volunteer, "accepted": a.accepted, "score": a.score, "upvotes": a.upvotes,
         "downvotes": a.downvotes, "my_vote": a.mine, "hidden": m.is_hidden,
-        "created_at": _iso(m.created_at), "edited_at": _iso(m.edited_at),
+        "created_at": iso(m.created_at), "edited_at": iso(m.edited_at),
         "attachments": [attachment_dict(x) for x in m.attachments.all()],
         "comments": [comment_dict(c) for c in a.comments],
     }
@@ -123,7 +115,8 @@ def public_question(user: AnyUser, ticket_id: int) -> Ticket:
     return ticket
 
 
-# --- schemas (documentation only: responses are built by hand, like the ticket list) ---------------------------
+# --- output schemas: the presenters above build these bodies by hand (lists are the hot path), and
+# tests/forum/test_schema_responses.py keeps each serializer equal to what its endpoint returns -----------------
 
 
 class QuestionOut(serializers.Serializer):
@@ -138,13 +131,106 @@ class QuestionOut(serializers.Serializer):
     category_display = serializers.CharField()
     region_code = serializers.CharField()
     desa_name = serializers.CharField()
+    asker = PersonOut()
     reply_count = serializers.IntegerField()
     is_locked = serializers.BooleanField()
     kb_candidate = serializers.BooleanField()
     duplicate_of = serializers.IntegerField(allow_null=True)
     created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
     url = serializers.CharField()
     ticket_url = serializers.CharField()
+
+
+class CommentOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    message = serializers.IntegerField(allow_null=True, help_text="the answer it is under; null: the question")
+    author = PersonOut(allow_null=True)
+    body = serializers.CharField()
+    body_html = serializers.CharField()
+    hidden = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+
+
+class AnswerOut(PostOut):
+    by_volunteer = serializers.BooleanField()
+    accepted = serializers.BooleanField()
+    score = serializers.IntegerField()
+    upvotes = serializers.IntegerField()
+    downvotes = serializers.IntegerField()
+    my_vote = serializers.IntegerField(help_text="the caller's vote: 1, -1 or 0")
+    hidden = serializers.BooleanField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    comments = CommentOut(many=True)
+
+
+class CanonicalOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    url = serializers.CharField(allow_null=True, help_text="null when the canonical question is not public")
+
+
+class QuestionDetailOut(QuestionOut):
+    description = serializers.CharField()
+    description_html = serializers.CharField()
+    opensid_version = serializers.CharField()
+    answers = AnswerOut(many=True)
+    comments = CommentOut(many=True)
+    canonical = CanonicalOut(allow_null=True)
+    actions = serializers.ListField(child=serializers.CharField())
+
+
+class PostLinkOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    question = serializers.IntegerField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    url = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class QuestionLinkOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    url = serializers.CharField()
+
+
+class LevelOut(serializers.Serializer):
+    number = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ProfileOut(serializers.Serializer):
+    user = PersonOut()
+    desa = serializers.CharField(allow_null=True)
+    reputation = serializers.IntegerField()
+    level = LevelOut()
+    accepted_answers = serializers.IntegerField()
+    points_last_30_days = serializers.IntegerField()
+    forums = serializers.ListField(child=serializers.CharField())
+    answers = PostLinkOut(many=True)
+    accepted = PostLinkOut(many=True)
+    questions = QuestionLinkOut(many=True)
+
+
+class LeaderOut(serializers.Serializer):
+    rank = serializers.IntegerField()
+    user = PersonOut()
+    points = serializers.IntegerField()
+
+
+class LeaderboardOut(serializers.Serializer):
+    forum = serializers.IntegerField(allow_null=True)
+    region = serializers.CharField()
+    period = serializers.ChoiceField(choices=["month", "all"])
+    results = LeaderOut(many=True)
+
+
+class QuestionAskedOut(QuestionOut):
+    masked = serializers.ListField(child=serializers.CharField(), help_text="kinds of personal data masked (NIK, ...)")
 
 
 class QuestionListOut(serializers.Serializer):
@@ -213,15 +299,15 @@ class QuestionListApi(APIView):
             raise exceptions.ValidationError({"cursor": [_("Kursor tidak valid.")]}) from None
         return Response({"results": [question_summary(t, request) for t in rows], "next": next_cursor})
 
-    @extend_schema(request=QuestionAskInput, responses={201: QuestionOut})
+    @extend_schema(request=QuestionAskInput, responses={201: QuestionAskedOut})
     def post(self, request: Request) -> Response:
         """Ask a public question; personal data in the title and text is masked first."""
         if not request.user.is_authenticated:
             raise exceptions.NotAuthenticated()
         serializer = QuestionAskInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.rate(me(request), "ticket_create")
-        asked = services.question_ask(reporter=me(request), channel=Channel.API, **serializer.validated_data)
+        services.rate(current_user(request), "ticket_create")
+        asked = services.question_ask(reporter=current_user(request), channel=Channel.API, **serializer.validated_data)
         body = question_summary(asked.ticket, request)
         body["masked"] = asked.masked
         return Response(body, status=status.HTTP_201_CREATED)
@@ -236,11 +322,11 @@ class QuestionEditInput(serializers.Serializer):
 class QuestionDetailApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=QuestionDetailOut)
     def get(self, request: Request, ticket_id: int) -> Response:
         return question_detail(request, public_question(request.user, ticket_id))
 
-    @extend_schema(request=QuestionEditInput, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=QuestionEditInput, responses=QuestionDetailOut)
     def patch(self, request: Request, ticket_id: int) -> Response:
         """Edit the question (its author, moderators, members with the level); the old text is kept."""
         if not request.user.is_authenticated:
@@ -249,7 +335,7 @@ class QuestionDetailApi(APIView):
         serializer = QuestionEditInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        services.post_edit(editor=me(request), ticket=ticket, title=data["title"], body=data["description"],
+        services.post_edit(editor=current_user(request), ticket=ticket, title=data["title"], body=data["description"],
                            reason=data["reason"])
         return question_detail(request, access.access_question(request.user, ticket_id))
 
@@ -261,12 +347,12 @@ class AcceptInput(serializers.Serializer):
 class AcceptApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=AcceptInput, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=AcceptInput, responses=QuestionDetailOut)
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = access.access_question(request.user, ticket_id)
         serializer = AcceptInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.answer_accept(actor=me(request), ticket=ticket, message_id=serializer.validated_data["message"],
+        services.answer_accept(actor=current_user(request), ticket=ticket, message_id=serializer.validated_data["message"],
                                channel=Channel.API)
         return question_detail(request, access.access_question(request.user, ticket_id))
 
@@ -292,14 +378,14 @@ class VoteApi(APIView):
         message, _ticket = access.access_answer(request.user, message_id)
         serializer = VoteInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        score = services.vote_cast(voter=me(request), message=message, value=int(serializer.validated_data["value"]),
+        score = services.vote_cast(voter=current_user(request), message=message, value=int(serializer.validated_data["value"]),
                                    reason=serializer.validated_data["reason"])
         return Response(_score(score))
 
-    @extend_schema(request=None, responses=ScoreOut)
+    @extend_schema(request=None, responses={200: ScoreOut})
     def delete(self, request: Request, message_id: int) -> Response:
         message, _ticket = access.access_answer(request.user, message_id)
-        return Response(_score(services.vote_retract(voter=me(request), message=message)))
+        return Response(_score(services.vote_retract(voter=current_user(request), message=message)))
 
 
 # --- comments --------------------------------------------------------------------------------------------------------
@@ -313,7 +399,7 @@ class CommentInput(serializers.Serializer):
 class CommentCreateApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=CommentInput, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=CommentInput, responses={201: CommentOut})
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = public_question(request.user, ticket_id)
         serializer = CommentInput(data=request.data)
@@ -325,7 +411,7 @@ class CommentCreateApi(APIView):
             ).first()
             if message is None:
                 raise exceptions.ValidationError({"message": [_("Jawaban itu bukan milik pertanyaan ini.")]})
-        comment = services.comment_create(author=me(request), ticket=ticket, body=serializer.validated_data["body"],
+        comment = services.comment_create(author=current_user(request), ticket=ticket, body=serializer.validated_data["body"],
                                           message=message)
         return Response(comment_dict(comment), status=status.HTTP_201_CREATED)
 
@@ -353,7 +439,7 @@ class _FlagApi(APIView):
         target = self.target(request, pk)
         serializer = FlagInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        flag = services.flag_create(flagger=me(request), **target, **serializer.validated_data)
+        flag = services.flag_create(flagger=current_user(request), **target, **serializer.validated_data)
         return Response(_flag_out(flag), status=status.HTTP_201_CREATED)
 
 
@@ -379,13 +465,13 @@ class CommentFlagApi(_FlagApi):
 
 def _post(m: Message) -> dict[str, Any]:
     return {"id": m.pk, "question": m.ticket_id, "number": m.ticket.number, "title": m.ticket.title,
-            "url": f"{services.question_url(m.ticket)}#jawaban-{m.pk}", "created_at": _iso(m.created_at)}
+            "url": f"{services.question_url(m.ticket)}#jawaban-{m.pk}", "created_at": iso(m.created_at)}
 
 
 class ProfileApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=ProfileOut)
     def get(self, request: Request, username: str) -> Response:
         found = selectors.profile(username)
         if found is None:
@@ -415,7 +501,7 @@ class LeaderboardApi(APIView):
             OpenApiParameter("region", str, description="a kabupaten/kota code, e.g. 52.03"),
             OpenApiParameter("period", str, enum=["month", "all"]),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=LeaderboardOut,
     )
     def get(self, request: Request) -> Response:
         params = request.query_params

@@ -15,12 +15,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from helpdesk.accounts.presenters import current_user, person
 from helpdesk.core.ids import IdField, query_id, to_id
-from helpdesk.tickets.api import me
 from helpdesk.tickets.models import Ticket
 
 from . import access, selectors, services
-from .api import comment_dict, person, public_question, question_detail, question_summary
+from .api import (
+    CommentOut,
+    QuestionDetailOut,
+    comment_dict,
+    public_question,
+    question_detail,
+    question_summary,
+)
 from .models import PublicProposal, Revision
 
 
@@ -69,7 +76,7 @@ class FlagReviewApi(APIView):
         flag = access.access_flag(request.user, flag_id)
         serializer = ReviewInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        decided = services.flag_review(reviewer=me(request), flag=flag, **serializer.validated_data)
+        decided = services.flag_review(reviewer=current_user(request), flag=flag, **serializer.validated_data)
         return Response({"decided": decided, "decision": serializer.validated_data["decision"], "target": flag.target})
 
 
@@ -97,7 +104,7 @@ class _HideApi(APIView):
         serializer = ReasonInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         fn = services.post_hide if self.hide else services.post_unhide
-        fn(actor=me(request), reason=serializer.validated_data["reason"], **target)
+        fn(actor=current_user(request), reason=serializer.validated_data["reason"], **target)
         return Response({"hidden": self.hide})
 
 
@@ -146,19 +153,19 @@ class MessageEditApi(APIView):
         message, ticket = access.access_answer(request.user, message_id)
         serializer = BodyEditInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.post_edit(editor=me(request), ticket=ticket, message=message, **serializer.validated_data)
+        services.post_edit(editor=current_user(request), ticket=ticket, message=message, **serializer.validated_data)
         return question_detail(request, ticket) if ticket.is_public else Response({"id": message.pk})
 
 
 class CommentEditApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=BodyEditInput, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=BodyEditInput, responses=CommentOut)
     def patch(self, request: Request, comment_id: int) -> Response:
         comment, ticket = access.access_comment(request.user, comment_id)
         serializer = BodyEditInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.post_edit(editor=me(request), ticket=ticket, comment=comment, **serializer.validated_data)
+        services.post_edit(editor=current_user(request), ticket=ticket, comment=comment, **serializer.validated_data)
         comment.refresh_from_db()
         return Response(comment_dict(comment))
 
@@ -201,12 +208,12 @@ class LockInput(serializers.Serializer):
 class LockApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=LockInput, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=LockInput, responses=QuestionDetailOut)
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = access.access_question(request.user, ticket_id)
         serializer = LockInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.question_lock(actor=me(request), ticket=ticket, **serializer.validated_data)
+        services.question_lock(actor=current_user(request), ticket=ticket, **serializer.validated_data)
         return question_detail(request, access.access_question(request.user, ticket_id))
 
 
@@ -218,12 +225,12 @@ class MoveInput(serializers.Serializer):
 class MoveApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=MoveInput, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=MoveInput, responses=QuestionDetailOut)
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = access.access_question(request.user, ticket_id)
         serializer = MoveInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.question_move(actor=me(request), ticket=ticket, **serializer.validated_data)
+        services.question_move(actor=current_user(request), ticket=ticket, **serializer.validated_data)
         return question_detail(request, access.access_question(request.user, ticket_id))
 
 
@@ -235,7 +242,7 @@ class DuplicateInput(serializers.Serializer):
 class QuestionDuplicateApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=DuplicateInput, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=DuplicateInput, responses=QuestionDetailOut)
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = public_question(request.user, ticket_id)
         serializer = DuplicateInput(data=request.data)
@@ -244,7 +251,7 @@ class QuestionDuplicateApi(APIView):
             of = access.access_question(request.user, serializer.validated_data["of"])
         except Http404:
             raise exceptions.ValidationError({"of": [_("Pertanyaan tujuan tidak ditemukan.")]}) from None
-        services.question_close_duplicate(actor=me(request), ticket=ticket, of=of,
+        services.question_close_duplicate(actor=current_user(request), ticket=ticket, of=of,
                                           reason=serializer.validated_data["reason"])
         return question_detail(request, access.access_question(request.user, ticket_id))
 
@@ -262,14 +269,6 @@ def _proposal(p: PublicProposal) -> dict[str, Any]:
             "proposed_by": person(p.proposed_by), "created_at": p.created_at, "decided_at": p.decided_at}
 
 
-def access_proposal(user: Any, proposal_id: int) -> PublicProposal:
-    proposal = PublicProposal.objects.select_related("ticket", "proposed_by").filter(pk=proposal_id).first()
-    if proposal is None:
-        raise Http404
-    access.access_question(user, proposal.ticket_id)  # 404 for those who may not see the ticket
-    return proposal
-
-
 class ProposalCreateApi(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -278,7 +277,7 @@ class ProposalCreateApi(APIView):
         serializer = ProposalInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         ticket: Ticket = access.access_question(request.user, serializer.validated_data["ticket"])
-        proposal = services.proposal_create(actor=me(request), ticket=ticket, note=serializer.validated_data["note"])
+        proposal = services.proposal_create(actor=current_user(request), ticket=ticket, note=serializer.validated_data["note"])
         return Response(_proposal(proposal), status=status.HTTP_201_CREATED)
 
 
@@ -288,8 +287,8 @@ class _ProposalDecisionApi(APIView):
 
     @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, proposal_id: int) -> Response:
-        proposal = access_proposal(request.user, proposal_id)
-        decided = services.proposal_decide(actor=me(request), proposal=proposal, accept=self.accept)
+        proposal = access.access_proposal(request.user, proposal_id)
+        decided = services.proposal_decide(actor=current_user(request), proposal=proposal, accept=self.accept)
         return Response(_proposal(decided))
 
 

@@ -11,9 +11,9 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import Throttled
 
 from helpdesk.accounts.access import forums_of, is_admin
+from helpdesk.core.errors import RateLimited
 from helpdesk.core.ratelimit import hit
 from helpdesk.tickets import access as ticket_access
 from helpdesk.tickets.models import Ticket
@@ -46,9 +46,8 @@ def check_public_post(user: Any, ticket: Ticket, text: str, *, field: str = "bod
         return
     limit, window = settings.RATE_LIMITS["forum_new_account_post"]
     if not hit("forum_new_account_post", user.pk, limit=limit, window_seconds=window):
-        raise Throttled(
-            detail=_("Akun baru bisa menulis %(n)d kali sehari di forum. Coba lagi besok.") % {"n": limit},
-            wait=window,
+        raise RateLimited(
+            _("Akun baru bisa menulis %(n)d kali sehari di forum. Coba lagi besok.") % {"n": limit}, retry_after=window
         )
 
 

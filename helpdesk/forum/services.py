@@ -11,20 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import Throttled
 
 from helpdesk.accounts.access import forum_for_region
 from helpdesk.accounts.models import ForumMembership, User
-from helpdesk.core.api import DomainError
+from helpdesk.core import ratelimit
+from helpdesk.core.errors import DomainError
 from helpdesk.core.markdown import render_markdown
 from helpdesk.core.pii import mask
-from helpdesk.core.ratelimit import hit
 from helpdesk.notifications.services import notify, notify_many
 from helpdesk.tickets import access as ticket_access
 from helpdesk.tickets import events
@@ -59,9 +57,7 @@ MAX_REASON_CHARS = 300
 
 
 def rate(user: User, scope: str) -> None:
-    limit, window = settings.RATE_LIMITS[scope]
-    if not hit(scope, user.pk, limit=limit, window_seconds=window):
-        raise Throttled(detail=_("Terlalu banyak permintaan. Coba lagi nanti."), wait=window)
+    ratelimit.check(scope, user.pk)
 
 
 def _clean(field: str, text: str, *, required: bool = True, max_chars: int = 65536) -> str:

@@ -7,10 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,38 +17,32 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import APIException
 
 from helpdesk.accounts.access import is_verified_operator
 from helpdesk.accounts.models import Forum
+from helpdesk.accounts.presenters import current_user
 from helpdesk.categories.selectors import category_list
+from helpdesk.core import ratelimit
+from helpdesk.core.errors import RateLimited
 from helpdesk.core.ids import query_id, to_id
-from helpdesk.core.ratelimit import hit
+from helpdesk.core.refusals import REFUSALS, person_message, show_on_form
 from helpdesk.regions.models import Region
 from helpdesk.tickets import access as ticket_access
 from helpdesk.tickets import services as ticket_services
-from helpdesk.tickets.api import me
 from helpdesk.tickets.models import Channel, Hosting, Message, Ticket
 
 from . import access, reputation, selectors, services
-from .api_moderation import access_proposal
 from .models import FlagReason, PublicProposal
 
 FILTER_SLUGS = {"terbaru": "latest", "belum-dijawab": "unanswered", "terjawab": "solved"}
-
-
-def _errors(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(getattr(exc, "detail", "") or exc or _("Tindakan tidak diizinkan."))
 
 
 def _run(request: HttpRequest, back: str, fn: Callable[[], Any], success: str) -> HttpResponseRedirect:
     """Call a service; show its Indonesian error instead of failing the page."""
     try:
         fn()
-    except (APIException, PermissionDenied, ValidationError) as exc:
-        messages.error(request, _errors(exc))
+    except REFUSALS as exc:
+        messages.error(request, person_message(exc))
     else:
         messages.success(request, success)
     return HttpResponseRedirect(back)
@@ -116,14 +109,15 @@ def ask(request: HttpRequest) -> HttpResponse:
             if wants_check and not similar:
                 messages.info(request, _("Belum ada pertanyaan serupa. Silakan kirim pertanyaan Anda."))
         if not wants_check and not similar:
-            limit, window = settings.RATE_LIMITS["ticket_create"]
-            if not hit("ticket_create", me(request).pk, limit=limit, window_seconds=window):
-                messages.error(request, _("Terlalu banyak permintaan. Coba lagi nanti."))
+            try:
+                ratelimit.check("ticket_create", current_user(request).pk)
+            except RateLimited as exc:
+                messages.error(request, person_message(exc))
             else:
                 try:
-                    asked = services.question_ask(reporter=me(request), channel=Channel.WEB, **data)
-                except (APIException, PermissionDenied, ValidationError) as exc:
-                    form.add_error(None, _errors(exc))
+                    asked = services.question_ask(reporter=current_user(request), channel=Channel.WEB, **data)
+                except REFUSALS as exc:
+                    show_on_form(form, exc)
                 else:
                     if asked.masked:
                         messages.info(request, _("Data pribadi (%(kinds)s) disamarkan sebelum pertanyaan ditampilkan.")
@@ -275,14 +269,15 @@ def answer(request: HttpRequest, number: str) -> HttpResponse:
     ticket = access.access_question(request.user, number, by_number=True)
     back = services.question_url(ticket)
     body = request.POST.get("body", "")
-    limit, window = settings.RATE_LIMITS["message_create"]
-    if not hit("message_create", me(request).pk, limit=limit, window_seconds=window):
-        messages.error(request, _("Terlalu banyak permintaan. Coba lagi nanti."))
+    try:
+        ratelimit.check("message_create", current_user(request).pk)
+    except RateLimited as exc:
+        messages.error(request, person_message(exc))
         return redirect(back)
     try:
-        message = ticket_services.message_create(ticket=ticket, author=me(request), body=body, channel=Channel.WEB)
-    except (APIException, PermissionDenied, ValidationError) as exc:
-        messages.error(request, _errors(exc))
+        message = ticket_services.message_create(ticket=ticket, author=current_user(request), body=body, channel=Channel.WEB)
+    except REFUSALS as exc:
+        messages.error(request, person_message(exc))
         return redirect(f"{back}#jawab")
     messages.success(request, _("Jawaban Anda terkirim. Terima kasih sudah membantu!"))
     return redirect(f"{back}#jawaban-{message.pk}")
@@ -312,7 +307,7 @@ def _comment_of(request: HttpRequest, ticket: Ticket) -> Any:
 @require_POST
 def question_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     ticket = access.access_question(request.user, number, by_number=True)
-    user = me(request)
+    user = current_user(request)
     post = request.POST
     back = services.question_url(ticket) if ticket.is_public else ticket.get_absolute_url()
     message = _answer_of(request, ticket)
@@ -384,11 +379,11 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
     current = comment.body if comment else message.body if message else ticket.description
     if request.method == "POST":
         try:
-            services.post_edit(editor=me(request), ticket=ticket, message=message, comment=comment,
+            services.post_edit(editor=current_user(request), ticket=ticket, message=message, comment=comment,
                                title=request.POST.get("title", ""), body=request.POST.get("body", ""),
                                reason=request.POST.get("reason", ""))
-        except (APIException, PermissionDenied, ValidationError) as exc:
-            messages.error(request, _errors(exc))
+        except REFUSALS as exc:
+            messages.error(request, person_message(exc))
             current = request.POST.get("body", "")
         else:
             messages.success(request, _("Perubahan disimpan. Versi sebelumnya tersimpan di riwayat."))
@@ -467,7 +462,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
         flag = access.access_flag(request.user, to_id(raw) or 0)
         decision = request.POST.get("decision", "")
         return _run(request, reverse("forum-moderation"), lambda: services.flag_review(
-            reviewer=me(request), flag=flag, decision=decision, reason=request.POST.get("reason", "")),
+            reviewer=current_user(request), flag=flag, decision=decision, reason=request.POST.get("reason", "")),
             _("Laporan ditinjau: tulisan disembunyikan.") if decision == "uphold" else _("Laporan ditolak."))
     return render(request, "forum/moderation.html", {
         "items": selectors.moderation_queue(request.user),
@@ -480,7 +475,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def proposal(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    found = access_proposal(request.user, proposal_id)
+    found = access.access_proposal(request.user, proposal_id)
     ticket = found.ticket
     is_reporter = request.user.pk == ticket.reporter_id
     if request.method == "POST":
@@ -489,9 +484,9 @@ def proposal(request: HttpRequest, proposal_id: int) -> HttpResponse:
             messages.error(request, _("Periksa dan centang pernyataan tentang lampiran terlebih dulu."))
             return redirect(request.path)
         try:
-            services.proposal_decide(actor=me(request), proposal=found, accept=accept)
-        except (APIException, PermissionDenied, ValidationError) as exc:
-            messages.error(request, _errors(exc))
+            services.proposal_decide(actor=current_user(request), proposal=found, accept=accept)
+        except REFUSALS as exc:
+            messages.error(request, person_message(exc))
             return redirect(request.path)
         if accept:
             messages.success(request, _("Terima kasih! Tiket Anda kini pertanyaan publik; data pribadi disamarkan."))

@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.core.api import DomainError
+from helpdesk.core.refusals import REFUSALS, person_message
 
 from . import services
 from .models import DeflectionLog, Entry, ForumKbSettings
@@ -23,8 +22,8 @@ def _run(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[
     for entry in queryset:
         try:
             fn(entry=entry, actor=request.user)
-        except (DomainError, PermissionDenied) as exc:
-            modeladmin.message_user(request, f"{entry.pk}: {getattr(exc, 'detail', exc)}", messages.WARNING)
+        except REFUSALS as exc:
+            modeladmin.message_user(request, f"{entry.pk}: {person_message(exc)}", messages.WARNING)
         else:
             done += 1
     modeladmin.message_user(request, _("%(n)d entri diproses.") % {"n": done}, messages.SUCCESS)

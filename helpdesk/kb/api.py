@@ -7,82 +7,21 @@ SQL and emoji mean nothing), so it never causes a 500.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from search import SearchQueryError
 from search.types import MAX_LIMIT, MAX_OFFSET
 
 from . import access, deflection, selectors
 from .models import DeflectionLog, Entry
-
-# Longer than any real question; above it the request is refused (413) instead of truncated.
-MAX_Q_CHARS = 10_000
-
-
-class QueryTooLong(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "query_too_long"
-    default_detail = gettext_lazy("Kata kunci terlalu panjang.")
-
-
-@dataclass(frozen=True)
-class SearchParams:
-    q: str
-    category: str = ""
-    region: str = ""
-    version: str = ""
-    limit: int = 10
-    offset: int = 0
-
-
-def _int(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = (params.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise exceptions.ValidationError({name: [_("Harus berupa bilangan bulat.")]}) from None
-    if not low <= value <= high:
-        raise exceptions.ValidationError({name: [_("Harus antara %(low)d dan %(high)d.") % {"low": low, "high": high}]})
-    return value
-
-
-def parse_search_params(params: Mapping[str, str], *, default_limit: int = 10) -> SearchParams:
-    q = params.get("q") or ""
-    if len(q) > MAX_Q_CHARS:
-        raise QueryTooLong(_("Kata kunci terlalu panjang (maks. %(n)d karakter).") % {"n": MAX_Q_CHARS})
-    q = q.replace("\x00", " ").strip()
-    if not q:
-        raise exceptions.ValidationError({"q": [_("Isi kata kunci pencarian.")]})
-    return SearchParams(
-        q=q,
-        category=(params.get("category") or "").strip().lower(),
-        region=(params.get("region") or "").strip(),
-        version=(params.get("version") or "").strip(),
-        limit=_int(params, "limit", default_limit, 1, MAX_LIMIT),
-        offset=_int(params, "offset", 0, 0, MAX_OFFSET),
-    )
-
-
-def run_search(p: SearchParams) -> selectors.KbResults:
-    try:
-        return selectors.search_entries(p.q, category=p.category, region=p.region, version=p.version, limit=p.limit,
-                                        offset=p.offset)
-    except SearchQueryError as exc:
-        raise exceptions.ValidationError({exc.field: [exc.message]}) from None
+from .selectors import MAX_Q_CHARS, parse_search_params, run_search
 
 
 @extend_schema_serializer(component_name="KbHit")
@@ -163,17 +102,12 @@ class KbSuggestApi(APIView):
         return Response({"results": [hit_out(request, h, logs.get(h.entry_id)) for h in hits]})
 
 
-def session_key(request: HttpRequest | Request) -> str:
-    session = getattr(request, "session", None)
-    return (getattr(session, "session_key", None) or "") if session is not None else ""
-
-
 def log_shown(request: HttpRequest | Request, hits: list[selectors.Hit], *, channel: str) -> dict[int, int]:
     """Log suggestions for sessions that exist already (a signed-in operator filing a ticket); anonymous API
     callers without a session get plain links and no row."""
     if channel not in DeflectionLog.Channel.values:
         channel = DeflectionLog.Channel.LIVE
-    return deflection.record_shown(session_key=session_key(request), user=request.user,
+    return deflection.record_shown(session_key=deflection.session_key(request), user=request.user,
                                    entry_ids=[h.entry_id for h in hits], channel=channel)
 
 

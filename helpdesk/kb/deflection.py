@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.http import HttpRequest
 from django.utils import timezone
 
 from helpdesk.core.ids import to_id
@@ -22,6 +23,12 @@ from helpdesk.tickets.models import Ticket
 from .models import DeflectionLog, Entry
 
 PARAM = "saran"
+
+
+def session_key(request: HttpRequest | Any) -> str:
+    """The browser session of a request (a Django or a DRF one), or "" when it has none."""
+    session = getattr(request, "session", None)
+    return (getattr(session, "session_key", None) or "") if session is not None else ""
 
 
 def _user(user: Any) -> Any:

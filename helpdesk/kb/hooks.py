@@ -14,7 +14,6 @@ from helpdesk.tickets import extensions as tickets
 from helpdesk.tickets.models import Ticket
 
 from . import deflection, indexing, selectors
-from .api import session_key
 from .models import DeflectionLog
 
 notification_events.register("kb_review_request", NotificationEvent(_("Entri basis pengetahuan menunggu persetujuan saya")))
@@ -35,7 +34,7 @@ class BeforeFiling:
         hits = selectors.suggest_or_nothing(f"{data.get('title', '')}\n{data.get('description', '')}")
         if not hits:
             return None
-        logs = deflection.record_shown(session_key=session_key(request), user=request.user,
+        logs = deflection.record_shown(session_key=deflection.session_key(request), user=request.user,
                                        entry_ids=[h.entry_id for h in hits], channel=DeflectionLog.Channel.FORM)
         return {
             "template": "kb/_presubmit.html",
@@ -44,7 +43,7 @@ class BeforeFiling:
         }
 
     def after(self, request: HttpRequest, ticket: Ticket) -> None:
-        deflection.record_ticket_filed(session_key=session_key(request), ticket=ticket)
+        deflection.record_ticket_filed(session_key=deflection.session_key(request), ticket=ticket)
 
 
 class PublishedAnswers:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from helpdesk.core.api import DomainError
+from helpdesk.core.errors import DomainError
 
 from .models import Entry, EntryStatus
 
@@ -36,7 +36,7 @@ _STATE_LABELS = {DRAFT: "draf", REVIEW: "menunggu persetujuan", PUBLISHED: "terb
 
 
 class IllegalTransition(DomainError):
-    default_code = "illegal_transition"
+    code = "illegal_transition"
 
 
 def state_of(entry: Entry) -> str:

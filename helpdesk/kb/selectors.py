@@ -4,20 +4,25 @@ review queue, a ticket's similar answers, the deflection figures. Each does a fi
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from helpdesk.accounts.access import AnyUser, forums_of, is_admin
 from helpdesk.categories.models import Category
+from helpdesk.core.errors import TooLarge
 from helpdesk.regions.models import Region
 from helpdesk.tickets.models import Message, Status, Ticket
-from search import SearchQuery, get_backend
+from search import SearchQuery, SearchQueryError, get_backend
 from search.backends.base import SUGGEST_LIMIT
+from search.types import MAX_LIMIT, MAX_OFFSET
 
 from . import access
 from .indexing import DOC_TYPE, plain_text
@@ -76,6 +81,58 @@ def search_entries(
     hits = _hits(results)
     dropped = len([h for h in results.hits if h.doc_type == DOC_TYPE]) - len(hits)
     return KbResults(hits, max(results.total - dropped, len(hits)), results.total_capped, results.took_ms)
+
+
+# The search parameters of the API and the search page. Longer than any real question; above it the request is refused (413) instead of truncated.
+MAX_Q_CHARS = 10_000
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    q: str
+    category: str = ""
+    region: str = ""
+    version: str = ""
+    limit: int = 10
+    offset: int = 0
+
+
+def _int(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError({name: [_("Harus berupa bilangan bulat.")]}) from None
+    if not low <= value <= high:
+        raise ValidationError({name: [_("Harus antara %(low)d dan %(high)d.") % {"low": low, "high": high}]})
+    return value
+
+
+def parse_search_params(params: Mapping[str, str], *, default_limit: int = 10) -> SearchParams:
+    q = params.get("q") or ""
+    if len(q) > MAX_Q_CHARS:
+        raise TooLarge(_("Kata kunci terlalu panjang (maks. %(n)d karakter).") % {"n": MAX_Q_CHARS}, code="query_too_long")
+    q = q.replace("\x00", " ").strip()
+    if not q:
+        raise ValidationError({"q": [_("Isi kata kunci pencarian.")]})
+    return SearchParams(
+        q=q,
+        category=(params.get("category") or "").strip().lower(),
+        region=(params.get("region") or "").strip(),
+        version=(params.get("version") or "").strip(),
+        limit=_int(params, "limit", default_limit, 1, MAX_LIMIT),
+        offset=_int(params, "offset", 0, 0, MAX_OFFSET),
+    )
+
+
+def run_search(p: SearchParams) -> KbResults:
+    try:
+        return search_entries(p.q, category=p.category, region=p.region, version=p.version, limit=p.limit,
+                              offset=p.offset)
+    except SearchQueryError as exc:
+        raise ValidationError({exc.field: [exc.message]}) from None
 
 
 def suggest_entries(text: str, *, limit: int = SUGGEST_LIMIT) -> list[Hit]:

@@ -15,21 +15,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import APIException
-from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from helpdesk.accounts.access import can_manage_forum, forums_of, is_admin
 from helpdesk.accounts.models import Forum, ForumMembership, User
+from helpdesk.accounts.presenters import current_user
 from helpdesk.categories.selectors import category_list
+from helpdesk.core.errors import TooLarge
 from helpdesk.core.ids import to_id
+from helpdesk.core.refusals import REFUSALS, person_message, show_on_form
 from helpdesk.tickets.models import Ticket
 
 from . import access, deflection, selectors, services
-from .api import QueryTooLong, parse_search_params, run_search
 from .forms import EntryForm, sign_findings, unsign_findings
 from .lifecycle import state_of
 from .masking import Finding, findings_from_json, with_choices
 from .models import Entry, EntryStatus, EntryVote, ForumKbSettings
+from .selectors import parse_search_params, run_search
 
 PAGE_SIZE = 10
 
@@ -38,13 +39,6 @@ def _seo(request: HttpRequest, *, title: str, description: str, path: str, kind:
          index: bool = True) -> dict[str, Any]:
     return {"title": title, "description": description, "canonical": f"{settings.SITE_URL}{path}", "type": kind,
             "index": index}
-
-
-def _me(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):
-        raise PermissionDenied
-    return user
 
 
 # --- public pages ------------------------------------------------------------------------------------------
@@ -87,11 +81,10 @@ def search_page(request: HttpRequest) -> HttpResponse:
             params = parse_search_params({**g.dict(), "limit": str(PAGE_SIZE),
                                           "offset": str((page_no - 1) * PAGE_SIZE)})
             results = run_search(params)
-        except QueryTooLong as exc:
-            context["error"], status = str(exc.detail), 413
-        except ApiValidationError as exc:
-            detail = exc.detail if isinstance(exc.detail, dict) else {}
-            context["error"] = "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in detail.items())
+        except TooLarge as exc:
+            context["error"], status = person_message(exc), 413
+        except ValidationError as exc:
+            context["error"] = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
             status = 400
         else:
             context.update(results=results, page=page_no, start=(page_no - 1) * PAGE_SIZE + 1,
@@ -177,14 +170,6 @@ def _entry_input(form: EntryForm) -> services.EntryInput:
     )
 
 
-def _form_errors(form: EntryForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _after_save(request: HttpRequest, saved: services.Saved) -> HttpResponseRedirect:
     entry = saved.entry
     if saved.new_findings:
@@ -205,7 +190,7 @@ def _after_save(request: HttpRequest, saved: services.Saved) -> HttpResponseRedi
 
 @login_required
 def entry_new(request: HttpRequest) -> HttpResponse:
-    actor = _me(request)
+    actor = current_user(request)
     ticket_id = request.GET.get("ticket", "")
     ticket: Ticket | None = None
     if ticket_id:
@@ -232,7 +217,7 @@ def entry_new(request: HttpRequest) -> HttpResponse:
                     submit=request.POST.get("aksi") == "ajukan",
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                show_on_form(form, exc)
             else:
                 return _after_save(request, saved)
     else:
@@ -260,7 +245,7 @@ def _may_publish_new(actor: User, ticket: Ticket) -> bool:
 
 @login_required
 def entry_edit(request: HttpRequest, entry_id: int) -> HttpResponse:
-    actor = _me(request)
+    actor = current_user(request)
     entry = access.access_entry(actor, entry_id, edit=True)
     findings = findings_from_json(entry.mask_findings)
     fixed = None
@@ -274,7 +259,7 @@ def entry_edit(request: HttpRequest, entry_id: int) -> HttpResponse:
                 saved = services.entry_update(entry=entry, actor=actor, data=_entry_input(form),
                                               keep=form.cleaned_data["keep"], submit=request.POST.get("aksi") == "ajukan")
             except ValidationError as exc:
-                _form_errors(form, exc)
+                show_on_form(form, exc)
             else:
                 return _after_save(request, saved)
     else:
@@ -304,7 +289,7 @@ ACTIONS: dict[str, tuple[Callable[..., Any], Any]] = {
 @login_required
 @require_POST
 def entry_action(request: HttpRequest, entry_id: int, action: str) -> HttpResponse:
-    actor = _me(request)
+    actor = current_user(request)
     entry = access.access_entry(actor, entry_id)
     if action not in ACTIONS:
         raise PermissionDenied
@@ -312,10 +297,8 @@ def entry_action(request: HttpRequest, entry_id: int, action: str) -> HttpRespon
     kwargs: dict[str, Any] = {"note": request.POST.get("catatan", "")} if action == "tolak" else {}
     try:
         result = fn(entry=entry, actor=actor, **kwargs)
-    except (APIException, PermissionDenied) as exc:
-        messages.error(request, str(getattr(exc, "detail", "") or exc or _("Tindakan tidak diizinkan.")))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    except REFUSALS as exc:
+        messages.error(request, person_message(exc))
     else:
         if action == "ajukan":
             success = (_("Entri terbit.") if result == "published"
@@ -335,7 +318,7 @@ def entry_action(request: HttpRequest, entry_id: int, action: str) -> HttpRespon
 
 @login_required
 def review_queue_page(request: HttpRequest) -> HttpResponse:
-    actor = _me(request)
+    actor = current_user(request)
     if not access.is_reviewer(actor):
         raise PermissionDenied
     return render(request, "kb/review.html", {
@@ -348,7 +331,7 @@ def review_queue_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def forum_settings_page(request: HttpRequest, forum_id: int) -> HttpResponse:
-    actor = _me(request)
+    actor = current_user(request)
     forum = get_object_or_404(Forum, pk=forum_id)
     if not can_manage_forum(actor, forum):
         raise PermissionDenied

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -10,14 +10,26 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from helpdesk.core.ids import IdField, query_id
+from helpdesk.core.presenters import iso
 
 from . import selectors, services
 from .models import Notification
 
 
 def notification_dict(n: Notification) -> dict[str, Any]:
+    """NotificationOut."""
     return {"id": n.pk, "type": n.type, "ticket": n.ticket_id, "text": n.text, "url": n.url,
-            "read": n.read_at is not None, "at": serializers.DateTimeField().to_representation(n.created_at)}
+            "read": n.read_at is not None, "at": iso(n.created_at)}
+
+
+class NotificationOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    type = serializers.CharField()
+    ticket = serializers.IntegerField(allow_null=True)
+    text = serializers.CharField()
+    url = serializers.CharField()
+    read = serializers.BooleanField()
+    at = serializers.DateTimeField()
 
 
 class NotificationListApi(APIView):
@@ -26,7 +38,7 @@ class NotificationListApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("before", int), OpenApiParameter("unread", bool)],
         responses=inline_serializer("NotificationList", {
-            "results": serializers.ListField(child=serializers.DictField()), "unread": serializers.IntegerField(),
+            "results": NotificationOut(many=True), "unread": serializers.IntegerField(),
             "next": serializers.IntegerField(allow_null=True)}),
     )
     def get(self, request: Request) -> Response:
@@ -41,6 +53,7 @@ class NotificationListApi(APIView):
 class NotificationReadApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema_serializer(component_name="NotificationReadInput")
     class InputSerializer(serializers.Serializer):
         ids = serializers.ListField(child=IdField(), required=False, max_length=500)
         all = serializers.BooleanField(required=False, default=False)
@@ -50,7 +63,8 @@ class NotificationReadApi(APIView):
                 raise serializers.ValidationError({"ids": ["Isi ids, atau all: true."]})
             return attrs
 
-    @extend_schema(request=InputSerializer, responses=inline_serializer("NotificationRead", {"updated": serializers.IntegerField()}))
+    @extend_schema(request=InputSerializer, responses=inline_serializer("NotificationRead", {
+        "updated": serializers.IntegerField(), "unread": serializers.IntegerField()}))
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import Throttled
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from helpdesk.core.errors import RateLimited
 from helpdesk.core.ratelimit import hit
 
 from .auth import issue_key
@@ -30,6 +30,6 @@ class ConnectionKeyApi(APIView):
     )
     def post(self, request: Request) -> Response:
         if not hit("realtime_key", str(request.user.pk), limit=KEYS_PER_HOUR, window_seconds=3600):
-            raise Throttled(detail=_("Terlalu banyak permintaan kunci. Coba lagi nanti."))
+            raise RateLimited(_("Terlalu banyak permintaan kunci. Coba lagi nanti."))
         key, ttl = issue_key(request.user)
         return Response({"ticket": key, "expires_in": ttl, "url": f"/ws/?ticket={key}"}, status=201)

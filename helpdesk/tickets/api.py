@@ -5,39 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from helpdesk.accounts.access import AnyUser
 from helpdesk.accounts.models import User
+from helpdesk.accounts.presenters import current_user
+from helpdesk.core import ratelimit
+from helpdesk.core.errors import TooLarge
 from helpdesk.core.idempotency import SCHEMA_PARAMETER as IDEMPOTENCY_KEY
 from helpdesk.core.idempotency import idempotent
 from helpdesk.core.ids import IdField, query_id, to_id
-from helpdesk.core.ratelimit import hit
 from helpdesk.core.uploads import UploadRejected, check_upload
 
-from . import access, selectors, services
-from .models import Attachment, Channel, Hosting, Message, Priority, Rating, Status, Ticket, Visibility
-
-
-def me(request: Request | HttpRequest) -> User:
-    """The signed-in user of a request that passed an authentication check."""
-    user = request.user
-    if not isinstance(user, User):
-        raise exceptions.NotAuthenticated()
-    return user
+from . import access, presenters, selectors, services
+from .models import Attachment, Channel, Hosting, Message, Priority, Status, Ticket, Visibility
 
 
 def _rate_limit(request: Request, scope: str) -> None:
-    limit, window = settings.RATE_LIMITS[scope]
-    if not hit(scope, me(request).pk, limit=limit, window_seconds=window):
-        raise exceptions.Throttled(detail=_("Terlalu banyak permintaan. Coba lagi nanti."), wait=window)
+    ratelimit.check(scope, current_user(request).pk)
 
 
 class PersonOut(serializers.Serializer):
@@ -62,16 +53,21 @@ class AttachmentOut(serializers.Serializer):
         return f"/api/v1/attachments/{obj.pk}/?thumbnail=1" if obj.thumbnail else None
 
 
-class MessageOut(serializers.Serializer):
+class PostOut(serializers.Serializer):
+    """What a ticket message and a forum answer share."""
+
     id = serializers.IntegerField()
-    kind = serializers.CharField()
-    internal = serializers.BooleanField(source="is_internal")
     author = PersonOut(allow_null=True)
     body = serializers.CharField()
     body_html = serializers.CharField()
-    source = serializers.CharField()  # type: ignore[assignment]
+    source = serializers.CharField(help_text="web, api, telegram, email or system")  # type: ignore[assignment]
     created_at = serializers.DateTimeField()
     attachments = AttachmentOut(many=True, source="attachments.all")
+
+
+class MessageOut(PostOut):
+    kind = serializers.CharField()
+    internal = serializers.BooleanField(source="is_internal")
 
 
 class TicketOut(serializers.Serializer):
@@ -119,7 +115,7 @@ class RatingOut(serializers.Serializer):
 
 
 class TicketDetailOut(TicketOut):
-    """The detail representation, for the schema; `detail_response` builds it."""
+    """The detail representation; `presenters.ticket_detail` builds it."""
 
     description = serializers.CharField()
     description_html = serializers.CharField()
@@ -130,100 +126,10 @@ class TicketDetailOut(TicketOut):
     actions = serializers.ListField(child=serializers.CharField())
 
 
-def ticket_actions(user: AnyUser, ticket: Ticket) -> list[str]:
-    """What this user may do to this ticket now, for clients to show the right buttons."""
-    from . import lifecycle
-
-    actions = []
-    if access.can_reply(user, ticket):
-        actions.append("reply")
-    if access.can_add_internal_note(user, ticket):
-        actions.append("internal_note")
-    if access.is_forum_volunteer(user, ticket) and ticket.assignee_id is None and lifecycle.allowed("claim", ticket.status):
-        actions.append("claim")
-    if access.can_resolve(user, ticket) and lifecycle.allowed("resolve", ticket.status):
-        actions.append("resolve")
-    if access.can_close(user, ticket) and lifecycle.allowed("close", ticket.status):
-        actions.append("close")
-    if access.can_reopen(user, ticket) and lifecycle.allowed("reopen", ticket.status):
-        actions.append("reopen")
-    if access.can_triage(user, ticket):
-        actions.append("edit")
-        if lifecycle.allowed("duplicate", ticket.status):
-            actions.append("duplicate")
-    if access.can_rate(user, ticket):
-        actions.append("rate")
-    return actions
-
-
-def _person(user: User | None) -> dict[str, Any] | None:
-    if user is None:
-        return None
-    return {"id": user.pk, "username": user.username, "name": user.display_name}
-
-
-def _iso(value: Any) -> str | None:
-    return serializers.DateTimeField().to_representation(value) if value else None
-
-
-def attachment_dict(a: Attachment) -> dict[str, Any]:
-    return {
-        "id": a.pk, "name": a.name, "size": a.size, "content_type": a.content_type, "message": a.message_id,
-        "url": f"/api/v1/attachments/{a.pk}/",
-        "thumbnail_url": f"/api/v1/attachments/{a.pk}/?thumbnail=1" if a.thumbnail else None,
-    }
-
-
-def message_dict(m: Message) -> dict[str, Any]:
-    return {
-        "id": m.pk, "kind": m.kind, "internal": m.is_internal, "author": _person(m.author), "body": m.body,
-        "body_html": m.body_html, "source": m.source, "created_at": _iso(m.created_at),
-        "attachments": [attachment_dict(a) for a in m.attachments.all()],
-    }
-
-
-def ticket_summary(t: Ticket, request: Request | None = None) -> dict[str, Any]:
-    """The list representation (the fields of TicketOut), built by hand: lists are the hot path, and DRF's
-    field machinery costs more than the query for a page of 100."""
-    path = t.get_absolute_url()
-    return {
-        "id": t.pk, "number": t.number, "title": t.title,
-        "status": t.status, "status_display": t.get_status_display(),
-        "priority": t.priority, "priority_display": t.get_priority_display(),
-        "category": t.category.slug, "category_display": t.category.name,
-        "hosting": t.hosting, "hosting_display": t.get_hosting_display(),
-        "opensid_version": t.opensid_version,
-        "visibility": t.visibility, "visibility_display": t.get_visibility_display(),
-        "forum": t.forum_id, "forum_name": t.forum.name,
-        "region_code": t.desa_id, "desa_name": t.desa.name,
-        "reporter": _person(t.reporter), "assignee": _person(t.assignee),
-        "reply_count": t.reply_count, "duplicate_of": t.duplicate_of_id,
-        "created_at": _iso(t.created_at), "updated_at": _iso(t.updated_at),
-        "first_response_at": _iso(t.first_response_at), "first_response_due": _iso(t.first_response_due),
-        "resolution_due": _iso(t.resolution_due), "resolved_at": _iso(t.resolved_at), "closed_at": _iso(t.closed_at),
-        "url": request.build_absolute_uri(path) if request is not None else path,
-    }
-
-
-def detail_response(request: Request, ticket: Ticket, *, status_code: int = 200) -> Response:
-    ticket = access.access_ticket(request.user, ticket.pk)
-    rating = Rating.objects.filter(ticket=ticket).first()
-    body = ticket_summary(ticket, request)
-    body.update(
-        description=ticket.description,
-        description_html=ticket.description_html,
-        accepted_message=ticket.accepted_message_id,
-        messages=[message_dict(m) for m in selectors.ticket_messages(request.user, ticket)],
-        attachments=[attachment_dict(a) for a in selectors.ticket_attachments(request.user, ticket)],
-        rating={"score": rating.score, "comment": rating.comment, "at": _iso(rating.at)} if rating else None,
-        actions=ticket_actions(request.user, ticket),
-    )
-    return Response(body, status=status_code)
-
-
 class TicketListCreateApi(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema_serializer(component_name="TicketCreateInput")
     class InputSerializer(serializers.Serializer):
         title = serializers.CharField(max_length=200)
         description = serializers.CharField(required=False, allow_blank=True, max_length=65536, trim_whitespace=False)
@@ -233,6 +139,7 @@ class TicketListCreateApi(APIView):
         hosting = serializers.ChoiceField(choices=Hosting.choices, default=Hosting.LAINNYA)
         visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PRIVATE)
 
+    @extend_schema_serializer(component_name="TicketListOutput")
     class ListOutput(serializers.Serializer):
         results = TicketOut(many=True)
         next = serializers.CharField(allow_null=True)
@@ -271,7 +178,7 @@ class TicketListCreateApi(APIView):
             )
         except selectors.BadCursor:
             raise exceptions.ValidationError({"cursor": [_("Kursor tidak valid.")]}) from None
-        return Response({"results": [ticket_summary(t, request) for t in rows], "next": next_cursor})
+        return Response({"results": [presenters.ticket_summary(t, request) for t in rows], "next": next_cursor})
 
     @extend_schema(request=InputSerializer, responses={201: TicketOut}, parameters=[IDEMPOTENCY_KEY])
     @idempotent
@@ -281,13 +188,14 @@ class TicketListCreateApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         _rate_limit(request, "ticket_create")
-        ticket = services.ticket_create(reporter=me(request), channel=Channel.API, **serializer.validated_data)
-        return Response(ticket_summary(ticket, request), status=status.HTTP_201_CREATED)
+        ticket = services.ticket_create(reporter=current_user(request), channel=Channel.API, **serializer.validated_data)
+        return Response(presenters.ticket_summary(ticket, request), status=status.HTTP_201_CREATED)
 
 
 class TicketDetailApi(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema_serializer(component_name="TicketPatchInput")
     class PatchInput(serializers.Serializer):
         category = serializers.SlugField(required=False)
         priority = serializers.ChoiceField(choices=Priority.choices, required=False)
@@ -310,13 +218,14 @@ class TicketDetailApi(APIView):
                 kwargs["assignee"] = User.objects.filter(pk=data["assignee"], is_active=True).first()
                 if kwargs["assignee"] is None:
                     raise exceptions.ValidationError({"assignee": [_("Pengguna tidak ditemukan.")]})
-        services.ticket_update(ticket=ticket, actor=me(request), channel=Channel.API, **kwargs)
+        services.ticket_update(ticket=ticket, actor=current_user(request), channel=Channel.API, **kwargs)
         return detail_response(request, ticket)
 
 
 class MessageCreateApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema_serializer(component_name="MessageCreateInput")
     class InputSerializer(serializers.Serializer):
         body = serializers.CharField(max_length=65536, trim_whitespace=False, required=False, allow_blank=True, default="")
         internal = serializers.BooleanField(default=False)
@@ -334,9 +243,9 @@ class MessageCreateApi(APIView):
         if canned_id is not None:
             from .canned import use
 
-            data["body"] = use(canned_id, ticket, me(request), edited=data["body"])
-        message = services.message_create(ticket=ticket, author=me(request), channel=Channel.API, **data)
-        return Response(message_dict(message), status=status.HTTP_201_CREATED)
+            data["body"] = use(canned_id, ticket, current_user(request), edited=data["body"])
+        message = services.message_create(ticket=ticket, author=current_user(request), channel=Channel.API, **data)
+        return Response(presenters.message_dict(message), status=status.HTTP_201_CREATED)
 
 
 class _ActionApi(APIView):
@@ -354,20 +263,21 @@ class _ActionApi(APIView):
 
 class ClaimApi(_ActionApi):
     def act(self, request: Request, ticket: Ticket) -> None:
-        services.ticket_claim(ticket=ticket, actor=me(request), channel=Channel.API)
+        services.ticket_claim(ticket=ticket, actor=current_user(request), channel=Channel.API)
 
 
 class CloseApi(_ActionApi):
     def act(self, request: Request, ticket: Ticket) -> None:
-        services.ticket_close(ticket=ticket, actor=me(request), channel=Channel.API)
+        services.ticket_close(ticket=ticket, actor=current_user(request), channel=Channel.API)
 
 
 class ReopenApi(_ActionApi):
     def act(self, request: Request, ticket: Ticket) -> None:
-        services.ticket_reopen(ticket=ticket, actor=me(request), channel=Channel.API)
+        services.ticket_reopen(ticket=ticket, actor=current_user(request), channel=Channel.API)
 
 
 class ResolveApi(_ActionApi):
+    @extend_schema_serializer(component_name="TicketResolveInput")
     class InputSerializer(serializers.Serializer):
         message = IdField(required=False, allow_null=True)
 
@@ -379,12 +289,13 @@ class ResolveApi(_ActionApi):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.ticket_resolve(
-            ticket=ticket, actor=me(request), message_id=serializer.validated_data.get("message"),
+            ticket=ticket, actor=current_user(request), message_id=serializer.validated_data.get("message"),
             channel=Channel.API,
         )
 
 
 class DuplicateApi(_ActionApi):
+    @extend_schema_serializer(component_name="TicketDuplicateInput")
     class InputSerializer(serializers.Serializer):
         of = IdField()
 
@@ -397,14 +308,15 @@ class DuplicateApi(_ActionApi):
         serializer.is_valid(raise_exception=True)
         try:
             other = access.access_ticket(request.user, serializer.validated_data["of"])
-        except Exception:
+        except Http404:
             raise exceptions.ValidationError({"of": [_("Tiket tujuan tidak ditemukan.")]}) from None
-        services.ticket_mark_duplicate(ticket=ticket, actor=me(request), of=other, channel=Channel.API)
+        services.ticket_mark_duplicate(ticket=ticket, actor=current_user(request), of=other, channel=Channel.API)
 
 
 class RateApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema_serializer(component_name="RatingInput")
     class InputSerializer(serializers.Serializer):
         score = serializers.IntegerField(min_value=1, max_value=5)
         comment = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
@@ -414,7 +326,7 @@ class RateApi(APIView):
         ticket = access.access_ticket(request.user, ticket_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        rating = services.ticket_rate(ticket=ticket, actor=me(request), **serializer.validated_data)
+        rating = services.ticket_rate(ticket=ticket, actor=current_user(request), **serializer.validated_data)
         return Response(RatingOut(rating).data)
 
 
@@ -435,7 +347,7 @@ class AttachmentCreateApi(APIView):
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
         limit = settings.ATTACHMENT_MAX_BYTES
         if declared > limit + 64 * 1024:
-            return _too_large(limit)
+            raise _too_large(limit)
         upload = request.FILES.get("file")
         if upload is None:
             raise exceptions.ValidationError({"file": [_("Pilih file yang akan dilampirkan.")]})
@@ -450,34 +362,19 @@ class AttachmentCreateApi(APIView):
             checked = check_upload(upload.name or "", upload, declared_size=upload.size)
         except UploadRejected as exc:
             if exc.too_large:
-                return _too_large(limit)
+                raise _too_large(limit) from None
             raise exceptions.ValidationError({"file": [exc.message]}) from None
-        attachment = services.attachment_add(ticket=ticket, actor=me(request), checked=checked, message=message)
-        return Response(attachment_dict(attachment), status=status.HTTP_201_CREATED)
+        attachment = services.attachment_add(ticket=ticket, actor=current_user(request), checked=checked, message=message)
+        return Response(presenters.attachment_dict(attachment), status=status.HTTP_201_CREATED)
 
 
-def _too_large(limit: int) -> Response:
-    return Response(
-        {"detail": _("File terlalu besar (maks. %(mb)d MB).") % {"mb": limit // (1024 * 1024)}, "code": "too_large"},
-        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-    )
+def _too_large(limit: int) -> TooLarge:
+    return TooLarge(_("File terlalu besar (maks. %(mb)d MB).") % {"mb": limit // (1024 * 1024)})
 
 
-def attachment_file_response(user: AnyUser, attachment_id: int, *, thumbnail: bool = False) -> FileResponse:
-    """Served only to people who may see the ticket; always as a download, never rendered inline."""
-    attachment = selectors.access_attachment(user, attachment_id)
-    want_thumb = bool(thumbnail and attachment.thumbnail)
-    field = attachment.thumbnail if want_thumb else attachment.file
-    response = FileResponse(
-        field.open("rb"),
-        as_attachment=True,
-        filename=("thumb-" + attachment.name.rsplit(".", 1)[0] + ".jpg") if want_thumb else attachment.name,
-        content_type="image/jpeg" if want_thumb else attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=300"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+def detail_response(request: Request, ticket: Ticket, *, status_code: int = 200) -> Response:
+    ticket = access.access_ticket(request.user, ticket.pk)
+    return Response(presenters.ticket_detail(request.user, ticket, request), status=status_code)
 
 
 class AttachmentDownloadApi(APIView):
@@ -485,4 +382,4 @@ class AttachmentDownloadApi(APIView):
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request: Request, attachment_id: int) -> FileResponse:
-        return attachment_file_response(request.user, attachment_id, thumbnail=request.query_params.get("thumbnail") == "1")
+        return presenters.attachment_file_response(request.user, attachment_id, thumbnail=request.query_params.get("thumbnail") == "1")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from helpdesk.core.api import DomainError
+from helpdesk.core.errors import DomainError
 
 from .models import Status
 
@@ -20,7 +20,7 @@ B, D, M, S, T, X = Status.BARU, Status.DITANGANI, Status.MENUNGGU, Status.SELESA
 
 
 class IllegalTransition(DomainError):
-    default_code = "illegal_transition"
+    code = "illegal_transition"
 
 
 # action → {source status → target}; KEEP means the action is allowed and leaves the status unchanged.

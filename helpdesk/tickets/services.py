@@ -15,7 +15,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
@@ -23,9 +22,10 @@ from django.utils.translation import gettext as _
 from helpdesk.accounts.access import is_admin, is_member_of, is_verified_operator
 from helpdesk.accounts.models import ForumMembership, User
 from helpdesk.categories.models import Category
-from helpdesk.core.api import DomainError
+from helpdesk.core.errors import DomainError
 from helpdesk.core.markdown import render_markdown
 from helpdesk.core.pii import mask
+from helpdesk.core.refusals import REFUSALS_OR_ABSENT, person_message
 from helpdesk.core.uploads import CheckedFile
 from helpdesk.regions.codes import province_abbreviation
 
@@ -506,9 +506,8 @@ def tickets_bulk(*, actor: User, ids: list[int], action: str, channel: str = Cha
             ticket = access.access_ticket(actor, ticket_id)
             fn(ticket=ticket, actor=actor, channel=channel)
             results[ticket_id] = "ok"
-        except (PermissionDenied, DomainError, ValidationError, Http404) as exc:
-            detail = getattr(exc, "detail", None) or " ".join(getattr(exc, "messages", [])) or _("tidak ditemukan")
-            results[ticket_id] = str(detail)
+        except REFUSALS_OR_ABSENT as exc:
+            results[ticket_id] = person_message(exc, not_found=_("tidak ditemukan"))
     return results
 
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,20 +18,22 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import APIException
 
 from helpdesk.accounts.access import forums_of, is_verified_operator
 from helpdesk.accounts.models import User
+from helpdesk.accounts.presenters import current_user
 from helpdesk.categories.selectors import category_list
+from helpdesk.core import ratelimit
+from helpdesk.core.errors import RateLimited
 from helpdesk.core.idempotency import FORM_FIELD, form_token, web_once, web_replay
 from helpdesk.core.ids import query_id, to_id
-from helpdesk.core.ratelimit import hit
+from helpdesk.core.refusals import REFUSALS, person_message, show_on_form
 from helpdesk.core.uploads import UploadRejected, check_upload
 
 from . import access, canned, selectors, services
-from .api import attachment_file_response, me, ticket_actions
 from .extensions import ticket_form_steps, ticket_panels
 from .models import Channel, Hosting, Message, Priority, Rating, Status, Ticket, Visibility
+from .presenters import attachment_file_response, ticket_actions
 
 
 def _presubmit(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any] | None:
@@ -79,20 +80,13 @@ class ReplyForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Lampiran (opsional)"), required=False)
 
 
-def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _rate_ok(request: HttpRequest, scope: str) -> bool:
-    limit, window = settings.RATE_LIMITS[scope]
-    if hit(scope, me(request).pk, limit=limit, window_seconds=window):
-        return True
-    messages.error(request, _("Terlalu banyak permintaan. Coba lagi nanti."))
-    return False
+    try:
+        ratelimit.check(scope, current_user(request).pk)
+    except RateLimited as exc:
+        messages.error(request, person_message(exc))
+        return False
+    return True
 
 
 def _attach(request: HttpRequest, ticket: Ticket, upload: Any, message: Message | None = None) -> bool:
@@ -100,7 +94,7 @@ def _attach(request: HttpRequest, ticket: Ticket, upload: Any, message: Message 
         return True
     try:
         checked = check_upload(upload.name or "", upload, declared_size=upload.size)
-        services.attachment_add(ticket=ticket, actor=me(request), checked=checked, message=message)
+        services.attachment_add(ticket=ticket, actor=current_user(request), checked=checked, message=message)
     except UploadRejected as exc:
         messages.error(request, exc.message)
         return False
@@ -123,9 +117,9 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 
         def create() -> tuple[HttpResponse, bool]:
             try:
-                ticket = services.ticket_create(reporter=me(request), channel=Channel.WEB, **data)
+                ticket = services.ticket_create(reporter=current_user(request), channel=Channel.WEB, **data)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                show_on_form(form, exc)
                 return _new_page(request, form, presubmit), False
             for step in ticket_form_steps.values():
                 step.after(request, ticket)
@@ -200,7 +194,7 @@ def ticket_page(request: HttpRequest, number: str) -> HttpResponse:
     if ticket.merged and ticket.duplicate_of_id:
         try:
             target = access.access_ticket(request.user, ticket.duplicate_of_id)
-        except Exception:  # the target is not visible to this person: stay on the old page
+        except Http404:  # the target is not visible to this person: stay on the old page
             target = None
         if target is not None:
             return redirect(target.get_absolute_url())
@@ -218,7 +212,7 @@ def ticket_page(request: HttpRequest, number: str) -> HttpResponse:
         "categories": category_list() if "edit" in actions else [],
         "forum_members": _forum_members(ticket) if "edit" in actions else [],
         "rating": Rating.objects.filter(ticket=ticket).first(),
-        "canned_replies": canned.canned_for(me(request), ticket.forum_id) if "internal_note" in actions else [],
+        "canned_replies": canned.canned_for(current_user(request), ticket.forum_id) if "internal_note" in actions else [],
         "watching": request.user.is_authenticated and ticket.watchers.filter(pk=request.user.pk).exists(),
         "panels": list(ticket_panels.values()),
     }
@@ -242,11 +236,9 @@ def _run(request: HttpRequest, ticket: Ticket, fn: Any, success: str, *, then: T
     """Call a service; show its Indonesian error instead of failing the page. Back to the ticket, or on success
     to `then` when given."""
     try:
-        fn(ticket=ticket, actor=me(request), **kwargs)
-    except (APIException, PermissionDenied) as exc:
-        messages.error(request, str(getattr(exc, "detail", "") or exc or _("Tindakan tidak diizinkan.")))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        fn(ticket=ticket, actor=current_user(request), **kwargs)
+    except REFUSALS as exc:
+        messages.error(request, person_message(exc))
     else:
         messages.success(request, success)
         return _back(then or ticket)
@@ -263,7 +255,7 @@ def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
     canned_id = post.get("canned", "")
     if to_id(canned_id):
         try:
-            post["body"] = canned.use(to_id(canned_id) or 0, ticket, me(request), edited=post.get("body", ""))
+            post["body"] = canned.use(to_id(canned_id) or 0, ticket, current_user(request), edited=post.get("body", ""))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return _back(ticket)
@@ -277,11 +269,11 @@ def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
     def create() -> tuple[HttpResponse, bool]:
         try:
             message = services.message_create(
-                ticket=ticket, author=me(request), body=form.cleaned_data["body"],
+                ticket=ticket, author=current_user(request), body=form.cleaned_data["body"],
                 internal=form.cleaned_data["internal"], channel=Channel.WEB,
             )
-        except (APIException, PermissionDenied, ValidationError) as exc:
-            messages.error(request, str(getattr(exc, "detail", "") or " ".join(getattr(exc, "messages", [str(exc)]))))
+        except REFUSALS as exc:
+            messages.error(request, person_message(exc))
             return _back(ticket), False
         _attach(request, ticket, form.cleaned_data.get("file"), message)
         return HttpResponseRedirect(f"{ticket.get_absolute_url()}#pesan-{message.pk}"), True
@@ -383,7 +375,7 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
     if not ids or not action:
         messages.error(request, _("Pilih tiket dan tindakannya."))
         return redirect("queue")
-    results = services.tickets_bulk(actor=me(request), ids=ids, action=action, channel=Channel.WEB)
+    results = services.tickets_bulk(actor=current_user(request), ids=ids, action=action, channel=Channel.WEB)
     ok = [i for i, r in results.items() if r == "ok"]
     if ok:
         messages.success(request, _("%(n)d tiket diproses.") % {"n": len(ok)})

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from helpdesk.core.api import DomainError
+from helpdesk.core.errors import DomainError
 from helpdesk.forum import services
 from helpdesk.forum.models import PostScore, ReputationEvent, Vote
 from helpdesk.tickets.models import Message, Ticket

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.db import close_old_connections
 
-from helpdesk.core.api import DomainError
+from helpdesk.core.errors import DomainError
 from helpdesk.tickets import services
 from helpdesk.tickets.models import Status, Ticket, TicketEvent
 from tests.factories import volunteer
@@ -46,7 +46,7 @@ def test_twenty_simultaneous_claims_have_one_winner(world: World) -> None:
     assert len(winners) == 1 and len(losers) == 19
     ticket.refresh_from_db()
     assert ticket.assignee.username == winners[0] and ticket.status == Status.DITANGANI  # type: ignore[union-attr]
-    assert all("sudah diambil" in str(e.detail) for e in losers)
+    assert all("sudah diambil" in e.message for e in losers)
     assert TicketEvent.objects.filter(ticket=ticket, action="claimed").count() == 1
 
 

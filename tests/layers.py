@@ -26,7 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("accounts",),
     ("notifications",),
     ("tickets",),
-    ("kb", "forum", "bots"),  # peers: reach each other through extension points of tickets, accounts, notifications
+    ("kb", "community", "bots"),  # peers: reach each other through extension points of tickets, accounts, notifications
     ("composition",),  # helpdesk.demo, helpdesk.urls, asgi, wsgi, settings: they wire everything together
 )
 
@@ -42,7 +42,7 @@ PACKAGES: dict[str, str] = {
     "helpdesk.notifications": "notifications",
     "helpdesk.tickets": "tickets",
     "helpdesk.kb": "kb",
-    "helpdesk.forum": "forum",
+    "helpdesk.community": "community",
     "bots": "bots",
 }
 
@@ -51,7 +51,7 @@ PACKAGES: dict[str, str] = {
 class Import:
     path: str  # relative to the repository, e.g. "helpdesk/kb/services.py"
     line: int
-    module: str  # the imported module, e.g. "helpdesk.forum.reputation"
+    module: str  # the imported module, e.g. "helpdesk.community.reputation"
     source: str  # the importing package
     target: str  # the imported package
 

@@ -49,10 +49,10 @@ def test_an_import_up_the_layers_inside_a_function_fails_with_its_place(tmp_path
 def test_peers_may_not_import_each_other_even_relatively_or_for_types_only(tmp_path: Path) -> None:
     root = _tree(tmp_path, {
         "helpdesk/kb/__init__.py": "",
-        "helpdesk/kb/services.py": "from ..forum import reputation\n",
-        "helpdesk/forum/__init__.py": "",
-        "helpdesk/forum/reputation.py": "",
-        "helpdesk/forum/jobs.py": (
+        "helpdesk/kb/services.py": "from ..community import reputation\n",
+        "helpdesk/community/__init__.py": "",
+        "helpdesk/community/reputation.py": "",
+        "helpdesk/community/jobs.py": (
             "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from bots.outbound import telegram_send\n"
         ),
         "bots/__init__.py": "",
@@ -61,9 +61,9 @@ def test_peers_may_not_import_each_other_even_relatively_or_for_types_only(tmp_p
         "helpdesk/tickets/events.py": "",
     })
     problems = layer_violations(find_imports(root))
-    assert [p.split(": ")[0] for p in problems] == ["helpdesk/forum/jobs.py:4", "helpdesk/kb/services.py:1"]
-    assert "forum imports bots.outbound, which is bots, its peer" in problems[0]
-    assert "kb imports helpdesk.forum.reputation, which is forum, its peer" in problems[1]
+    assert [p.split(": ")[0] for p in problems] == ["helpdesk/community/jobs.py:4", "helpdesk/kb/services.py:1"]
+    assert "community imports bots.outbound, which is bots, its peer" in problems[0]
+    assert "kb imports helpdesk.community.reputation, which is community, its peer" in problems[1]
 
 
 def test_from_a_package_import_a_module_counts_as_importing_that_module(tmp_path: Path) -> None:

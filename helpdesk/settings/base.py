@@ -68,7 +68,7 @@ INSTALLED_APPS = [
     "search",
     "helpdesk.notifications",
     "helpdesk.tickets",
-    "helpdesk.forum",
+    "helpdesk.community",
     "helpdesk.kb",
     "bots",
     "helpdesk.realtime",

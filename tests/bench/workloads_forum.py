@@ -17,8 +17,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from helpdesk.accounts.models import User
-from helpdesk.forum import reputation
-from helpdesk.forum.models import PostScore, ReputationEvent, ReputationKind, Vote
+from helpdesk.community import reputation
+from helpdesk.community.models import PostScore, ReputationEvent, ReputationKind, Vote
 from helpdesk.tickets import services
 from helpdesk.tickets.models import Message, Status, Ticket
 from tests.bench.workloads_tickets import TITLES, World
@@ -92,7 +92,7 @@ def question_with_answers(world: World, n: int) -> Ticket:
         answers = [services.message_create(ticket=Ticket.objects.get(pk=ticket.pk), author=helpers[i % len(helpers)],
                                            body=f"Jawaban ke-{i}: hapus cache lalu cetak ulang. Langkah **{i}**.")
                    for i in range(n)]
-        from helpdesk.forum import services as forum_services
+        from helpdesk.community import services as forum_services
 
         for i, voter in enumerate(helpers[:20]):
             for a in answers[i::7][:10]:
@@ -105,7 +105,7 @@ def question_with_answers(world: World, n: int) -> Ticket:
 
 def cleanup() -> None:
     """Remove the bench's questions (raw deletes: the ORM's cascade collector is slow at 100k)."""
-    from helpdesk.forum import models as forum_models
+    from helpdesk.community import models as forum_models
     from helpdesk.tickets.models import TicketEvent
     from search import get_backend
 

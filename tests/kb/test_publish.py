@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from helpdesk.forum.models import ReputationEvent
+from helpdesk.community.models import ReputationEvent
 from helpdesk.kb import services
 from helpdesk.kb.forms import sign_findings, unsign_findings
 from helpdesk.kb.masking import Finding

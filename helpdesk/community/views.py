@@ -25,6 +25,7 @@ from helpdesk.categories.selectors import category_list
 from helpdesk.core import ratelimit
 from helpdesk.core.errors import RateLimited
 from helpdesk.core.ids import query_id, to_id
+from helpdesk.core.pii import mask
 from helpdesk.core.refusals import REFUSALS, person_message, show_on_form
 from helpdesk.regions.models import Region
 from helpdesk.tickets import access as ticket_access
@@ -494,8 +495,8 @@ def proposal(request: HttpRequest, proposal_id: int) -> HttpResponse:
         messages.info(request, _("Usulan ditolak. Tiket tetap privat."))
         return redirect(ticket.get_absolute_url())
     previews = [
-        (_("Judul"), ticket.title, services.mask(ticket.title)[0]),
-        (_("Uraian"), ticket.description, services.mask(ticket.description)[0]),
+        (_("Judul"), ticket.title, mask(ticket.title)[0]),
+        (_("Uraian"), ticket.description, mask(ticket.description)[0]),
     ]
     return render(request, "community/proposal.html", {
         "proposal": found, "ticket": ticket, "is_reporter": is_reporter,

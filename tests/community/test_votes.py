@@ -98,7 +98,7 @@ def test_voting_needs_the_level_volunteers_have_it(world: World, answered: tuple
 def test_anonymous_is_401_and_private_or_internal_messages_are_404(world: World) -> None:
     private = world.ticket()
     reply = answer(private, world.vol_lotim)
-    note = services.Message.objects.create(ticket=private, kind="internal", author=world.vol_lotim, body="catatan")
+    note = Message.objects.create(ticket=private, kind="internal", author=world.vol_lotim, body="catatan")
     q = question(world)
     a = answer(q, world.op_b)
     assert client_for(None).post(f"/api/v1/messages/{a.pk}/vote/", {"value": 1}, format="json").status_code == 401

@@ -20,15 +20,9 @@ from helpdesk.core.ids import IdField, query_id, to_id
 from helpdesk.tickets.models import Ticket
 
 from . import access, selectors, services
-from .api import (
-    CommentOut,
-    QuestionDetailOut,
-    comment_dict,
-    public_question,
-    question_detail,
-    question_summary,
-)
+from .api import CommentOut, QuestionDetailOut, public_question, question_detail
 from .models import PublicProposal, Revision
+from .presenters import comment_dict, question_summary
 
 
 class ReasonInput(serializers.Serializer):

@@ -40,7 +40,7 @@ def clean(field: str, text: str, *, required: bool = True, max_chars: int = 6553
 
 
 def log_action(ticket: Ticket, actor: User | None, action: str, *, message: Message | None = None,
-         comment: Comment | None = None, reason: str = "", **detail: Any) -> ModerationAction:
+               comment: Comment | None = None, reason: str = "", **detail: Any) -> ModerationAction:
     return ModerationAction.objects.create(
         ticket=ticket, message=message, comment=comment, actor=actor, action=action, reason=reason[:500],
         detail=detail,
@@ -48,7 +48,7 @@ def log_action(ticket: Ticket, actor: User | None, action: str, *, message: Mess
 
 
 def ticket_event(ticket: Ticket, actor: User | None, action: str, *, old: str = "", new: str = "",
-                  note: str = "") -> None:
+                 note: str = "") -> None:
     TicketEvent.objects.create(
         ticket=ticket, actor=actor, action=action, old=old[:200], new=new[:200], note=note, channel=Channel.WEB
     )

@@ -106,10 +106,10 @@ def flag_review(*, reviewer: User, flag: Flag, decision: str, reason: str = "") 
         reasons = sorted({f.reason for f in open_flags})
         action = ModerationAction.Action.FLAG_UPHELD if decision == "uphold" else ModerationAction.Action.FLAG_DISMISSED
         log_action(ticket, reviewer, action, message=flag.message, comment=flag.comment, reason=reason,
-             target=flag.target, reasons=reasons, flags=len(open_flags))
+                   target=flag.target, reasons=reasons, flags=len(open_flags))
         if decision == "uphold":
             hide_post(reviewer, ticket, message=flag.message, comment=flag.comment,
-                  reason=reason or ", ".join(str(FlagReason(r).label) for r in reasons))
+                      reason=reason or ", ".join(str(FlagReason(r).label) for r in reasons))
             if set(reasons) & set(PENALISED_REASONS):
                 _penalise(ticket, flag)
     return len(open_flags)

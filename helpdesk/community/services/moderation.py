@@ -52,7 +52,7 @@ def hide_post(actor: User, ticket: Ticket, *, message: Message | None, comment: 
         changed = set_visibility(ticket, actor, Visibility.PRIVATE, note=_("disembunyikan moderator"))
     if changed:
         log_action(ticket, actor, ModerationAction.Action.HIDE, message=message, comment=comment, reason=reason,
-             target=target_name(ticket, message, comment))
+                   target=target_name(ticket, message, comment))
         indexing.sync_question(ticket.pk)
     return bool(changed)
 
@@ -107,7 +107,7 @@ def post_unhide(*, actor: User, ticket: Ticket, message: Message | None = None, 
         if not changed:
             raise DomainError(_("Tulisan ini tidak disembunyikan."), code="not_hidden")
         log_action(locked, actor, ModerationAction.Action.UNHIDE, message=message, comment=comment, reason=reason,
-             target=target)
+                   target=target)
         reputation.retract(f"flag:{target}")
         indexing.sync_question(locked.pk)
     return True
@@ -207,5 +207,5 @@ def post_edit(
                 events.ticket_updated(fresh, {"title": (old_title, fresh.title)}, editor)
         if author_id != editor.pk:
             log_action(fresh, editor, ModerationAction.Action.EDIT, message=message, comment=comment, reason=reason,
-                 target=target_name(fresh, message, comment))
+                       target=target_name(fresh, message, comment))
         indexing.sync_question(fresh.pk)

@@ -47,7 +47,7 @@ def active_category(slug: str) -> Category:
 
 
 def log_event(ticket: Ticket, actor: User | None, action: str, *, old: str = "", new: str = "", note: str = "",
-           channel: str = Channel.SYSTEM) -> None:
+              channel: str = Channel.SYSTEM) -> None:
     TicketEvent.objects.create(
         ticket=ticket, actor=actor, action=action, old=str(old)[:200], new=str(new)[:200], note=note, channel=channel
     )

@@ -1,0 +1,68 @@
+"""Median and p90 of a duration over a queryset, computed by the database where it can.
+
+PostgreSQL has `percentile_cont`; SQLite has no percentile function, so there the durations are read as one
+list of pairs and interpolated in Python the same way `percentile_cont` does (linear between the two nearest
+ranks), which keeps the figures identical on both backends.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, FloatField, QuerySet
+
+FRACTIONS = (0.5, 0.9)
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's `percentile_cont(fraction) WITHIN GROUP (ORDER BY seconds of an interval)`."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM %(expressions)s))"
+    output_field = FloatField()
+
+    def __init__(self, expression: Any, *, fraction: float) -> None:
+        if not 0 <= fraction <= 1:
+            raise ValueError("a percentile fraction lies between 0 and 1")
+        super().__init__(expression, fraction=repr(float(fraction)))
+
+
+def percentile_cont(values: Sequence[float], fraction: float) -> float | None:
+    """The same interpolation as SQL's percentile_cont, over already sorted values."""
+    if not values:
+        return None
+    position = fraction * (len(values) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (position - low)
+
+
+@dataclass(frozen=True)
+class DurationStats:
+    n: int
+    median: float | None  # minutes, one decimal
+    p90: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"n": self.n, "median_minutes": self.median, "p90_minutes": self.p90}
+
+
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 60, 1)
+
+
+def duration_stats(qs: QuerySet[Any], start: str, end: str) -> DurationStats:
+    """Median and p90 of `end - start` over rows where `end` is set (one query on either backend)."""
+    rows = qs.filter(**{f"{end}__isnull": False})
+    if connection.vendor == "postgresql":
+        span = ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+        result = rows.aggregate(n=Count("pk"), median=PercentileCont(span, fraction=FRACTIONS[0]),
+                                p90=PercentileCont(span, fraction=FRACTIONS[1]))
+        return DurationStats(n=result["n"], median=_minutes(result["median"]), p90=_minutes(result["p90"]))
+    seconds = sorted((b - a).total_seconds() for a, b in rows.values_list(start, end).order_by())
+    return DurationStats(n=len(seconds), median=_minutes(percentile_cont(seconds, FRACTIONS[0])),
+                         p90=_minutes(percentile_cont(seconds, FRACTIONS[1])))

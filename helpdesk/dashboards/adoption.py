@@ -92,7 +92,7 @@ def adoption_by_child(region: str) -> Adoption:
         base = Region.objects.filter(level=child_level)
         children = list((base.filter(parent_id=region) if region else base).order_by("code").values_list("code", "name"))
     length = CODE_LENGTH[child_level]
-    where = region_q(region, "code") if region else Q()
+    where = region_q(region, "") if region else Q()
     villages = _grouped(Region.objects.filter(where, level=LEVEL_VILLAGE), "code", length, n=Count("code"))
     records = _grouped(
         VillageAdoption.objects.filter(region_q(region) if region else Q()), "desa_id", length,

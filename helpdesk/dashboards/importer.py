@@ -120,7 +120,7 @@ def parse(data: bytes) -> tuple[list[Row], list[tuple[int, str]]]:
     errors: list[tuple[int, str]] = []
     for raw in reader:
         line = reader.line_num
-        values = {header[k]: (v or "") for k, v in raw.items() if k is not None and header.get(k)}
+        values = {name: (v or "") for k, v in raw.items() if k is not None and (name := header.get(k))}
         try:
             rows.append(_parse_line(line, values, now))
         except ValueError as exc:

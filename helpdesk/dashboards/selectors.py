@@ -38,19 +38,24 @@ NEVER_ASKED_SHOWN = 20
 REPEAT_MIN_TICKETS = 3  # a village "keeps asking" from this many tickets in the period
 
 
-def region_q(code: str, field_name: str = "desa_id") -> Q:
-    return Q(**{field_name: code}) | Q(**{f"{field_name}__startswith": f"{code}."})
+def region_q(code: str, path: str = "desa") -> Q:
+    """Rows at or under region `code`; `path` leads to a Region ('' for regions themselves).
+
+    `desa__code` is the foreign key's own column: Django needs no join for it.
+    """
+    column = f"{path}__code" if path else "code"
+    return Q(**{column: code}) | Q(**{f"{column}__startswith": f"{code}."})
 
 
-def scope_q(scope: Scope, region: str, field_name: str = "desa_id") -> Q:
+def scope_q(scope: Scope, region: str, path: str = "desa") -> Q:
     """Rows inside the asked region, or inside the scope's roots when no region was asked."""
     if region:
-        return region_q(region, field_name)
+        return region_q(region, path)
     if scope.roots is None:
         return Q()
     q = Q(pk__in=[])
     for root in scope.roots:
-        q |= region_q(root, field_name)
+        q |= region_q(root, path)
     return q
 
 
@@ -222,7 +227,7 @@ def volunteer_rows(rows: QuerySet[Ticket]) -> list[dict[str, Any]]:
 
 def villages(scope: Scope, f: StatsFilters, rows: QuerySet[Ticket]) -> dict[str, Any]:
     """Villages in the region that never filed a ticket, and the ones that keep asking in the period."""
-    in_scope = Region.objects.filter(scope_q(scope, f.region, "code"), level=4).annotate(
+    in_scope = Region.objects.filter(scope_q(scope, f.region, ""), level=4).annotate(
         asked=Exists(Ticket.objects.filter(desa_id=OuterRef("code")))
     )
     counts = in_scope.aggregate(total=Count("code"), never=Count("code", filter=Q(asked=False)))
@@ -249,7 +254,7 @@ def deflection(scope: Scope, f: StatsFilters) -> dict[str, Any] | None:
     log = apps.get_model("kb", "DeflectionLog")
     qs = log.objects.filter(shown_at__gte=f.since, shown_at__lt=f.until)
     if f.region or scope.roots is not None:
-        qs = qs.filter(scope_q(scope, f.region, "user__desa_id"))
+        qs = qs.filter(scope_q(scope, f.region, "user__desa"))
     c = qs.aggregate(shown=Count("pk"), opened=Count("pk", filter=Q(opened_at__isnull=False)),
                      deflected=Count("pk", filter=Q(opened_at__isnull=False, filed_at__isnull=True)))
     return {**c, "deflection_rate": _rate(c["deflected"], c["opened"])}

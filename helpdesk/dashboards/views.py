@@ -190,10 +190,12 @@ def monthly_report(request: HttpRequest, code: str) -> HttpResponse:
 
 
 class AdoptionForm(forms.ModelForm):
+    site_url = forms.URLField(label=gettext_lazy("Alamat situs desa (https://...)"), required=False,
+                              max_length=200, assume_scheme="https")
+
     class Meta:
         model = VillageAdoption
         fields = ["uses_sid", "opensid_version", "hosting", "site_url"]
-        labels = {"site_url": gettext_lazy("Alamat situs desa (https://...)")}
 
 
 @login_required

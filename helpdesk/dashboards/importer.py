@@ -54,6 +54,7 @@ class Row:
     line: int
     desa_code: str
     values: dict[str, Any]
+    confirmed_at: datetime | None  # None: not in the file, so "now" for a new or changed record
 
 
 @dataclass
@@ -77,7 +78,7 @@ def _confirmed(raw: str) -> datetime | None:
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
-def _parse_line(line: int, raw: dict[str, str], now: datetime) -> Row:
+def _parse_line(line: int, raw: dict[str, str]) -> Row:
     problems: list[str] = []
     code = normalize_code(raw.get("desa_code", ""))
     if not code or code.count(".") != 3:
@@ -94,18 +95,18 @@ def _parse_line(line: int, raw: dict[str, str], now: datetime) -> Row:
             URLValidator(schemes=["http", "https"])(site)
         except ValidationError:
             problems.append(_("alamat situs tidak valid"))
+    confirmed = None
     try:
-        confirmed = _confirmed(raw.get("confirmed_at", "")) or now
+        confirmed = _confirmed(raw.get("confirmed_at", ""))
     except ValueError:
         problems.append(_("tanggal konfirmasi tidak valid"))
-        confirmed = now
     if problems:
         raise ValueError("; ".join(problems))
     version = normalize_version(raw.get("opensid_version", ""))
     return Row(line=line, desa_code=code, values={
         "uses_sid": uses, "opensid_version": version, "opensid_release": release_of(version), "hosting": hosting,
-        "site_url": site, "confirmed_at": confirmed,
-    })
+        "site_url": site,
+    }, confirmed_at=confirmed)
 
 
 def parse(data: bytes) -> tuple[list[Row], list[tuple[int, str]]]:
@@ -115,14 +116,13 @@ def parse(data: bytes) -> tuple[list[Row], list[tuple[int, str]]]:
     header = {name: HEADERS.get((name or "").strip().lower()) for name in reader.fieldnames or []}
     if "desa_code" not in header.values():
         return [], [(1, _("kolom kode_desa (atau desa_code) tidak ada"))]
-    now = timezone.now()
     rows: list[Row] = []
     errors: list[tuple[int, str]] = []
     for raw in reader:
         line = reader.line_num
         values = {name: (v or "") for k, v in raw.items() if k is not None and (name := header.get(k))}
         try:
-            rows.append(_parse_line(line, values, now))
+            rows.append(_parse_line(line, values))
         except ValueError as exc:
             errors.append((line, str(exc)))
     known = set(Region.objects.filter(code__in=[r.desa_code for r in rows], level=4).values_list("code", flat=True))
@@ -161,10 +161,13 @@ def run(data: bytes, *, skip_invalid: bool = False, progress: Callable[[int], No
         for i, r in enumerate(good, 1):
             record = existing.get(r.desa_code)
             if record is None:
-                created.append(VillageAdoption(desa_id=r.desa_code, source=Source.IMPORT, updated_at=now, **r.values))
-            elif record.source != Source.IMPORT or any(getattr(record, k) != v for k, v in r.values.items()):
+                created.append(VillageAdoption(desa_id=r.desa_code, source=Source.IMPORT, updated_at=now,
+                                               confirmed_at=r.confirmed_at or now, **r.values))
+            elif (record.source != Source.IMPORT or any(getattr(record, k) != v for k, v in r.values.items())
+                  or (r.confirmed_at is not None and r.confirmed_at != record.confirmed_at)):
                 for k, v in r.values.items():
                     setattr(record, k, v)
+                record.confirmed_at = r.confirmed_at or now
                 record.source, record.updated_at, record.updated_by = Source.IMPORT, now, None
                 changed.append(record)
             else:

@@ -16,7 +16,7 @@ from helpdesk.dashboards.percentiles import percentile_cont
 from helpdesk.dashboards.selectors import dashboard_figures
 from helpdesk.dashboards.services import recompute_adoption
 from helpdesk.dashboards.tables import suppress
-from tests.dashboards.conftest import A, B, C, D, E, START, Dash
+from tests.dashboards.conftest import START, A, B, C, D, Dash, E
 
 EVERYWHERE = Scope(roots=None, sees_people=True, sees_tickets=True)
 NOV = {"start": date(2025, 11, 1), "end": date(2025, 11, 30)}

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from helpdesk.dashboards.models import Source, UsesSid, VillageAdoption
-from tests.dashboards.conftest import A, B, C, E, Dash
+from tests.dashboards.conftest import A, B, C, Dash, E
 
 GOOD = (
     "kode_desa,memakai_sid,versi_opensid,hosting,alamat_situs,dikonfirmasi\n"

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from helpdesk.dashboards.models import Source, UsesSid, VillageAdoption
-from tests.dashboards.conftest import B, PERIOD, Dash
+from tests.dashboards.conftest import PERIOD, B, Dash
 
 
 def client_for(user: Any) -> Client:

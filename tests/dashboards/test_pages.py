@@ -110,3 +110,21 @@ def test_page_takes_a_fixed_number_of_queries(dash: Dash, django_assert_max_num_
     client = client_for(dash.coord_lotim)
     with django_assert_max_num_queries(28):
         assert client.get("/dasbor/52.03/", PERIOD).status_code == 200
+
+
+def test_a_planner_lands_on_the_dashboard_after_signing_in(dash: Dash) -> None:
+    dash.planner.set_password("rahasia-kuat-123")
+    dash.planner.save()
+    r = Client().post("/masuk/", {"username": "perencana", "password": "rahasia-kuat-123"})
+    assert r.status_code == 302 and r["Location"] == "/dasbor/"
+    explicit = Client().post("/masuk/?next=/profil/", {"username": "perencana", "password": "rahasia-kuat-123",
+                                                        "next": "/profil/"})
+    assert explicit["Location"] == "/profil/"
+    dash.op_a.set_password("rahasia-kuat-123")
+    dash.op_a.save()
+    assert Client().post("/masuk/", {"username": "op_a", "password": "rahasia-kuat-123"})["Location"] == "/"
+
+
+def test_navigation_links_the_dashboard_for_coordinators(dash: Dash) -> None:
+    assert 'href="/dasbor/"' in client_for(dash.coord_lotim).get("/").content.decode()
+    assert 'href="/dasbor/"' not in client_for(dash.vol_lotim).get("/").content.decode()

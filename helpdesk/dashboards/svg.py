@@ -88,7 +88,7 @@ def month_chart(months: Sequence[dict[str, int | str]], *, title: str, labels: d
         parts.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="{OPEN}" stroke-width="2"/>')
     legend_y = height - 4
     for k, (key, colour) in enumerate((("opened", OPENED), ("solved", SOLVED), ("open_end", OPEN))):
-        x = left + k * 110
+        x = left + k * 72
         parts.append(f'<rect x="{x}" y="{legend_y - 9}" width="10" height="10" fill="{colour}"/>'
                      f'<text x="{x + 14}" y="{legend_y}" class="axis">{escape(labels[key])}</text>')
     return _svg(height, title, "".join(parts), "months")

@@ -120,6 +120,8 @@ def _context(scope: Scope, region: Region | None, f: StatsFilters, fig: Figures,
     return {
         "region": region, "filters": f, "fig": fig, "adoption": adoption, "tiles": tiles, "scope": scope,
         "breadcrumb": _breadcrumb(scope, region),
+        # Drilling down keeps the period and the other filters.
+        "keep": urlencode({k: v for k, v in api_query.items() if k != "region"}),
         "month_chart": svg.month_chart(fig.months, title=_("Tiket per bulan"), labels=_labels()),
         "category_chart": svg.hbars(
             [svg.Bar(c["name"], c["tickets"], _tickets_link(scope, f, category=c["slug"])) for c in fig.categories],

@@ -40,7 +40,8 @@ def test_coordinator_drills_down_and_sees_volunteers_with_ticket_links(dash: Das
     html = client.get("/dasbor/52.03/", PERIOD).content.decode()
     assert "Budi Relawan" in html
     assert "/antrian/?tampil=semua&amp;region=52.03" in html
-    assert 'href="/dasbor/52.03.01/"' in html  # the tile of a kecamatan drills down
+    # The tile of a kecamatan drills down, keeping the period.
+    assert 'href="/dasbor/52.03.01/?from=2025-11-01&amp;to=2025-11-30"' in html
     kecamatan = client.get("/dasbor/52.03.01/", PERIOD)
     assert kecamatan.status_code == 200
     assert f'href="/dasbor/desa/{B}/adopsi/"' in kecamatan.content.decode()

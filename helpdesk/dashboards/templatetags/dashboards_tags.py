@@ -37,3 +37,11 @@ def duration_text(minutes: Any) -> str:
     if hours:
         return _("%(h)d j %(m)d m") % {"h": hours, "m": mins}
     return _("%(m)d m") % {"m": mins}
+
+
+@register.filter
+def region_title(region: Any) -> str:
+    """`Kecamatan Sembalun`, `Provinsi Nusa Tenggara Barat`, but `Kabupaten Lombok Timur` (already in the name)."""
+    kind = str(region.get_kind_display())
+    name = str(region.name)
+    return name if name.lower().startswith(kind.lower()) else f"{kind} {name}"

@@ -74,7 +74,6 @@ def seed_adoption() -> int:
             records.append(VillageAdoption(
                 desa_id=code, uses_sid=UsesSid.OPENSID if pick % 10 else UsesSid.OTHER, opensid_version=version,
                 opensid_release=release_of(version), hosting=HOSTINGS[pick % len(HOSTINGS)],
-                site_url=f"https://{code.replace('.', '')}.desa.id" if pick % 3 else "",
                 source=Source.IMPORT, confirmed_at=now - timedelta(days=pick), updated_at=now))
         else:
             records.append(VillageAdoption(desa_id=code, uses_sid=UsesSid.NONE if pick % 2 else UsesSid.UNKNOWN,

@@ -9,9 +9,15 @@ from datetime import timedelta
 
 from helpdesk.core.scheduler import periodic
 
+from . import probe
 from .services import recompute_adoption
 
 
 @periodic("dashboards.adoption", every=timedelta(hours=1))
 def refresh_adoption() -> None:
     recompute_adoption()
+
+
+@periodic("dashboards.site_probe", every=probe.EVERY)
+def probe_village_sites() -> None:
+    probe.probe_sites()

@@ -32,6 +32,13 @@ class Source(models.TextChoices):
     TICKETS = "tickets", _("Tiket dan operator")
     COORDINATOR = "coordinator", _("Koordinator")
     IMPORT = "import", _("Impor CSV provinsi")
+    PROBE = "probe", _("Pemeriksaan situs")
+
+
+class SiteStatus(models.TextChoices):
+    UNCHECKED = "", _("Belum diperiksa")
+    UP = "up", _("Situs menjawab")
+    DOWN = "down", _("Situs tidak menjawab")
 
 
 VERSION_RE = re.compile(r"^v?(\d{4})(?:[.\-]|$)", re.IGNORECASE)
@@ -54,6 +61,10 @@ class VillageAdoption(models.Model):
     opensid_release = models.PositiveIntegerField(null=True, blank=True, editable=False)
     hosting = models.CharField(_("jenis hosting"), max_length=10, choices=Hosting.choices, blank=True, default="")
     site_url = models.URLField(_("alamat situs desa"), max_length=200, blank=True, default="")
+    # The periodic probe of `site_url`: a dead site is a recorded fact (`down`), not an error.
+    site_status = models.CharField(_("status situs"), max_length=4, choices=SiteStatus.choices, blank=True, default="")
+    site_version = models.CharField(_("versi di situs"), max_length=40, blank=True, default="")
+    site_checked_at = models.DateTimeField(_("situs diperiksa"), null=True, blank=True)
     has_verified_operator = models.BooleanField(_("punya operator terverifikasi"), default=False)
     confirmed_at = models.DateTimeField(_("terakhir dikonfirmasi"), null=True, blank=True)
     source = models.CharField(_("sumber"), max_length=12, choices=Source.choices, default=Source.TICKETS)

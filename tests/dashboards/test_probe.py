@@ -11,7 +11,7 @@ import pytest
 
 from helpdesk.dashboards.models import SiteStatus, Source, VillageAdoption
 from helpdesk.dashboards.probe import probe_sites, version_in
-from tests.dashboards.conftest import A, C, D, E, Dash
+from tests.dashboards.conftest import A, C, D, Dash, E
 from tests.services import free_port
 
 PAGE = b"""<!doctype html><html><head><meta name="generator" content="OpenSID"></head>

@@ -55,7 +55,9 @@ def scoped_filters(request: Request) -> tuple[Scope, StatsFilters]:
     params = request.query_params
     region = parse_region(params) or scope.default_region()
     filters = parse_filters(params, region=region)
-    check_region(scope, filters.region)
+    if filters.region:
+        check_region(scope, filters.region)
+    # No region from a coordinator of several regions: all of them together (selectors.scope_q).
     return scope, filters
 
 
@@ -171,6 +173,8 @@ class AdoptionApi(StatsView):
     def get(self, request: Request) -> Response | HttpResponse:
         scope = dashboard_scope(request.user)
         region = parse_region(request.query_params) or scope.default_region()
+        if not region and not scope.everywhere:
+            raise exceptions.ValidationError({"region": [_("Pilih salah satu wilayah forum Anda.")]})
         check_region(scope, region)
         adoption = adoption_by_child(region)
         if self.wants_csv(request):

@@ -154,3 +154,15 @@ def test_api_takes_a_fixed_number_of_queries(dash: Dash, api: APIClient, django_
         assert api.get("/api/v1/stats/adoption/", {"region": "52"}).status_code == 403
     with django_assert_max_num_queries(8):
         assert APIClient().get("/api/v1/open/stats/", {"region": "52", **PERIOD}).status_code == 200
+
+
+def test_coordinator_of_two_regions(dash: Dash, api: APIClient) -> None:
+    from tests.factories import member
+
+    member(dash.coord_lotim, dash.bima, role="coordinator")
+    body = get(api, dash.coord_lotim, "/api/v1/stats/", **PERIOD).json()
+    assert body["region"] is None and body["summary"]["opened"] == 6  # both regions together
+    assert get(api, dash.coord_lotim, "/api/v1/stats/", region="52.06", **PERIOD).status_code == 200
+    assert get(api, dash.coord_lotim, "/api/v1/stats/", region="52", **PERIOD).status_code == 403
+    r = get(api, dash.coord_lotim, "/api/v1/stats/adoption/")
+    assert r.status_code == 400 and "region" in r.json()["fields"]

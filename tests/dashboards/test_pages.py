@@ -129,3 +129,12 @@ def test_a_planner_lands_on_the_dashboard_after_signing_in(dash: Dash) -> None:
 def test_navigation_links_the_dashboard_for_coordinators(dash: Dash) -> None:
     assert 'href="/dasbor/"' in client_for(dash.coord_lotim).get("/").content.decode()
     assert 'href="/dasbor/"' not in client_for(dash.vol_lotim).get("/").content.decode()
+
+
+def test_coordinator_of_two_regions_picks_one(dash: Dash) -> None:
+    from tests.factories import member
+
+    member(dash.coord_lotim, dash.bima, role="coordinator")
+    html = client_for(dash.coord_lotim).get("/dasbor/").content.decode()
+    assert 'href="/dasbor/52.03/"' in html and 'href="/dasbor/52.06/"' in html
+    assert "Kabupaten Bima" in html

@@ -1,7 +1,7 @@
 """Median and p90 of a duration over a queryset, computed by the database where it can.
 
-PostgreSQL has `percentile_cont`; SQLite has no percentile function, so there the durations are read as one
-list of pairs and interpolated in Python the same way `percentile_cont` does (linear between the two nearest
+PostgreSQL has `percentile_cont`; SQLite has no percentile function, so there the durations (seconds, computed
+and sorted by SQLite) are read as one list and interpolated in Python the same way `percentile_cont` does (linear between the two nearest
 ranks), which keeps the figures identical on both backends.
 """
 
@@ -13,16 +13,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, FloatField, QuerySet
+from django.db.models import Aggregate, Count, FloatField, QuerySet
+
+from .expressions import EpochSeconds
 
 FRACTIONS = (0.5, 0.9)
 
 
 class PercentileCont(Aggregate):
-    """PostgreSQL's `percentile_cont(fraction) WITHIN GROUP (ORDER BY seconds of an interval)`."""
+    """PostgreSQL's `percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)`."""
 
     function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM %(expressions)s))"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
     output_field = FloatField()
 
     def __init__(self, expression: Any, *, fraction: float) -> None:
@@ -58,11 +60,12 @@ def _minutes(seconds: float | None) -> float | None:
 def duration_stats(qs: QuerySet[Any], start: str, end: str) -> DurationStats:
     """Median and p90 of `end - start` over rows where `end` is set (one query on either backend)."""
     rows = qs.filter(**{f"{end}__isnull": False})
+    span = EpochSeconds(start, end)
     if connection.vendor == "postgresql":
-        span = ExpressionWrapper(F(end) - F(start), output_field=DurationField())
         result = rows.aggregate(n=Count("pk"), median=PercentileCont(span, fraction=FRACTIONS[0]),
                                 p90=PercentileCont(span, fraction=FRACTIONS[1]))
         return DurationStats(n=result["n"], median=_minutes(result["median"]), p90=_minutes(result["p90"]))
-    seconds = sorted((b - a).total_seconds() for a, b in rows.values_list(start, end).order_by())
+    # Sorted by the database; only the floats travel.
+    seconds = list(rows.annotate(span=span).order_by("span").values_list("span", flat=True))
     return DurationStats(n=len(seconds), median=_minutes(percentile_cont(seconds, FRACTIONS[0])),
                          p90=_minutes(percentile_cont(seconds, FRACTIONS[1])))

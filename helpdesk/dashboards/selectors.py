@@ -14,21 +14,20 @@ from django.apps import apps
 from django.db.models import (
     Avg,
     Count,
-    DurationField,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     Q,
     QuerySet,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from helpdesk.regions.models import Region
 from helpdesk.tickets.models import OPEN_STATUSES, Ticket
 
 from .access import Scope
+from .expressions import EpochSeconds, MonthKey
 from .params import StatsFilters
 from .percentiles import duration_stats
 
@@ -75,10 +74,6 @@ def ticket_rows(scope: Scope, f: StatsFilters, *, dated: bool = True) -> QuerySe
 
 def _rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
-
-
-def _month_key(value: Any) -> str:
-    return timezone.localtime(value).strftime("%Y-%m") if timezone.is_aware(value) else value.strftime("%Y-%m")
 
 
 def months_between(start: date, end: date) -> list[str]:
@@ -142,20 +137,20 @@ def month_series(scope: Scope, f: StatsFilters) -> list[dict[str, Any]]:
     """Per month: opened, solved, and open at the month's end (open before the period plus the running balance)."""
     undated = ticket_rows(scope, f, dated=False)
     period = Q(created_at__gte=f.since, created_at__lt=f.until)
-    opened = dict(undated.filter(period).annotate(m=TruncMonth("created_at")).values("m").annotate(n=Count("pk"))
+    opened = dict(undated.filter(period).annotate(m=MonthKey("created_at")).values("m").annotate(n=Count("pk"))
                   .values_list("m", "n").order_by())
     solved = dict(undated.filter(resolved_at__gte=f.since, resolved_at__lt=f.until)
-                  .annotate(m=TruncMonth("resolved_at")).values("m").annotate(n=Count("pk")).values_list("m", "n")
+                  .annotate(m=MonthKey("resolved_at")).values("m").annotate(n=Count("pk")).values_list("m", "n")
                   .order_by())
     done = dict(undated.annotate(done=_done()).filter(done__gte=f.since, done__lt=f.until)
-                .annotate(m=TruncMonth("done")).values("m").annotate(n=Count("pk")).values_list("m", "n").order_by())
+                .annotate(m=MonthKey("done")).values("m").annotate(n=Count("pk")).values_list("m", "n").order_by())
     carried = undated.filter(created_at__lt=f.since).annotate(done=_done()).filter(
         Q(done__isnull=True) | Q(done__gte=f.since)
     ).count()
     by_key: dict[str, dict[str, int]] = {}
     for name, source in (("opened", opened), ("solved", solved), ("done", done)):
         for month, n in source.items():
-            by_key.setdefault(_month_key(month), {})[name] = n
+            by_key.setdefault(month, {})[name] = n
     series, balance = [], carried
     for key in months_between(f.start, f.end):
         counts = by_key.get(key, {})
@@ -194,7 +189,7 @@ def csat(rows: QuerySet[Ticket]) -> dict[str, Any]:
 
 def volunteer_rows(rows: QuerySet[Ticket]) -> list[dict[str, Any]]:
     """Workload, first response and accepted answers per volunteer (two queries)."""
-    span = ExpressionWrapper(F("first_response_at") - F("created_at"), output_field=DurationField())
+    span = EpochSeconds("created_at", "first_response_at")
     data = (rows.filter(assignee__isnull=False)
             .values("assignee_id", "assignee__name", "assignee__username")
             .annotate(assigned=Count("pk"), open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
@@ -203,11 +198,11 @@ def volunteer_rows(rows: QuerySet[Ticket]) -> list[dict[str, Any]]:
             .order_by())
     people: dict[int, dict[str, Any]] = {}
     for r in data:
-        avg = r["avg_first"]
+        avg = r["avg_first"]  # seconds
         people[r["assignee_id"]] = {
             "id": r["assignee_id"], "name": r["assignee__name"] or r["assignee__username"], "assigned": r["assigned"],
             "open": r["open"], "solved": r["solved"], "accepted_answers": 0,
-            "avg_first_response_minutes": round(avg.total_seconds() / 60, 1) if avg is not None else None,
+            "avg_first_response_minutes": round(avg / 60, 1) if avg is not None else None,
         }
     accepted = (rows.filter(accepted_message__author__isnull=False)
                 .values("accepted_message__author_id", "accepted_message__author__name",

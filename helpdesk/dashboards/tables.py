@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, F, Q
-from django.db.models.functions import Substr, TruncMonth
+from django.db.models.functions import Substr
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
@@ -24,8 +24,9 @@ from helpdesk.regions.models import Region
 
 from .access import Scope
 from .adoption import CODE_LENGTH, Adoption
+from .expressions import MonthKey
 from .params import StatsFilters
-from .selectors import Figures, _month_key, months_between, ticket_rows
+from .selectors import Figures, months_between, ticket_rows
 
 MIN_CELL = 5
 OPEN_BY = ("region", "category", "month")
@@ -129,13 +130,13 @@ def open_stats(f: StatsFilters, by: str) -> dict[str, Any]:
     rows = ticket_rows(Scope(roots=None, sees_people=False, sees_tickets=False), f)
     solved = Count("pk", filter=Q(resolved_at__isnull=False))
     if by == "month":
-        key: Any = TruncMonth("created_at")
+        key: Any = MonthKey("created_at")
     elif by == "category":
         key = F("category__slug")
     else:
         key = Substr("desa_id", 1, CODE_LENGTH[min(level_of(f.region) + 1, 4) if f.region else 1])
     grouped = rows.annotate(key=key).values("key").annotate(tickets=Count("pk"), solved=solved).order_by()
-    counts = {(_month_key(r["key"]) if by == "month" else r["key"]): r for r in grouped}
+    counts = {r["key"]: r for r in grouped}
     cells = [{"key": key, "label": label, "tickets": counts.get(key, {}).get("tickets", 0),
               "solved": counts.get(key, {}).get("solved", 0)} for key, label in _label_rows(by, f)]
     total_tickets = sum(c["tickets"] for c in cells)

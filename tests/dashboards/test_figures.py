@@ -166,3 +166,13 @@ def test_figures_take_a_fixed_number_of_queries(dash: Dash, django_assert_num_qu
                     assignee=dash.coord_lotim, first_response_at=START + timedelta(hours=i, minutes=5))
     with django_assert_num_queries(16):
         dashboard_figures(EVERYWHERE, StatsFilters(region="52", **NOV))
+
+
+def test_months_are_counted_in_the_desks_zone(dash: Dash) -> None:
+    from datetime import UTC, datetime
+
+    # 1 Dec 04:00 WITA and 1 Nov 01:00 WITA, though still November and October in UTC.
+    dash.ticket(desa=C, reporter=dash.op_a, forum=dash.lotim, created_at=datetime(2025, 11, 30, 20, 0, tzinfo=UTC))
+    dash.ticket(desa=C, reporter=dash.op_a, forum=dash.lotim, created_at=datetime(2025, 10, 31, 17, 0, tzinfo=UTC))
+    fig = dashboard_figures(EVERYWHERE, StatsFilters(region="52", start=date(2025, 10, 1), end=date(2025, 12, 31)))
+    assert [m["opened"] for m in fig.months] == [0, 7, 1]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Aggregate, Count, FloatField, QuerySet
+from django.db.models import Aggregate, Count, FloatField, Q, QuerySet
 
 from .expressions import EpochSeconds
 
@@ -27,10 +27,10 @@ class PercentileCont(Aggregate):
     template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
     output_field = FloatField()
 
-    def __init__(self, expression: Any, *, fraction: float) -> None:
+    def __init__(self, expression: Any, *, fraction: float, filter: Any = None) -> None:
         if not 0 <= fraction <= 1:
             raise ValueError("a percentile fraction lies between 0 and 1")
-        super().__init__(expression, fraction=repr(float(fraction)))
+        super().__init__(expression, filter=filter, fraction=repr(float(fraction)))
 
 
 def percentile_cont(values: Sequence[float], fraction: float) -> float | None:
@@ -57,14 +57,30 @@ def _minutes(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 60, 1)
 
 
+def in_database() -> bool:
+    """Can the database compute percentiles itself (and so inside another aggregate query)?"""
+    return connection.vendor == "postgresql"
+
+
+def percentile_aggregates(name: str, start: str, end: str) -> dict[str, Any]:
+    """`{name}_n`, `{name}_median`, `{name}_p90` aggregates, to add to another `.aggregate()` (PostgreSQL)."""
+    span, known = EpochSeconds(start, end), Q(**{f"{end}__isnull": False})
+    return {f"{name}_n": Count("pk", filter=known),
+            f"{name}_median": PercentileCont(span, fraction=FRACTIONS[0], filter=known),
+            f"{name}_p90": PercentileCont(span, fraction=FRACTIONS[1], filter=known)}
+
+
+def stats_from(result: dict[str, Any], name: str) -> DurationStats:
+    return DurationStats(n=result[f"{name}_n"], median=_minutes(result[f"{name}_median"]),
+                         p90=_minutes(result[f"{name}_p90"]))
+
+
 def duration_stats(qs: QuerySet[Any], start: str, end: str) -> DurationStats:
     """Median and p90 of `end - start` over rows where `end` is set (one query on either backend)."""
     rows = qs.filter(**{f"{end}__isnull": False})
     span = EpochSeconds(start, end)
-    if connection.vendor == "postgresql":
-        result = rows.aggregate(n=Count("pk"), median=PercentileCont(span, fraction=FRACTIONS[0]),
-                                p90=PercentileCont(span, fraction=FRACTIONS[1]))
-        return DurationStats(n=result["n"], median=_minutes(result["median"]), p90=_minutes(result["p90"]))
+    if in_database():
+        return stats_from(qs.aggregate(**percentile_aggregates("d", start, end)), "d")
     # Sorted by the database; only the floats travel.
     seconds = list(rows.annotate(span=span).order_by("span").values_list("span", flat=True))
     return DurationStats(n=len(seconds), median=_minutes(percentile_cont(seconds, FRACTIONS[0])),

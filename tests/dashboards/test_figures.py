@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from helpdesk.dashboards.access import Scope, dashboard_scope
@@ -157,14 +158,15 @@ def test_small_cells_are_suppressed_with_one_more_when_needed() -> None:
 
 
 def test_figures_take_a_fixed_number_of_queries(dash: Dash, django_assert_num_queries: Any) -> None:
-    # Totals (1), median and p90 of two durations (2), months (4), categories, forums, CSAT (3), villages (3),
-    # deflection (1), volunteers (2): the same 16 whatever the number of tickets.
-    with django_assert_num_queries(16):
+    # Totals with median and p90 of two durations (1 on PostgreSQL, 3 on SQLite), months (4), categories, forums,
+    # CSAT (3), villages (3), deflection (1), volunteers (2): the same number whatever the number of tickets.
+    expected = 14 if connection.vendor == "postgresql" else 16
+    with django_assert_num_queries(expected):
         dashboard_figures(EVERYWHERE, StatsFilters(region="52", **NOV))
     for i in range(20):
         dash.ticket(desa=C if i % 2 else E, reporter=dash.op_a, forum=dash.lotim, created_at=START + timedelta(hours=i),
                     assignee=dash.coord_lotim, first_response_at=START + timedelta(hours=i, minutes=5))
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(expected):
         dashboard_figures(EVERYWHERE, StatsFilters(region="52", **NOV))
 
 

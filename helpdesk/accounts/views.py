@@ -144,6 +144,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
             status = 429 if exc.retry_after is not None else 400
         else:
             auth_login(request, user)
+            if user.is_planner and next_url == settings.LOGIN_REDIRECT_URL:
+                next_url = reverse("dashboard")  # a planner's work is the dashboard; an explicit `next` still wins
             return _remember_language(redirect(next_url), user)  # type: ignore[return-value]
     return render(request, "accounts/login.html", {"form": form, "next": next_url}, status=status)
 

@@ -108,4 +108,7 @@ def seed() -> list[DemoLogin]:
     from helpdesk.kb.demo import seed_kb
 
     seed_kb()
+    from helpdesk.dashboards.demo import seed_dashboards
+
+    seed_dashboards()
     return logins

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "helpdesk.tickets",
     "helpdesk.community",
     "helpdesk.kb",
+    "helpdesk.dashboards",
     "bots",
     "helpdesk.realtime",
     "helpdesk.demo",  # composition: seed_demo imports every app above
@@ -320,3 +321,9 @@ RATE_LIMITS = {
 # --- Realtime (websockets) ---------------------------------------------------------------------------------
 # How long the event log keeps events for clients that reconnect; at least an hour. Other knobs: realtime/conf.py.
 REALTIME_RETENTION_SECONDS = env_int("REALTIME_RETENTION_SECONDS", 3600, minimum=3600)
+
+# Dashboards (docs/dashboards.md): the province's adoption target, the oldest OpenSID release that counts as
+# current (versions are vYYMM.x.y, compared by their vYYMM part), and the licence of the open data.
+ADOPTION_TARGET_PERCENT = env_int("ADOPTION_TARGET_PERCENT", 70, minimum=1)
+ADOPTION_CURRENT_VERSION = env_str("ADOPTION_CURRENT_VERSION", "v2407")
+OPEN_DATA_LICENSE = env_str("OPEN_DATA_LICENSE", "CC BY 4.0")

@@ -1,0 +1,23 @@
+"""Periodic jobs of the dashboards: keep the adoption records in step with tickets and operators.
+
+A periodic recompute (not a listener on ticket events) keeps the lower apps unaware of the dashboards.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from helpdesk.core.scheduler import periodic
+
+from . import probe
+from .services import recompute_adoption
+
+
+@periodic("dashboards.adoption", every=timedelta(hours=1))
+def refresh_adoption() -> None:
+    recompute_adoption()
+
+
+@periodic("dashboards.site_probe", every=probe.EVERY)
+def probe_village_sites() -> None:
+    probe.probe_sites()

@@ -1,0 +1,86 @@
+"""A village's SID adoption: whether it runs OpenSID (or another SID), which version, how it is hosted.
+
+One row per desa, keyed by its Kemendagri code. The row is filled by `services.recompute_adoption` from what
+the desk already knows (verified operators, the version and hosting of the newest ticket), by coordinators'
+edits and by the province's CSV import; whoever confirmed it last wins, and `source` says who that was.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from helpdesk.regions.models import Region
+from helpdesk.tickets.models import Hosting
+
+
+class UsesSid(models.TextChoices):
+    OPENSID = "opensid", _("OpenSID")
+    OTHER = "other", _("SID lain")
+    NONE = "none", _("Belum memakai SID")
+    UNKNOWN = "unknown", _("Belum diketahui")
+
+
+USING_SID = (UsesSid.OPENSID, UsesSid.OTHER)
+
+
+class Source(models.TextChoices):
+    TICKETS = "tickets", _("Tiket dan operator")
+    COORDINATOR = "coordinator", _("Koordinator")
+    IMPORT = "import", _("Impor CSV provinsi")
+    PROBE = "probe", _("Pemeriksaan situs")
+
+
+class SiteStatus(models.TextChoices):
+    UNCHECKED = "", _("Belum diperiksa")
+    UP = "up", _("Situs menjawab")
+    DOWN = "down", _("Situs tidak menjawab")
+
+
+VERSION_RE = re.compile(r"^v?(\d{4})(?:[.\-]|$)", re.IGNORECASE)
+
+
+def release_of(version: str) -> int | None:
+    """`v2410.0.0` → 2410; None when the text is not an OpenSID release number."""
+    match = VERSION_RE.match((version or "").strip())
+    return int(match.group(1)) if match else None
+
+
+class VillageAdoption(models.Model):
+    desa = models.OneToOneField(
+        Region, verbose_name=_("desa"), primary_key=True, on_delete=models.CASCADE, related_name="sid_adoption",
+        limit_choices_to={"level": 4},
+    )
+    uses_sid = models.CharField(_("memakai SID"), max_length=10, choices=UsesSid.choices, default=UsesSid.UNKNOWN)
+    opensid_version = models.CharField(_("versi OpenSID"), max_length=40, blank=True, default="")
+    # The release (YYMM of `v2410.0.0`) as a number, so "on a current version" is one comparison on every backend.
+    opensid_release = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    hosting = models.CharField(_("jenis hosting"), max_length=10, choices=Hosting.choices, blank=True, default="")
+    site_url = models.URLField(_("alamat situs desa"), max_length=200, blank=True, default="")
+    # The periodic probe of `site_url`: a dead site is a recorded fact (`down`), not an error.
+    site_status = models.CharField(_("status situs"), max_length=4, choices=SiteStatus.choices, blank=True, default="")
+    site_version = models.CharField(_("versi di situs"), max_length=40, blank=True, default="")
+    site_checked_at = models.DateTimeField(_("situs diperiksa"), null=True, blank=True)
+    has_verified_operator = models.BooleanField(_("punya operator terverifikasi"), default=False)
+    confirmed_at = models.DateTimeField(_("terakhir dikonfirmasi"), null=True, blank=True)
+    source = models.CharField(_("sumber"), max_length=12, choices=Source.choices, default=Source.TICKETS)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("diperbarui"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("adopsi SID desa")
+        verbose_name_plural = _("adopsi SID desa")
+        indexes = [models.Index(fields=["uses_sid", "desa"], name="adoption_uses_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.desa_id}: {self.uses_sid}"
+
+    @property
+    def uses_any_sid(self) -> bool:
+        return self.uses_sid in USING_SID

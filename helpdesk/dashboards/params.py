@@ -1,0 +1,112 @@
+"""The dashboard's filters, parsed once from a query string for the API and the pages alike.
+
+Bad input is a `ValidationError` naming the field (the API's 400 with `fields`; the pages show it in the form).
+Dates are whole days in the desk's time zone (WITA for the pilot); `to` is inclusive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
+
+from helpdesk.categories.models import Category
+from helpdesk.regions.codes import is_valid_code
+from helpdesk.regions.models import Region
+from helpdesk.tickets.models import Priority
+
+MAX_DAYS = 5 * 366  # "longer than five years" is refused
+DEFAULT_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class StatsFilters:
+    region: str  # '' = the whole country
+    start: date
+    end: date  # inclusive
+    forum: int | None = None
+    category: str = ""
+    priority: str = ""
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.start, time.min, timezone.get_current_timezone())
+
+    @property
+    def until(self) -> datetime:
+        """Exclusive upper bound: midnight after `end`."""
+        return datetime.combine(self.end + timedelta(days=1), time.min, timezone.get_current_timezone())
+
+    def query(self, **override: str) -> dict[str, str]:
+        """The filters as query parameters (for links and CSV exports)."""
+        params = {"from": self.start.isoformat(), "to": self.end.isoformat(), "region": self.region,
+                  "forum": str(self.forum or ""), "category": self.category, "priority": self.priority}
+        params.update(override)
+        return {k: v for k, v in params.items() if v}
+
+
+def default_range(today: date | None = None) -> tuple[date, date]:
+    """The last twelve whole months up to today: from the first day of the month a year ago."""
+    today = today or timezone.localdate()
+    month = today.month - (DEFAULT_MONTHS - 1)
+    year = today.year
+    while month <= 0:
+        month += 12
+        year -= 1
+    return date(year, month, 1), today
+
+
+def _date(params: Mapping[str, str], name: str) -> date | None:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError({name: [_("Tanggal harus berformat TTTT-BB-HH.")]}) from None
+
+
+def parse_range(params: Mapping[str, str]) -> tuple[date, date]:
+    start, end = _date(params, "from"), _date(params, "to")
+    default_start, default_end = default_range()
+    if start is None and end is None:
+        return default_start, default_end
+    if start is None:
+        start = end - timedelta(days=365) if end else default_start
+    if end is None:
+        end = max(start, default_end)
+    if end < start:
+        raise ValidationError({"to": [_("Tanggal akhir sebelum tanggal awal.")]})
+    if (end - start).days > MAX_DAYS:
+        raise ValidationError({"from": [_("Rentang tanggal paling lama 5 tahun.")]})
+    return start, end
+
+
+def parse_region(params: Mapping[str, str], name: str = "region") -> str:
+    """A known region code, or '' for the whole country; an unknown code is a 400."""
+    code = (params.get(name) or "").strip()
+    if not code:
+        return ""
+    if not is_valid_code(code) or not Region.objects.filter(code=code).exists():
+        raise ValidationError({name: [_("Wilayah tidak dikenal.")]})
+    return code
+
+
+def parse_filters(params: Mapping[str, str], *, region: str | None = None) -> StatsFilters:
+    start, end = parse_range(params)
+    code = parse_region(params) if region is None else region
+    forum_raw = (params.get("forum") or "").strip()
+    if forum_raw and not forum_raw.isdigit():
+        raise ValidationError({"forum": [_("Forum harus berupa nomor.")]})
+    category = (params.get("category") or "").strip().lower()
+    if category and not Category.objects.filter(slug=category).exists():
+        raise ValidationError({"category": [_("Kategori tidak dikenal.")]})
+    priority = (params.get("priority") or "").strip().lower()
+    if priority and priority not in Priority.values:
+        raise ValidationError({"priority": [_("Prioritas tidak dikenal.")]})
+    return StatsFilters(region=code, start=start, end=end, forum=int(forum_raw) if forum_raw else None,
+                        category=category, priority=priority)

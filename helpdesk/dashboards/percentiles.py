@@ -1,0 +1,87 @@
+"""Median and p90 of a duration over a queryset, computed by the database where it can.
+
+PostgreSQL has `percentile_cont`; SQLite has no percentile function, so there the durations (seconds, computed
+and sorted by SQLite) are read as one list and interpolated in Python the same way `percentile_cont` does (linear between the two nearest
+ranks), which keeps the figures identical on both backends.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import Aggregate, Count, FloatField, Q, QuerySet
+
+from .expressions import EpochSeconds
+
+FRACTIONS = (0.5, 0.9)
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's `percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)`."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression: Any, *, fraction: float, filter: Any = None) -> None:
+        if not 0 <= fraction <= 1:
+            raise ValueError("a percentile fraction lies between 0 and 1")
+        super().__init__(expression, filter=filter, fraction=repr(float(fraction)))
+
+
+def percentile_cont(values: Sequence[float], fraction: float) -> float | None:
+    """The same interpolation as SQL's percentile_cont, over already sorted values."""
+    if not values:
+        return None
+    position = fraction * (len(values) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (position - low)
+
+
+@dataclass(frozen=True)
+class DurationStats:
+    n: int
+    median: float | None  # minutes, one decimal
+    p90: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"n": self.n, "median_minutes": self.median, "p90_minutes": self.p90}
+
+
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 60, 1)
+
+
+def in_database() -> bool:
+    """Can the database compute percentiles itself (and so inside another aggregate query)?"""
+    return connection.vendor == "postgresql"
+
+
+def percentile_aggregates(name: str, start: str, end: str) -> dict[str, Any]:
+    """`{name}_n`, `{name}_median`, `{name}_p90` aggregates, to add to another `.aggregate()` (PostgreSQL)."""
+    span, known = EpochSeconds(start, end), Q(**{f"{end}__isnull": False})
+    return {f"{name}_n": Count("pk", filter=known),
+            f"{name}_median": PercentileCont(span, fraction=FRACTIONS[0], filter=known),
+            f"{name}_p90": PercentileCont(span, fraction=FRACTIONS[1], filter=known)}
+
+
+def stats_from(result: dict[str, Any], name: str) -> DurationStats:
+    return DurationStats(n=result[f"{name}_n"], median=_minutes(result[f"{name}_median"]),
+                         p90=_minutes(result[f"{name}_p90"]))
+
+
+def duration_stats(qs: QuerySet[Any], start: str, end: str) -> DurationStats:
+    """Median and p90 of `end - start` over rows where `end` is set (one query on either backend)."""
+    rows = qs.filter(**{f"{end}__isnull": False})
+    span = EpochSeconds(start, end)
+    if in_database():
+        return stats_from(qs.aggregate(**percentile_aggregates("d", start, end)), "d")
+    # Sorted by the database; only the floats travel.
+    seconds = list(rows.annotate(span=span).order_by("span").values_list("span", flat=True))
+    return DurationStats(n=len(seconds), median=_minutes(percentile_cont(seconds, FRACTIONS[0])),
+                         p90=_minutes(percentile_cont(seconds, FRACTIONS[1])))

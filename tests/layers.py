@@ -26,7 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("accounts",),
     ("notifications",),
     ("tickets",),
-    ("kb", "community", "bots"),  # peers: reach each other through extension points of tickets, accounts, notifications
+    ("kb", "community", "bots", "dashboards"),  # peers: reach each other through extension points of tickets, accounts, notifications
     ("composition",),  # helpdesk.demo, helpdesk.urls, asgi, wsgi, settings: they wire everything together
 )
 
@@ -43,6 +43,7 @@ PACKAGES: dict[str, str] = {
     "helpdesk.tickets": "tickets",
     "helpdesk.kb": "kb",
     "helpdesk.community": "community",
+    "helpdesk.dashboards": "dashboards",
     "bots": "bots",
 }
 

@@ -17,9 +17,8 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def dashboard_link(context: template.Context) -> SafeString | str:
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if not can_see_dashboard(user):
+    user = getattr(context.get("request"), "user", None)
+    if user is None or not can_see_dashboard(user):
         return ""
     return format_html('<a href="{}" accesskey="d">{}</a>', reverse("dashboard"), _("Dasbor"))
 

@@ -178,6 +178,19 @@ class Handler(BaseHTTPRequestHandler):
                                  "chat_id": raw.get("chat_id")}
         if isinstance(result, dict) and "message_id" in result:
             entry["message_id"] = result["message_id"]
+        if isinstance(result, list):  # sendMediaGroup: one message per file
+            entry["message_ids"] = [m.get("message_id") for m in result if isinstance(m, dict)]
+        for flag in ("disable_notification", "disable_web_page_preview"):
+            if flag in raw:
+                entry[flag] = str(raw[flag]).lower() in {"true", "1"}
+        if "link_preview_options" in raw:
+            options = raw["link_preview_options"]
+            if isinstance(options, str):
+                try:
+                    options = json.loads(options)
+                except ValueError:
+                    options = {}
+            entry["link_preview_options"] = options
         with self.server.world.lock:
             self.server.world.request_log.append(entry)
 

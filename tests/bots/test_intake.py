@@ -72,6 +72,7 @@ def world(bridge: FakeTelegram) -> Iterator[dict[str, Any]]:
     known = bridge.create_group("ForSID Lotim", members=[sari["id"]])
     ForumFactory(telegram_chat_id=known)
     unknown = bridge.create_group("Grup lain", members=[sari["id"]])
+    bridge.set_privacy(False)  # these tests are about the dispatcher's rules: the bot reads all group chatter
     TEST_CHATS.update({known, unknown})
     yield {"sari": sari["id"], "known": known, "unknown": unknown}
     TEST_CHATS.clear()

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx
 
+from . import topics as _topics  # noqa: F401  (registers the forum-topic methods)
 from .methods import METHODS, Params, Upload
 from .world import ApiError, World
 
@@ -28,7 +29,7 @@ log = logging.getLogger("fake_telegram")
 CONTROL = {
     "create_user", "create_private_chat", "create_group", "create_supergroup", "add_bot", "set_bot_rights",
     "kick_bot", "block_bot", "add_member", "migrate_group", "make_forum", "user_sends", "user_edits",
-    "user_starts_bot", "press_button", "inject_update", "bot_messages", "bot_texts", "topics", "requests",
+    "user_starts_bot", "user_sends_album", "set_privacy", "press_button", "inject_update", "bot_messages", "bot_texts", "topics", "requests",
     "count", "pending_updates", "webhook_info", "set_limits", "fail_next", "slow_down", "reset_log",
 }
 

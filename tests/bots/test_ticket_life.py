@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import pytest
 from django.db import transaction
 
-from bots import linking
 from helpdesk.core.uploads import check_upload
 from helpdesk.tickets import escalation, services
 from helpdesk.tickets.models import Ticket
@@ -95,11 +94,18 @@ def ticket_life(fake: FakeTelegram, world: World) -> tuple[Counts, Ticket, int]:
 
 
 def test_ticket_life(bridge: FakeTelegram, world: World) -> None:
+    """Before issue 20 (commit 0b4a834): 10 messages to the group, all 10 notifying, and one more refused with
+    TOPIC_CLOSED (the "status Selesai" line after the topic was closed); the assignee got 5 private messages,
+    the other volunteer 1. After: the card (notifies), the screenshot (silent), the operator's two replies
+    (notify) and their file (silent), the answer to /selesai (silent); the claim, the status changes and the
+    close only edit the card. The SLA warning goes to the assignee privately, the one private message left."""
     counts, ticket, group = ticket_life(bridge, world)
     print("ticket life:", counts)
+    assert counts == Counts(group_messages=6, group_notifying=3, dms={"budi": 1, "sari": 0})
+    assert bridge.count(status=400) == 0, "nothing refused (no line after the topic is closed)"
     detail = as_user(world.op_a).get(f"/api/v1/tickets/{ticket.pk}/").json()
     assert detail["status"] == "ditutup"
     assert [m["body"] for m in detail["messages"] if m["kind"] == "reply"][1::2] == [
         "Versi OpenSID berapa, Pak?", "Coba potong kolom nama jadi 100 karakter."]
-    assert linking.linked_user(0) is None
-    del group
+    card = next(m for m in bridge.bot_messages(group) if m.get("reply_markup"))
+    assert "Status: Ditutup" in card["text"] and "Saya tangani" not in str(card["reply_markup"])

@@ -183,8 +183,8 @@ def _message(update: Update, raw: dict[str, Any], update_id: int, replayed: bool
     if not CONTENT_KEYS & set(data):
         return _service(ctx, data, update_id)
     if not ctx.known_chat and ctx.is_group:
-        command = _parse_command(message.text or message.caption or "")
-        found = _COMMANDS.get(command[0]) if command else None
+        command = _parse_command(message.text or message.caption or "") or _answer_to_question(ctx)
+        found = _COMMANDS.get(command[0].rstrip("@")) if command else None
         if not (found and found.allow_unknown_chat):
             return _ignored(f"message in unknown group {ctx.chat_id}", update_id)
     unsupported = next((key for key in UNSUPPORTED_MEDIA if data.get(key)), None)

@@ -166,7 +166,11 @@ def m_getWebhookInfo(world: World, p: Params) -> Any:
 
 # ----- sending ------------------------------------------------------------------------------------------------
 def _writable_chat(world: World, p: Params) -> Chat:
-    chat = world.chat(p.raw.get("chat_id"))
+    raw_id = p.raw.get("chat_id")
+    user = world.users.get(int(raw_id)) if str(raw_id).lstrip("-").isdigit() else None
+    if user is not None and int(raw_id) not in world.chats and not user.is_bot:
+        raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
+    chat = world.chat(raw_id)
     if chat.type == "private":
         user = world.users[chat.id]
         if user.blocked_bot:

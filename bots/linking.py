@@ -38,7 +38,7 @@ from .handlers import Ask, Context, HoldUpdate, UsageError, bot_username, callba
 from .models import TelegramChat, TelegramUpdate
 from .outbound import button, telegram_send
 from .text import cut, escape
-from .ticket_models import LinkCode, TelegramLink, UnlinkedNotice
+from .ticket_models import ForumTelegramSettings, LinkCode, TelegramLink, UnlinkedNotice
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +139,21 @@ def link_account(*, user: User, telegram_user_id: int, username: str = "", name:
 
 def unlink_account(*, user: User) -> bool:
     return bool(TelegramLink.objects.filter(user=user).delete()[0])
+
+
+def forum_settings_update(*, actor: User, forum: Forum, data: dict[str, Any]) -> ForumTelegramSettings:
+    """Change how the forum's Telegram group behaves (coordinators only)."""
+    from django.core.exceptions import PermissionDenied
+
+    if not can_manage_forum(actor, forum):
+        raise PermissionDenied(_("Hanya koordinator forum ini yang bisa mengubah pengaturan Telegram."))
+    with transaction.atomic():
+        row, _created = ForumTelegramSettings.objects.select_for_update().get_or_create(forum=forum)
+        for name, value in data.items():
+            setattr(row, name, value)
+        row.full_clean()
+        row.save()
+    return row
 
 
 def forum_link_chat(*, forum: Forum, chat_id: int) -> None:

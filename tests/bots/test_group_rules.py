@@ -248,3 +248,22 @@ def test_tiket_in_its_topic_and_search_rendering(bridge: FakeTelegram, world: Wo
     assert "/baru zzzzqqq" in nothing["text"]
     assert all(r.get("link_preview_options", {}).get("is_disabled") for r in fake.requests("sendMessage", 200))
     assert timezone.now()
+
+
+def test_the_forum_settings_page(bridge: FakeTelegram, world: World) -> None:
+    from django.test import Client
+
+    web = Client()
+    web.force_login(world.coord_lotim)
+    assert "Pengaturan Telegram" in web.get(f"/forsid/{world.lotim.pk}/").content.decode()
+    page = web.get(f"/forsid/{world.lotim.pk}/telegram/pengaturan/")
+    assert page.status_code == 200 and "every_message_is_reply" in page.content.decode()
+    saved = web.post(f"/forsid/{world.lotim.pk}/telegram/pengaturan/", {
+        "every_message_is_reply": "on", "post_files": "on", "sla_warnings": "group", "quiet_from": "21:00",
+        "quiet_until": "06:00"})
+    assert saved.status_code == 302
+    row = ForumTelegramSettings.objects.get(forum=world.lotim)
+    assert row.every_message_is_reply and not row.post_escalations and row.quiet_from == time(21, 0)
+    volunteer = Client()
+    volunteer.force_login(world.vol_lotim)
+    assert volunteer.get(f"/forsid/{world.lotim.pk}/telegram/pengaturan/").status_code in (403, 404)

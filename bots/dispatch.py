@@ -135,7 +135,10 @@ def _callback(update: Update, raw: dict[str, Any], update_id: int, replayed: boo
     try:
         _run(handler.fn, ctx)
     except UsageError as exc:
-        ctx.answer_callback(str(exc), show_alert=True)
+        if replayed:  # the press's answer is long gone: say it privately
+            ctx.send_private(str(exc), parse_mode=None)
+        else:
+            ctx.answer_callback(str(exc), show_alert=True)
         return _ignored(f"button refused: {exc}", update_id)
     except HoldUpdate as hold:
         if not replayed:  # answer the press now, with the link that opens the bot to start linking

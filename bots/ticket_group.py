@@ -383,8 +383,7 @@ def claim_button(ctx: Context) -> None:
         try:
             services.ticket_claim(ticket=ticket, actor=user, channel=Channel.TELEGRAM)
         except DomainError as exc:
-            ctx.answer_callback(str(exc.detail), show_alert=True)
-            return
+            raise UsageError(str(exc.detail)) from exc
         except REFUSALS as exc:
             raise UsageError(refusal_text(exc)) from exc
     done = _("Tiket %(n)s Anda tangani.") % {"n": ticket.number}

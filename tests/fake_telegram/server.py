@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx
 
+from . import commands as _commands  # noqa: F401  (registers the menu methods)
 from . import topics as _topics  # noqa: F401  (registers the forum-topic methods)
 from .methods import METHODS, Params, Upload
 from .world import ApiError, World

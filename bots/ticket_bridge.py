@@ -33,6 +33,7 @@ from helpdesk.regions.codes import timezone_of
 from helpdesk.tickets.models import Attachment, Message, Ticket
 
 from . import chats, config
+from .models import OutboundMessage
 from .outbound import (
     MessageRef,
     TopicRef,
@@ -220,10 +221,12 @@ def message_job(payload: dict[str, Any], job: OutboxJob) -> None:
     text = relayed(message)
     subject = subject_of(ticket.pk, message.pk)
     for thread in threads_of(ticket).exclude(chat_id=payload.get("skip_chat") or 0):
-        if thread.closed:
-            continue  # a reply that reopens the ticket comes with ticket_updated, which reopens the topic first
-        options = settings_of_chat(thread.chat_id)
         base = f"tk:{ticket.pk}:{thread.chat_id}:msg:{message.pk}"
+        if thread.closed:
+            if ticket.status in DONE:
+                continue  # nothing goes into a closed topic
+            reopen(thread, ticket, f"{base}:reopen")  # the reply reopened the ticket: the topic first
+        options = settings_of_chat(thread.chat_id)
         telegram_send(chat_id=thread.chat_id, text=text, purpose_key=base, subject=subject,
                       silent=in_quiet_hours(options, ticket.desa_id), **where(thread))
         if options.post_files:
@@ -245,25 +248,46 @@ def changed_job(payload: dict[str, Any], job: OutboxJob) -> None:
         base = f"tk:{ticket.pk}:{thread.chat_id}:chg:{job.pk}"
         options = settings_of_chat(thread.chat_id)
         topic = TopicRef(thread.topic_key) if thread.is_topic else None
-        if topic is not None and not closed and thread.closed:
-            telegram_reopen_topic(chat_id=thread.chat_id, topic=topic, purpose_key=f"{base}:reopen")
+        if not closed and thread.closed:
+            reopen(thread, ticket, f"{base}:reopen")
         if line and options.post_escalations and not closed:
             telegram_send(chat_id=thread.chat_id, text=line, purpose_key=f"{base}:note", subject=subject,
                           silent=True, **where(thread))
-        telegram_edit_text(chat_id=thread.chat_id, message=MessageRef(thread.root_key),
-                           text=card(ticket, every_message=options.every_message_is_reply),
-                           buttons=card_buttons(ticket), purpose_key=f"{base}:edit", subject=subject)
-        if topic is not None and closed != thread.closed:  # the name changes only with the ✅ mark
-            telegram_edit_topic(chat_id=thread.chat_id, topic=topic, name=topic_name(ticket),
-                                purpose_key=f"{base}:rename")
-            if closed:
+        edit_card(thread, ticket, options, f"{base}:edit")
+        if closed and not thread.closed:  # last: the ✅ name, then the topic closes
+            if topic is not None:
+                telegram_edit_topic(chat_id=thread.chat_id, topic=topic, name=topic_name(ticket),
+                                    purpose_key=f"{base}:rename")
                 telegram_close_topic(chat_id=thread.chat_id, topic=topic, purpose_key=f"{base}:close")
-        if thread.closed != closed:
-            TicketThread.objects.filter(pk=thread.pk).update(closed=closed)
+            TicketThread.objects.filter(pk=thread.pk).update(closed=True)
     if "forum_id" in changes:
         chat_id = chat_for(ticket.forum)
         if chat_id is not None:
             open_thread(ticket, chat_id, note=_("Dieskalasi dari forum lain."))
+
+
+def edit_card(thread: TicketThread, ticket: Ticket, options: ForumTelegramSettings, key: str) -> None:
+    """Edit the card to the ticket's state now, unless it already shows exactly that (two changes in a row often
+    come to the same card by the time their jobs run)."""
+    text, buttons = card(ticket, every_message=options.every_message_is_reply), card_buttons(ticket)
+    last = (OutboundMessage.objects.filter(chat_id=thread.chat_id, target_ref=thread.root_key,
+                                           kind=OutboundMessage.Kind.EDIT).order_by("-pk").values("text", "buttons")
+            .first()
+            or OutboundMessage.objects.filter(key=thread.root_key).values("text", "buttons").first())
+    if last is not None and last["text"] == text and last["buttons"] == buttons:
+        return
+    telegram_edit_text(chat_id=thread.chat_id, message=MessageRef(thread.root_key), text=text, buttons=buttons,
+                       purpose_key=key, subject=subject_of(ticket.pk))
+
+
+def reopen(thread: TicketThread, ticket: Ticket, key: str) -> None:
+    """Open the ticket's thread again (the topic reopened and renamed without ✅), before anything is posted."""
+    if thread.is_topic:
+        topic = TopicRef(thread.topic_key)
+        telegram_reopen_topic(chat_id=thread.chat_id, topic=topic, purpose_key=key)
+        telegram_edit_topic(chat_id=thread.chat_id, topic=topic, name=topic_name(ticket), purpose_key=f"{key}:name")
+    TicketThread.objects.filter(pk=thread.pk).update(closed=False)
+    thread.closed = False
 
 
 def post_sla(ticket_id: int, kind: str, key: str) -> set[int]:

@@ -267,3 +267,23 @@ def test_the_forum_settings_page(bridge: FakeTelegram, world: World) -> None:
     volunteer = Client()
     volunteer.force_login(world.vol_lotim)
     assert volunteer.get(f"/forsid/{world.lotim.pk}/telegram/pengaturan/").status_code in (403, 404)
+
+
+def test_a_reply_to_a_solved_ticket_reopens_its_topic_first(bridge: FakeTelegram, world: World) -> None:
+    fake = bridge
+    budi = fake.create_user("Budi", "budi")
+    group = forum_group(fake, world, budi)
+    linking.link_account(user=world.vol_lotim, telegram_user_id=budi["id"])
+    ticket = file_ticket(world)
+    settle()
+    card, topic = card_of(fake, group)
+    fake.user_sends(group, budi["id"], "/selesai Sudah beres.", thread_id=topic)
+    step(fake)
+    assert fake.topics(group)[-1]["closed"] and fake.topics(group)[-1]["name"].startswith("✅")
+    services.message_create(ticket=Ticket.objects.get(pk=ticket.pk), author=world.op_a, body="Masih gagal, Pak.")
+    settle()
+    assert not fake.topics(group)[-1]["closed"] and fake.topics(group)[-1]["name"].startswith("#")
+    assert "Masih gagal, Pak." in fake.bot_texts(group, thread_id=topic)[-1]
+    assert fake.count(status=400) == 0
+    edited = next(m for m in fake.bot_messages(group) if m["message_id"] == card["message_id"])
+    assert "Status: Ditangani" in edited["text"]

@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from helpdesk.core import outbox
 
 from .intake import retry_failed
-from .models import OutboundMessage, SentPart, TelegramChat, TelegramChatEvent, TelegramUpdate
+from .models import (
+    ForumTelegramSettings,
+    OutboundMessage,
+    SentPart,
+    TelegramChat,
+    TelegramChatEvent,
+    TelegramUpdate,
+)
 from .outbound import SEND_KIND
 
 
@@ -78,3 +85,10 @@ class TelegramChatEventAdmin(admin.ModelAdmin):
     list_display = ("at", "chat_id", "kind", "detail", "new_chat_id")
     list_filter = ("kind",)
     search_fields = ("chat_id", "detail")
+
+
+@admin.register(ForumTelegramSettings)
+class ForumTelegramSettingsAdmin(admin.ModelAdmin):
+    list_display = ("forum", "every_message_is_reply", "post_files", "sla_warnings", "quiet_from", "quiet_until")
+    list_select_related = ("forum",)
+    autocomplete_fields = ("forum",)

@@ -28,6 +28,12 @@ def token() -> str:
     return str(settings.TELEGRAM_BOT_TOKEN or "")
 
 
+def bot_id() -> int | None:
+    """The bot's own user id: the digits before the colon of its token."""
+    head = token().split(":", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
 def enabled() -> bool:
     return bool(token())
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from helpdesk.core.scheduler import periodic
 
-from . import handlers
+from . import dispatch, handlers
 from .faults import crash_point
 from .models import TelegramUpdate
 
@@ -69,7 +69,7 @@ def receive(payload: Any, *, source: str) -> TelegramUpdate | None:
     return row
 
 
-def apply(update_id: int) -> str | None:
+def apply(update_id: int, *, replayed: bool = False) -> str | None:
     """Apply a received update once. Returns its new state, or None if it was not waiting to be applied."""
     try:
         with transaction.atomic():
@@ -82,9 +82,11 @@ def apply(update_id: int) -> str | None:
             crash_point("apply_update")
             try:
                 with transaction.atomic():  # a held update leaves nothing of its handler behind
-                    outcome = handlers.dispatch(payload, update_id)
+                    outcome = dispatch.dispatch(payload, update_id, replayed=replayed)
             except handlers.HoldUpdate as hold:
-                outcome = handlers.Outcome(State.HELD, hold.reason or "held", hold.held_for)
+                outcome = dispatch.Outcome(State.HELD, hold.reason or "held", hold.held_for)
+                if hold.after is not None:
+                    hold.after()
             TelegramUpdate.objects.filter(update_id=update_id).update(
                 state=outcome.state, note=outcome.note[:200], held_for=outcome.held_for[:80], last_error=""
             )
@@ -119,15 +121,23 @@ def apply_pending(*, older_than: timedelta = timedelta(), limit: int = 500) -> i
     return sum(1 for update_id in waiting if apply(update_id))
 
 
-def release_held(held_for: str) -> int:
-    """Apply the updates a handler held for `held_for` (e.g. a volunteer who has now linked their account)."""
-    ids = list(
-        TelegramUpdate.objects.filter(state=State.HELD, held_for=held_for)
-        .order_by("update_id")
-        .values_list("update_id", flat=True)
-    )
+def release_held(held_for: str, *, kinds: list[str] | None = None, update_ids: list[int] | None = None) -> int:
+    """Apply the updates a handler held for `held_for` (e.g. a volunteer who has now linked their account), only
+    those of `kinds` (e.g. button presses) or with `update_ids` when given."""
+    held = TelegramUpdate.objects.filter(state=State.HELD, held_for=held_for)
+    if kinds is not None:
+        held = held.filter(kind__in=kinds)
+    if update_ids is not None:
+        held = held.filter(update_id__in=update_ids)
+    ids = list(held.order_by("update_id").values_list("update_id", flat=True))
     TelegramUpdate.objects.filter(update_id__in=ids, state=State.HELD).update(state=State.RECEIVED, held_for="")
-    return sum(1 for update_id in ids if apply(update_id))
+    return sum(1 for update_id in ids if apply(update_id, replayed=True))
+
+
+def discard_held(held_for: str, update_ids: list[int], note: str) -> int:
+    """Drop held updates without applying them (their sender chose not to send them)."""
+    return TelegramUpdate.objects.filter(state=State.HELD, held_for=held_for, update_id__in=update_ids).update(
+        state=State.IGNORED, held_for="", note=note[:200])
 
 
 def retry_failed(update_ids: list[int]) -> int:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -21,6 +22,16 @@ from helpdesk.accounts.models import User
 from helpdesk.core.api import error_responses
 
 from . import linking
+from .ticket_models import ForumTelegramSettings
+
+
+class ForumSettingsForm(forms.ModelForm):
+    class Meta:
+        model = ForumTelegramSettings
+        fields = ["every_message_is_reply", "post_files", "post_escalations", "sla_warnings", "quiet_from",
+                  "quiet_until"]
+        widgets = {"quiet_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+                   "quiet_until": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
 
 
 class TelegramLinkApi(APIView):
@@ -88,3 +99,19 @@ def forum_code(request: HttpRequest, forum_id: int) -> HttpResponse:
     assert isinstance(user, User)
     code = linking.forum_code_create(actor=user, forum=forum)
     return render(request, "bots/forum_code.html", {"code": code, "forum": forum})
+
+
+@login_required
+def forum_settings(request: HttpRequest, forum_id: int) -> HttpResponse:
+    """The forum's Telegram settings: what reaches the operator, files, escalations, SLA warnings, quiet hours."""
+    forum = access_forum(request.user, forum_id, manage=True)
+    user = request.user
+    assert isinstance(user, User)
+    current = ForumTelegramSettings.objects.filter(forum=forum).first() or ForumTelegramSettings(forum=forum)
+    form = ForumSettingsForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        linking.forum_settings_update(actor=user, forum=forum, data={
+            name: form.cleaned_data[name] for name in ForumSettingsForm.Meta.fields})
+        messages.success(request, _("Pengaturan Telegram disimpan."))
+        return redirect(f"/forsid/{forum.pk}/#telegram")
+    return render(request, "bots/forum_settings.html", {"form": form, "forum": forum})

@@ -34,11 +34,11 @@ from helpdesk.core.scheduler import periodic
 from . import chats, intake
 from .builtin import help_text
 from .chats import ChatChange, on_chat_change
-from .handlers import Context, HoldUpdate, UsageError, bot_username, command
+from .handlers import Ask, Context, HoldUpdate, UsageError, bot_username, callback_handler, command
 from .models import TelegramChat, TelegramUpdate
-from .outbound import telegram_send
-from .text import escape
-from .ticket_models import LinkCode, TelegramLink, UnlinkedNotice
+from .outbound import button, telegram_send
+from .text import cut, escape
+from .ticket_models import ForumTelegramSettings, LinkCode, TelegramLink, UnlinkedNotice
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +141,21 @@ def unlink_account(*, user: User) -> bool:
     return bool(TelegramLink.objects.filter(user=user).delete()[0])
 
 
+def forum_settings_update(*, actor: User, forum: Forum, data: dict[str, Any]) -> ForumTelegramSettings:
+    """Change how the forum's Telegram group behaves (coordinators only)."""
+    from django.core.exceptions import PermissionDenied
+
+    if not can_manage_forum(actor, forum):
+        raise PermissionDenied(_("Hanya koordinator forum ini yang bisa mengubah pengaturan Telegram."))
+    with transaction.atomic():
+        row, _created = ForumTelegramSettings.objects.select_for_update().get_or_create(forum=forum)
+        for name, value in data.items():
+            setattr(row, name, value)
+        row.full_clean()
+        row.save()
+    return row
+
+
 def forum_link_chat(*, forum: Forum, chat_id: int) -> None:
     with transaction.atomic():
         Forum.objects.filter(telegram_chat_id=chat_id).exclude(pk=forum.pk).update(telegram_chat_id=None)
@@ -150,8 +165,71 @@ def forum_link_chat(*, forum: Forum, chat_id: int) -> None:
 
 @outbox.handler(RELEASE_KIND, atomic=False, max_attempts=5)
 def release_job(payload: dict[str, Any], job: OutboxJob) -> None:
-    released = intake.release_held(str(payload["held_for"]))
-    log.info("telegram: %s held update(s) of %s applied", released, payload["held_for"])
+    """After linking: held button presses are applied (the person chose them); held messages are offered back
+    to their sender to send or discard, never published blindly (they may be days old, or meant for friends)."""
+    held_for = str(payload["held_for"])
+    released = intake.release_held(held_for, kinds=["callback_query"])
+    with transaction.atomic():
+        offered = offer_held_messages(held_for)
+    log.info("telegram: %s held press(es) of %s applied, %s message(s) offered back", released, held_for, offered)
+
+
+MAX_OFFERED = 5
+
+
+def offer_held_messages(held_for: str) -> int:
+    """One private message per held group message (the newest few): its text and "Kirim" / "Buang" buttons."""
+    tg_id = int(held_for.split(":", 1)[1])
+    held = list(TelegramUpdate.objects.filter(state=TelegramUpdate.State.HELD, held_for=held_for,
+                                              kind="message").order_by("-update_id")[:MAX_OFFERED])
+    for row in reversed(held):
+        message = row.payload.get("message") or {}
+        content = message.get("text") or message.get("caption") or ""
+        if message.get("photo") or message.get("document"):
+            content = (_("[berkas] ") + content).strip()
+        where = (message.get("chat") or {}).get("title") or ""
+        text = _("Pesan Anda di grup <b>%(group)s</b> belum terkirim karena akun Anda belum tertaut:\n"
+                 "<blockquote>%(text)s</blockquote>\nKirim sekarang, atau buang?") % {
+            "group": escape(where), "text": escape(cut(content, 500))}
+        telegram_send(chat_id=tg_id, text=text, purpose_key=f"held-offer:{row.update_id}", buttons=[[
+            button(_("Kirim"), callback_data=f"held-send:{row.update_id}"),
+            button(_("Buang"), callback_data=f"held-drop:{row.update_id}")]])
+    return len(held)
+
+
+def _held_choice(ctx: Context) -> tuple[str, int]:
+    data = (ctx.callback.data if ctx.callback else "") or ""
+    raw = data.split(":", 1)[-1]
+    if ctx.user is None or not raw.isdigit():
+        raise UsageError(_("Tombol ini sudah tidak berlaku."))
+    return held_key(ctx.user.id), int(raw)
+
+
+@callback_handler("held-send")
+def held_send(ctx: Context) -> None:
+    held_for, update_id = _held_choice(ctx)
+    if not TelegramUpdate.objects.filter(state=TelegramUpdate.State.HELD, held_for=held_for,
+                                         update_id=update_id).exists():
+        raise UsageError(_("Pesan ini sudah dikirim atau dibuang."))
+    outbox.enqueue(SEND_HELD_KIND, {"held_for": held_for, "update_id": update_id},
+                   key=f"{SEND_HELD_KIND}:{update_id}")
+    ctx.answer_callback(_("Dikirim."))
+
+
+@callback_handler("held-drop")
+def held_drop(ctx: Context) -> None:
+    held_for, update_id = _held_choice(ctx)
+    if not intake.discard_held(held_for, [update_id], "discarded by its sender"):
+        raise UsageError(_("Pesan ini sudah dikirim atau dibuang."))
+    ctx.answer_callback(_("Dibuang."))
+
+
+SEND_HELD_KIND = "telegram.send_held"
+
+
+@outbox.handler(SEND_HELD_KIND, atomic=False, max_attempts=5)
+def send_held_job(payload: dict[str, Any], job: OutboxJob) -> None:
+    intake.release_held(str(payload["held_for"]), update_ids=[int(payload["update_id"])])
 
 
 def hold_unlinked(ctx: Context) -> None:
@@ -178,12 +256,19 @@ def tell_unlinked() -> int:
             telegram_send(
                 chat_id=tg_id, purpose_key=f"unlinked:{tg_id}:{int(now.timestamp())}",
                 text=_("Halo! Pesan Anda di grup forum belum bisa dicatat karena akun Telegram Anda belum ditautkan "
-                       "ke akun SID Helpdesk.\n\nCaranya: masuk ke %(site)s, buka <b>Profil</b>, tekan <b>Tautkan "
-                       "Telegram</b>, lalu tekan Start di sini. Pesan Anda disimpan dan akan diterapkan begitu akun "
-                       "tertaut.") % {"site": escape(settings.SITE_URL)},
+                       "ke akun SID Helpdesk.") + "\n\n" + how_to_link_text(),
             )
             told += 1
     return told
+
+
+LINK_PAYLOAD = "tautkan"  # t.me/<bot>?start=tautkan: the link a held button press answers with
+
+
+def how_to_link_text() -> str:
+    return _("Untuk menautkan akun: masuk ke %(site)s, buka <b>Profil</b>, tekan <b>Tautkan Telegram</b>, lalu "
+             "tekan Start di sini. Tombol yang Anda tekan di grup diterapkan begitu akun tertaut; pesan Anda di "
+             "grup ditawarkan kembali untuk dikirim atau dibuang.") % {"site": escape(settings.SITE_URL)}
 
 
 @periodic("telegram.tell_unlinked", every=timedelta(seconds=10))
@@ -200,6 +285,9 @@ def start(ctx: Context) -> None:
         ctx.reply(hello + "\n\n" + help_text(ctx))
         return
     assert ctx.user is not None
+    if ctx.args[0] == LINK_PAYLOAD:
+        ctx.reply(how_to_link_text())
+        return
     code = _take_code(ctx.args[0], LinkCode.Purpose.ACCOUNT)
     if code is None:
         raise UsageError(_("Tautan ini sudah dipakai atau kedaluwarsa. Buka halaman profil Anda di %(site)s dan "
@@ -219,16 +307,35 @@ def berhenti(ctx: Context) -> None:
     user = linked_user(ctx.user.id if ctx.user else None)
     if user is None:
         raise UsageError(_("Akun Telegram ini tidak tertaut ke akun mana pun."))
+    ctx.reply(_("Lepas tautan Telegram dari akun <b>%(name)s</b>? Anda tidak akan menerima pemberitahuan di sini "
+                "lagi.") % {"name": escape(user.display_name)},
+              buttons=[[button(_("Ya, lepas tautan"), callback_data="berhenti:ya"),
+                        button(_("Batal"), callback_data="berhenti:batal")]])
+
+
+@callback_handler("berhenti")
+def berhenti_confirm(ctx: Context) -> None:
+    user = linked_user(ctx.user.id if ctx.user else None)
+    choice = ((ctx.callback.data if ctx.callback else "") or "").split(":", 1)[-1]
+    if choice != "ya":
+        ctx.answer_callback(_("Dibatalkan. Tautan tetap."))
+        return
+    if user is None:
+        raise UsageError(_("Akun Telegram ini tidak tertaut ke akun mana pun."))
     unlink_account(user=user)
+    ctx.answer_callback()
     ctx.reply(_("Tautan dilepas. Anda tidak akan menerima pemberitahuan di sini lagi. Tautkan kembali kapan saja "
                 "dari halaman profil."))
 
 
 @command("hubungkan", help=gettext_lazy("menghubungkan grup ini ke forum: /hubungkan <kode>"), chats="group",
-         allow_unknown_chat=True)
+         allow_unknown_chat=True, admins_only=True)
 def hubungkan(ctx: Context) -> None:
+    if not ctx.args:
+        raise Ask(_("Kirim kode dari halaman forum di web (khusus koordinator) sebagai balasan pada pesan ini."))
     if len(ctx.args) != 1:
-        raise UsageError(_("Pakai: /hubungkan <kode>. Kodenya ada di halaman forum di web (khusus koordinator)."))
+        raise UsageError(_("Contoh: /hubungkan 1A2B3C4D5E. Kodenya ada di halaman forum di web (khusus "
+                           "koordinator)."))
     code = _take_code(ctx.args[0].upper(), LinkCode.Purpose.FORUM)
     if code is None or code.forum is None:
         raise UsageError(_("Kode ini salah, sudah dipakai atau kedaluwarsa. Minta kode baru di halaman forum."))
@@ -236,9 +343,40 @@ def hubungkan(ctx: Context) -> None:
     forum_link_chat(forum=forum, chat_id=ctx.chat_id)
     ctx.reply(_("Grup ini sekarang terhubung ke forum <b>%(forum)s</b>. Tiket baru akan muncul di sini.")
               % {"forum": escape(forum.name)})
-    chat = chats.chat_status(ctx.chat_id)
-    if chat is not None and chat.is_forum and chat.can_manage_topics is False:
-        ctx.reply(str(NO_TOPICS), quote=False)
+    outbox.enqueue(CHECK_KIND, {"chat_id": ctx.chat_id, "thread_id": ctx.thread_id},
+                   key=f"{CHECK_KIND}:{ctx.chat_id}:{ctx.update_id}")
+
+
+CHECK_KIND = "telegram.check_group_setup"
+
+
+@outbox.handler(CHECK_KIND, atomic=False, max_attempts=5)
+def check_setup_job(payload: dict[str, Any], job: OutboxJob) -> None:
+    """After /hubungkan: can the bot see the group's messages? If not, tell the coordinator exactly what to change.
+    (Topic rights are checked by telegram_refresh_chat, whose hook says so in the group.)"""
+    from .client import get_client
+
+    chat_id = int(payload["chat_id"])
+
+    async def ask(bot: Any) -> tuple[str, bool]:
+        me = await bot.get_me()
+        member = await bot.get_chat_member(chat_id, me.id)
+        return str(member.status), bool(me.can_read_all_group_messages)
+
+    status, reads_all = get_client().run(ask)
+    if status in {"administrator", "creator"} or reads_all:
+        return
+    name = escape(bot_username() or "sid_helpdesk_bot")
+    text = _("⚠️ Bot belum bisa membaca pesan di grup ini, hanya perintah dan balasan pada pesannya sendiri. "
+             "Koordinator, pilih salah satu:\n• jadikan @%(bot)s admin grup (Info grup → Administrator → Tambah "
+             "admin), dengan hak <b>Kelola topik</b> bila grup memakai topik; atau\n• matikan <i>privacy mode</i> "
+             "di @BotFather (/setprivacy → pilih @%(bot)s → Disable), lalu keluarkan bot dan tambahkan lagi.") % {
+        "bot": name}
+    with transaction.atomic():
+        telegram_send(chat_id=chat_id, text=text, purpose_key=f"{CHECK_KIND}:{job.pk}",
+                      thread_id=payload.get("thread_id"))
+
+
 
 
 @on_chat_change

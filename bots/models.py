@@ -219,6 +219,7 @@ class RateWindow(models.Model):
 
 
 from .ticket_models import (  # noqa: E402,F401
+    ForumTelegramSettings,
     LinkCode,
     PrivateDialog,
     TelegramLink,

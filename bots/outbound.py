@@ -97,8 +97,11 @@ def telegram_send(
     document: str | None = None,
     parse_mode: str | None = "HTML",
     subject: str = "",
+    silent: bool = False,
+    force_reply: bool = False,
 ) -> MessageRef:
-    """Queue a message. `photo`/`document` are paths in Django's default storage; `text` is then the caption
+    """Queue a message. `silent` sends it without a notification (routine updates); link previews are always
+    off. `force_reply` opens the reply field for the person it answers (a question waiting for its answer). `photo`/`document` are paths in Django's default storage; `text` is then the caption
     (or, when longer than a caption may be, follows the file). `subject` tags what the message is about
     ("ticket:42"), so that replies to it can be traced back (`outbound_by_message`)."""
     _check_key(purpose_key)
@@ -120,6 +123,47 @@ def telegram_send(
             media_path=photo or document or "",
             reply_to=reply_to if isinstance(reply_to, int) else None,
             reply_ref=reply_to.key if isinstance(reply_to, MessageRef) else "",
+            options=_flags(silent=silent, force_reply=force_reply),
+            **_thread(thread_id),
+        )
+    )
+    return MessageRef(purpose_key)
+
+
+def _flags(**flags: bool) -> dict[str, Any]:
+    return {name: True for name, on in flags.items() if on}
+
+
+def telegram_send_album(
+    *,
+    chat_id: int,
+    files: list[tuple[str, str]],
+    purpose_key: str,
+    caption: str = "",
+    thread_id: int | TopicRef | None = None,
+    reply_to: int | MessageRef | None = None,
+    parse_mode: str | None = "HTML",
+    subject: str = "",
+    silent: bool = True,
+) -> MessageRef:
+    """Queue 2-10 files as one album (sendMediaGroup): `files` are (kind, path) with kind "photo" or "document";
+    photos and documents cannot share an album. The caption rides on the first file."""
+    _check_key(purpose_key)
+    kinds = {kind for kind, _path in files}
+    if not 2 <= len(files) <= 10 or not kinds <= {"photo", "document"} or len(kinds) != 1:
+        raise ValueError("an album is 2-10 photos, or 2-10 documents")
+    _queue(
+        OutboundMessage(
+            key=purpose_key,
+            subject=subject,
+            kind=OutboundMessage.Kind.MESSAGE,
+            chat_id=chat_id,
+            text=caption,
+            parse_mode=parse_mode or "",
+            media_kind="album",
+            reply_to=reply_to if isinstance(reply_to, int) else None,
+            reply_ref=reply_to.key if isinstance(reply_to, MessageRef) else "",
+            options={"media": [list(f) for f in files], **_flags(silent=silent)},
             **_thread(thread_id),
         )
     )
@@ -193,15 +237,17 @@ def telegram_reopen_topic(*, chat_id: int, topic: int | TopicRef, purpose_key: s
     _topic_change(OutboundMessage.Kind.TOPIC_REOPEN, chat_id, topic, purpose_key)
 
 
-def telegram_answer_callback(*, callback_query_id: str, text: str = "", show_alert: bool = False) -> None:
-    """Answer a button press (stops the spinner on the user's button; `text` shows as a toast)."""
+def telegram_answer_callback(*, callback_query_id: str, text: str = "", show_alert: bool = False,
+                             url: str = "") -> None:
+    """Answer a button press (stops the spinner on the user's button; `text` shows as a toast). `url` may only
+    be a `t.me/<bot>?start=...` link: Telegram then opens the private chat with the bot."""
     _queue(
         OutboundMessage(
             key=f"callback:{callback_query_id}",
             kind=OutboundMessage.Kind.CALLBACK_ANSWER,
             chat_id=0,
             text=text[:200],
-            options={"callback_query_id": callback_query_id, "show_alert": show_alert},
+            options={"callback_query_id": callback_query_id, "show_alert": show_alert, **({"url": url} if url else {})},
         ),
         ordered=False,
     )

@@ -24,6 +24,7 @@ from telegram.error import Conflict, TelegramError
 from telegram.warnings import PTBUserWarning
 
 from . import config, intake
+from .builtin import publish_commands
 from .client import BotClient, get_client
 from .faults import crash_point
 from .models import BridgeState, TelegramUpdate
@@ -137,6 +138,10 @@ class Poller:
     def _start(self) -> None:
         client = self.client or get_client()
         client.run(lambda bot: bot.delete_webhook(drop_pending_updates=False))
+        try:
+            publish_commands()
+        except Exception:  # the menu is a convenience: a bridge that cannot publish it still polls
+            log.warning("telegram poller: the command menu could not be published", exc_info=True)
         applied = intake.apply_pending()
         if applied:
             log.info("telegram poller: applied %s stored updates left from before", applied)

@@ -30,21 +30,14 @@ from helpdesk.tickets.models import Channel, Message, Ticket
 from search import SearchQueryError
 
 from . import config
-from .handlers import Context, UsageError, callback_handler, command, message_handler
+from .handlers import Ask, Context, UsageError, callback_handler, command, message_handler
 from .linking import linked_user, telegram_id_of
 from .outbound import Buttons, button, telegram_send
-from .text import escape
-from .ticket_bridge import (
-    act,
-    add_from_telegram,
-    file_of,
-    post_notice,
-    replied_ticket,
-    show_ticket,
-    subject_of,
-    ticket_url,
-)
-from .ticket_models import PrivateDialog
+from .text import cut, escape, telegram_html
+from .ticket_bridge import forum_settings, post_sla, sees_ticket_in_group
+from .ticket_group import FILE_KIND, act, add_from_telegram, file_of, join_album, replied_ticket, show_ticket
+from .ticket_models import ForumTelegramSettings, PrivateDialog
+from .ticket_render import sla_line, subject_of, ticket_url
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +57,11 @@ def throttled(ctx: Context) -> bool:
 
 
 def no_account_text() -> str:
-    return escape(_("Akun Telegram Anda belum tertaut ke SID Helpdesk, jadi pesan ini tidak disimpan.\n\n"
+    """Plain text (sent with parse_mode=None, so nothing in it is escaped)."""
+    return _("Akun Telegram Anda belum tertaut ke SID Helpdesk, jadi pesan ini tidak disimpan.\n\n"
              "• Operator desa: daftar di %(site)s/daftar/, lalu tautkan Telegram dari halaman Profil.\n"
-             "• Mencari jawaban: ketik /cari <kata kunci>, misalnya /cari impor penduduk.")) % {
-        "site": escape(settings.SITE_URL)}
+             "• Mencari jawaban: ketik /cari dan kata kuncinya. Contoh: /cari impor penduduk.") % {
+        "site": settings.SITE_URL}
 
 
 # ----- notifications as a channel -------------------------------------------------------------------------------
@@ -77,10 +71,10 @@ def telegram_channel(notification: Notification) -> None:
     if not config.enabled():
         return
     user = notification.user
-    if notification.type in ("sla_warning", "sla_breach") and notification.ticket_id:
+    sla = notification.type in ("sla_warning", "sla_breach")
+    if sla and notification.ticket_id:
         digest = hashlib.sha256(notification.text.encode()).hexdigest()[:16]
-        post_notice(notification.ticket_id, "⏰ " + escape(notification.text),
-                    key=f"tk:{notification.ticket_id}:sla:{digest}")
+        post_sla(notification.ticket_id, notification.type, key=f"tk:{notification.ticket_id}:sla:{digest}")
     if not wants_notification(user, notification.type, "telegram"):
         return
     tg_id = telegram_id_of(user)
@@ -95,6 +89,12 @@ def telegram_channel(notification: Notification) -> None:
         if not access.can_see(user, ticket):
             log.warning("telegram: notification %s for a ticket its user may not see, not sent", notification.pk)
             return
+        if sees_ticket_in_group(user, ticket) and not (
+                sla and ticket.assignee_id == user.pk
+                and forum_settings(ticket.forum_id).sla_warnings == ForumTelegramSettings.SlaTo.ASSIGNEE):
+            return  # the group shows it to them already; only an SLA warning for the assignee comes privately
+        if sla:
+            lines = [sla_line(ticket, notification.type)]
         subject = subject_of(ticket.pk)
         if notification.type == "ticket_reply":
             # The hook runs in the transaction that wrote the message: the newest one is what this is about.
@@ -104,11 +104,11 @@ def telegram_channel(notification: Notification) -> None:
                 return  # internal notes stay on the web (volunteers see them there and in the group's tools)
             reply = selectors.latest_public_reply(ticket.pk)
             if reply is not None and reply.author_id != user.pk:
-                lines.append(f"\n{escape(reply.body[:3000])}")
+                lines.append(f"\n{escape(cut(reply.body, 3000))}")
                 subject = subject_of(ticket.pk, reply.pk)
         lines.append(f"\n#{escape(ticket.number)} · {ticket_url(ticket)}")
         if access.can_reply(user, ticket):
-            lines.append(_("<i>Balas (reply) pesan ini untuk menjawab.</i>"))
+            lines.append(_("<i>Balas pesan ini untuk menjawab.</i>"))
     elif notification.url:
         url = notification.url if notification.url.startswith("http") else f"{settings.SITE_URL}{notification.url}"
         lines.append(url)
@@ -134,7 +134,9 @@ def private_message(ctx: Context) -> bool:
         return True
     user = linked_user(ctx.user.id)
     if user is None:
-        ctx.reply(no_account_text())
+        ctx.reply(no_account_text(), parse_mode=None)
+        return True
+    if join_album(ctx):
         return True
     dialog = _dialog(ctx.user.id)
     if dialog is not None and dialog.kind == "baru":
@@ -148,14 +150,15 @@ def private_message(ctx: Context) -> bool:
         if ticket_id is not None:
             ticket = act(lambda: access.access_ticket(user, ticket_id))
             add_from_telegram(ticket=ticket, user=user, text=text, file=found, chat_id=ctx.chat_id,
-                              message_id=ctx.message.message_id, quote=False)
+                              message_id=ctx.message.message_id, quote=False,
+                              media_group_id=ctx.message.media_group_id or "")
             ctx.reply(_("✅ Balasan terkirim ke tiket %(n)s.") % {"n": ticket.number}, subject=subject_of(ticket.pk))
             return True
     # Not a reply to a ticket: keep the message and ask which ticket it is for.
     tickets = selectors.own_open_tickets(user, limit=MENU_SIZE, assigned=True)
     if not tickets:
-        ctx.reply(escape(_("Anda tidak punya tiket terbuka. Untuk membuat tiket baru, ketik /baru <judul masalah>. "
-                           "Untuk mencari jawaban, ketik /cari <kata kunci>.")))
+        ctx.reply(_("Anda tidak punya tiket terbuka. Untuk membuat tiket baru, ketik /baru dan judul masalahnya. "
+                    "Untuk mencari jawaban, ketik /cari dan kata kuncinya."), parse_mode=None)
         return True
     store = _pending_store(ctx.user.id)
     pending: dict[str, Any] = dict(store.data.get("pending", {})) if store.kind == "menu" else {}
@@ -194,7 +197,7 @@ def send_pending(ctx: Context) -> None:
 def _linked_or_refuse(ctx: Context) -> User:
     user = linked_user(ctx.user.id if ctx.user else None)
     if user is None:
-        raise UsageError(no_account_text())
+        raise UsageError(no_account_text())  # refusals are sent as plain text
     return user
 
 
@@ -203,8 +206,10 @@ def status(ctx: Context) -> None:
     if throttled(ctx):
         return
     user = _linked_or_refuse(ctx)
+    if not ctx.args:
+        raise Ask(_("Nomor tiketnya? Contoh: NTB-000123. Daftar tiket Anda: /tiket"))
     if len(ctx.args) != 1:
-        raise UsageError(_("Pakai: /status <nomor>, misalnya /status NTB-000123. Daftar tiket Anda: /tiket"))
+        raise UsageError(_("Contoh: /status NTB-000123. Daftar tiket Anda: /tiket"))
     show_ticket(ctx, user, ctx.args[0])
 
 
@@ -219,20 +224,25 @@ def cari(ctx: Context) -> None:
         return
     text = ctx.arg_text.strip()
     if not text:
-        raise UsageError(_("Pakai: /cari <kata kunci>, misalnya /cari impor penduduk."))
+        raise Ask(_("Apa yang dicari? Tulis kata kuncinya. Contoh: impor penduduk."))
     try:
         hits = _answers(lambda finder: finder.search(text[:200], limit=5), limit=5)
     except SearchQueryError:
         raise UsageError(_("Kata kunci tidak bisa dicari. Coba kata lain.")) from None
     if not hits:
-        ctx.reply(_("Belum ada jawaban untuk \"%(q)s\". Coba kata lain, atau buat tiket dari web.")
-                  % {"q": escape(text)})
+        if ctx.is_private and linked_user(ctx.user.id if ctx.user else None) is not None:
+            ctx.reply(_("Belum ada jawaban untuk \"%(q)s\". Coba kata lain, atau buat tiket: /baru %(q)s")
+                      % {"q": escape(text)})
+        else:
+            ctx.reply(_("Belum ada jawaban untuk \"%(q)s\". Coba kata lain.") % {"q": escape(text)},
+                      silent=ctx.is_group)
         return
     lines = [_("<b>Jawaban di basis pengetahuan</b> untuk \"%(q)s\":") % {"q": escape(text)}]
     for hit in hits:
         url = hit.url if hit.url.startswith("http") else f"{settings.SITE_URL}{hit.url}"
-        lines.append(f"\n<a href=\"{escape(url)}\">{escape(hit.title)}</a>\n{escape(hit.snippet[:200])}\n{url}")
-    ctx.reply("\n".join(lines))
+        # The snippet is HTML already (<mark> around the words found): made Telegram-safe, not escaped again.
+        lines.append(f"\n<a href=\"{escape(url)}\">{escape(hit.title)}</a>\n{telegram_html(hit.snippet[:300])}")
+    ctx.reply("\n".join(lines), silent=ctx.is_group)
 
 
 # ----- /baru: a short guided dialogue ---------------------------------------------------------------------------
@@ -246,7 +256,7 @@ def baru(ctx: Context) -> None:
         raise UsageError(_("Hanya operator desa yang sudah diverifikasi yang bisa membuat tiket."))
     title = ctx.arg_text.strip()
     if not title:
-        raise UsageError(_("Pakai: /baru <judul masalah>, misalnya /baru Gagal impor data penduduk."))
+        raise Ask(_("Apa judul masalahnya? Contoh: Gagal impor data penduduk."))
     if len(title) > 200:
         raise UsageError(_("Judul terlalu panjang (maks. 200 karakter)."))
     hits = _answers(lambda finder: finder.suggest(title, limit=3), limit=3)
@@ -335,12 +345,16 @@ def _baru_create(ctx: Context, user: User, dialog: PrivateDialog, *, file: tuple
     if file is not None:
         from helpdesk.core import outbox
 
-        from .ticket_bridge import FILE_KIND
-
         outbox.enqueue(FILE_KIND, {"file_id": file[0], "name": file[1], "size": file[2], "ticket": ticket.pk,
                                    "message": None, "user": user.pk, "chat_id": ctx.chat_id, "reply_to": None,
                                    "thread_id": None}, key=f"{FILE_KIND}:{ctx.chat_id}:{message_id}")
     ctx.reply(_("✅ Tiket <b>%(n)s</b> dibuat dan diteruskan ke %(f)s. Balasan relawan akan dikirim ke sini; "
-                "balas (reply) pesannya untuk menjawab.\n%(url)s")
+                "balas pesannya untuk menjawab.\n%(url)s")
               % {"n": escape(ticket.number), "f": escape(ticket.forum.name), "url": ticket_url(ticket)},
               subject=subject_of(ticket.pk))
+
+
+@command("batal", help=gettext_lazy("membatalkan yang sedang berjalan (mis. /baru)"), chats="private")
+def batal(ctx: Context) -> None:
+    removed = PrivateDialog.objects.filter(telegram_user_id=ctx.user.id).delete()[0] if ctx.user else 0
+    ctx.reply(_("Dibatalkan.") if removed else _("Tidak ada yang sedang berjalan."))

@@ -31,7 +31,16 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from telegram import Bot, InlineKeyboardMarkup, InputFile, ReplyParameters
+from telegram import (
+    Bot,
+    ForceReply,
+    InlineKeyboardMarkup,
+    InputFile,
+    InputMediaDocument,
+    InputMediaPhoto,
+    LinkPreviewOptions,
+    ReplyParameters,
+)
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -88,6 +97,10 @@ def plan(outbound: OutboundMessage) -> list[Part]:
     mode = outbound.parse_mode or None
     if outbound.kind == Kind.MESSAGE:
         body = outbound.text.strip()
+        if outbound.media_kind == "album":
+            caption = body if text.visible_length(body, mode) <= config.MAX_CAPTION else text.cut(
+                text.to_plain(body, mode), config.MAX_CAPTION)
+            return [Part("album", caption, mode if caption == body else None)]
         if outbound.media_kind:
             if text.visible_length(body, mode) <= config.MAX_CAPTION:
                 return [Part(outbound.media_kind, body, mode, outbound.buttons, outbound.media_path)]
@@ -119,12 +132,29 @@ def _media(path: str) -> InputFile:
     return InputFile(data, filename=PurePosixPath(path).name)
 
 
+def _album(part: Part, options: dict[str, Any]) -> list[InputMediaPhoto | InputMediaDocument]:
+    items: list[InputMediaPhoto | InputMediaDocument] = []
+    for index, (kind, path) in enumerate(options.get("media") or []):
+        caption = part.text if index == 0 and part.text else None
+        mode = part.parse_mode if caption else None
+        if kind == "photo":
+            items.append(InputMediaPhoto(_media(path), caption=caption, parse_mode=mode))
+        else:
+            items.append(InputMediaDocument(_media(path), caption=caption, parse_mode=mode))
+    return items
+
+
 def telegram_call(part: Part, target: Target, options: dict[str, Any]) -> Callable[[Bot], Awaitable[dict[str, Any]]]:
     """The coroutine that performs one part; it returns {"message_id", "thread_id"} of what it made."""
     reply = ReplyParameters(target.reply_to, allow_sending_without_reply=True) if target.reply_to else None
+    markup: Any = _markup(part.buttons)
+    if markup is None and options.get("force_reply"):
+        markup = ForceReply(selective=True)
     common: dict[str, Any] = {"chat_id": target.chat_id, "message_thread_id": target.thread_id,
-                              "reply_parameters": reply, "reply_markup": _markup(part.buttons)}
+                              "reply_parameters": reply, "reply_markup": markup,
+                              "disable_notification": bool(options.get("silent"))}
     media = _media(part.media_path) if part.kind in {"photo", "document"} else None
+    album = _album(part, options) if part.kind == "album" else None
 
     async def call(bot: Bot) -> dict[str, Any]:
         box: list[float] = []
@@ -134,7 +164,13 @@ def telegram_call(part: Part, target: Target, options: dict[str, Any]) -> Callab
 
     async def perform(bot: Bot) -> dict[str, Any]:
         if part.kind == "text":
-            m = await bot.send_message(text=part.text, parse_mode=part.parse_mode, **common)
+            m = await bot.send_message(text=part.text, parse_mode=part.parse_mode,
+                                       link_preview_options=LinkPreviewOptions(is_disabled=True), **common)
+        elif part.kind == "album":
+            assert album is not None
+            common.pop("reply_markup")
+            sent = await bot.send_media_group(media=album, **common)
+            return {"message_id": sent[0].message_id, "thread_id": sent[0].message_thread_id}
         elif part.kind == "photo":
             assert media is not None
             m = await bot.send_photo(photo=media, caption=part.text or None, parse_mode=part.parse_mode, **common)
@@ -146,7 +182,7 @@ def telegram_call(part: Part, target: Target, options: dict[str, Any]) -> Callab
             try:
                 m = await bot.edit_message_text(  # type: ignore[assignment]
                     part.text, chat_id=target.chat_id, message_id=target.message_id, parse_mode=part.parse_mode,
-                    reply_markup=_markup(part.buttons),
+                    reply_markup=_markup(part.buttons), link_preview_options=LinkPreviewOptions(is_disabled=True),
                 )
             except BadRequest as exc:
                 if "not modified" not in exc.message.lower():
@@ -171,7 +207,7 @@ def telegram_call(part: Part, target: Target, options: dict[str, Any]) -> Callab
             return {"message_id": None, "thread_id": thread}
         elif part.kind == "callback":
             await bot.answer_callback_query(options["callback_query_id"], text=part.text or None,
-                                            show_alert=bool(options.get("show_alert")))
+                                            show_alert=bool(options.get("show_alert")), url=options.get("url"))
             return {"message_id": None, "thread_id": None}
         else:
             raise ValueError(f"unknown part kind {part.kind!r}")
@@ -285,7 +321,7 @@ class Sender:
                 return None
             part = parts[index].as_plain() if outbound.plain_fallback and parts[index].parse_mode else parts[index]
             booking = ""
-            if part.kind in {"text", "photo", "document", Kind.TOPIC_CREATE}:
+            if part.kind in {"text", "photo", "document", "album", Kind.TOPIC_CREATE}:
                 booked, wait, booking = self.limiter.reserve(target.chat_id, inline_max=INLINE_WAIT_MAX)
                 if not booked:
                     return wait
@@ -328,7 +364,8 @@ class Sender:
                     self._update(outbound, plain_fallback=True)
                     detours += 1
                     continue
-                if "thread not found" in message and target.thread_id and part.kind in {"text", "photo", "document"}:
+                if "thread not found" in message and target.thread_id and part.kind in {"text", "photo", "document",
+                                                                                        "album"}:
                     target.thread_id = None  # the topic was deleted by hand: the main chat is better than nothing
                     detours += 1
                     continue

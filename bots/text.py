@@ -26,6 +26,37 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def cut(text: str, limit: int) -> str:
+    """`text` shortened to `limit` characters at a word where possible, with "…" when something was cut."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = head.rfind(" ")
+    if space > limit * 0.8:
+        head = head[:space]
+    return head.rstrip() + "…"
+
+
+_SUPPORTED = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "blockquote"}
+_RENAMED = {"mark": "b"}
+
+
+def telegram_html(fragment: str) -> str:
+    """An HTML fragment from elsewhere (a search snippet with <mark>) made safe for Telegram: supported tags
+    kept (<mark> becomes <b>), others dropped, attributes dropped, text re-escaped once."""
+    out: list[str] = []
+    pos = 0
+    for match in _TAG.finditer(fragment):
+        out.append(escape(html.unescape(fragment[pos : match.start()])))
+        name = _RENAMED.get(match.group(2).lower(), match.group(2).lower())
+        if name in _SUPPORTED:
+            out.append(f"<{match.group(1)}{name}>")
+        pos = match.end()
+    out.append(escape(html.unescape(fragment[pos:])))
+    return "".join(out)
+
+
 def html_to_plain(text: str) -> str:
     """What a reader should see when Telegram refuses the HTML: the tags dropped, entities decoded."""
     return html.unescape(_STRIP_TAGS.sub("", text))

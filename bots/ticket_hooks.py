@@ -11,7 +11,7 @@ from helpdesk.accounts.models import Forum
 from helpdesk.notifications.extensions import channels, team_channels
 from helpdesk.tickets.extensions import listeners
 
-from . import chats, linking, private_chat, ticket_bridge  # noqa: F401 - commands, handlers and jobs register on import
+from . import chats, linking, private_chat, ticket_bridge, ticket_group  # noqa: F401 - commands, handlers and jobs register on import
 from .models import TelegramChatEvent
 from .outbound import telegram_send
 

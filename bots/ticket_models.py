@@ -82,6 +82,7 @@ class TicketChatMessage(models.Model):
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
     ticket_message = models.ForeignKey("tickets.Message", null=True, blank=True, on_delete=models.CASCADE,
                                        related_name="+")
+    media_group_id = models.CharField(max_length=64, blank=True, default="", db_index=True)  # an album's id
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -112,3 +113,33 @@ class UnlinkedNotice(models.Model):
 
     def __str__(self) -> str:
         return str(self.telegram_user_id)
+
+
+class ForumTelegramSettings(models.Model):
+    """How a forum's Telegram group behaves (issue 20). A forum without a row uses the defaults."""
+
+    class SlaTo(models.TextChoices):
+        ASSIGNEE = "assignee", _("ke relawan yang menangani (di grup bila belum ada)")
+        GROUP = "group", _("ke grup")
+        OFF = "off", _("tidak dikirim ke Telegram")
+
+    forum = models.OneToOneField("accounts.Forum", on_delete=models.CASCADE, related_name="telegram_settings",
+                                 verbose_name=_("forum"))
+    every_message_is_reply = models.BooleanField(
+        _("setiap pesan di topik tiket terkirim ke operator"), default=False,
+        help_text=_("Bila mati (bawaan), hanya balasan pada kartu tiket atau pada pesan operator, dan /balas, yang "
+                    "terkirim ke operator; pesan lain menjadi catatan internal."))
+    post_files = models.BooleanField(_("kirim berkas tiket ke grup"), default=True)
+    post_escalations = models.BooleanField(_("umumkan eskalasi di grup lama"), default=True)
+    sla_warnings = models.CharField(_("peringatan batas waktu"), max_length=10, choices=SlaTo.choices,
+                                    default=SlaTo.ASSIGNEE)
+    quiet_from = models.TimeField(_("jam tenang mulai"), null=True, blank=True,
+                                  help_text=_("Waktu setempat forum. Di jam tenang semua pesan bot dikirim tanpa bunyi."))
+    quiet_until = models.TimeField(_("jam tenang sampai"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pengaturan Telegram forum")
+        verbose_name_plural = _("pengaturan Telegram forum")
+
+    def __str__(self) -> str:
+        return str(self.forum)

@@ -5,6 +5,7 @@ from . import link_views
 urlpatterns = [
     path("profil/telegram/", link_views.profile_link, name="telegram-profile-link"),
     path("forsid/<int:forum_id>/telegram/", link_views.forum_code, name="telegram-forum-code"),
+    path("forsid/<int:forum_id>/telegram/pengaturan/", link_views.forum_settings, name="telegram-forum-settings"),
 ]
 
 api_urlpatterns = [

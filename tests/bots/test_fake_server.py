@@ -47,6 +47,7 @@ def people(fake: FakeTelegram) -> dict[str, Any]:
     group = fake.create_group("ForSID Lotim", members=[sari["id"], budi["id"]])
     forum = fake.create_supergroup("ForSID Bima", forum=True, members=[sari["id"]], bot_admin=True,
                                    can_manage_topics=True)
+    fake.set_privacy(False)  # the protocol tests read all chatter; privacy mode has its own test below
     return {"sari": sari, "budi": budi, "group": group, "forum": forum}
 
 
@@ -313,6 +314,7 @@ def test_the_standalone_server_and_its_http_control_api() -> None:
         wait_for(up, timeout=20, what="the fake to listen")
         user = remote.create_user(first_name="Dewi")
         group = remote.create_group(title="Grup", members=[user["id"]])
+        remote.set_privacy(enabled=False)
         remote.user_sends(chat_id=group, user_id=user["id"], photo=image_bytes(), caption="foto")
         fake_like = type("F", (), {"token": remote.token, "base_url": remote.base_url,
                                    "base_file_url": remote.base_file_url})()
@@ -324,3 +326,73 @@ def test_the_standalone_server_and_its_http_control_api() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+# ----- issue 20: the fake as Telegram really behaves -------------------------------------------------------------
+def test_privacy_mode_hides_group_chatter_from_a_bot_that_is_not_admin(fake: FakeTelegram,
+                                                                     people: dict[str, Any]) -> None:
+    group, sari = people["group"], people["sari"]["id"]
+    fake.set_privacy(True)  # as BotFather leaves a new bot
+    assert not call(fake, lambda bot: bot.get_me()).can_read_all_group_messages
+    mine = call(fake, lambda bot: bot.send_message(group, "dari bot"))
+    fake.user_sends(group, sari, "wkwk siapa yang pernah ketemu ini?")
+    fake.user_sends(group, sari, "/cari impor")
+    fake.user_sends(group, sari, "/warn@other_bot spam")
+    fake.user_sends(group, sari, "balas bot", reply_to=mine.message_id)
+    fake.user_sends(group, sari, photo=image_bytes(), caption="/catatan layar")
+    fake.add_member(group, people["budi"]["id"])
+    updates = call(fake, lambda bot: bot.get_updates())
+    seen = [u.message.text or u.message.caption or "service" for u in updates]
+    assert seen == ["/cari impor", "balas bot", "/catatan layar", "service"]
+    caption = updates[2].message
+    assert caption.caption_entities[0].type == "bot_command" and caption.caption_entities[0].length == 8
+    # An admin bot (or privacy off) sees everything.
+    fake.set_bot_rights(group, admin=True)
+    fake.user_sends(group, sari, "obrolan biasa")
+    fake.set_privacy(False)
+    assert call(fake, lambda bot: bot.get_me()).can_read_all_group_messages
+    updates = call(fake, lambda bot: bot.get_updates(offset=updates[-1].update_id + 1))
+    assert [u.message.text for u in updates if u.message] == ["obrolan biasa"]
+
+
+def test_albums_media_groups_and_closed_topics(fake: FakeTelegram, people: dict[str, Any]) -> None:
+    group, forum, sari = people["group"], people["forum"], people["sari"]["id"]
+    album = fake.user_sends_album(group, sari, [image_bytes("red"), image_bytes("blue")], caption="/catatan dua")
+    assert album[0]["media_group_id"] == album[1]["media_group_id"] and "caption" not in album[1]
+
+    media = [telegram.InputMediaPhoto(image_bytes("red"), caption="<b>dua</b> berkas", parse_mode="HTML"),
+             telegram.InputMediaPhoto(image_bytes("green"))]
+    sent = call(fake, lambda bot: bot.send_media_group(group, media, disable_notification=True))
+    assert len(sent) == 2 and sent[0].media_group_id == sent[1].media_group_id and sent[0].caption == "dua berkas"
+    [logged] = fake.requests("sendMediaGroup", 200)
+    assert logged["disable_notification"] and len(logged["message_ids"]) == 2
+    with pytest.raises(BadRequest, match=r"(?i)wrong number"):
+        call(fake, lambda bot: bot.send_media_group(group, media[:1]))
+
+    topic = call(fake, lambda bot: bot.create_forum_topic(forum, "Tiket"))
+    call(fake, lambda bot: bot.close_forum_topic(forum, topic.message_thread_id))
+    with pytest.raises(BadRequest, match=r"(?i)TOPIC_CLOSED"):
+        call(fake, lambda bot: bot.send_message(forum, "telat", message_thread_id=topic.message_thread_id))
+
+
+def test_commands_per_scope_and_language_and_the_403_for_people_who_never_started(
+        fake: FakeTelegram, people: dict[str, Any]) -> None:
+    private = [telegram.BotCommand("baru", "tiket baru")]
+    english = [telegram.BotCommand("baru", "new ticket")]
+    call(fake, lambda bot: bot.set_my_commands(private, scope=telegram.BotCommandScopeAllPrivateChats()))
+    call(fake, lambda bot: bot.set_my_commands(english, scope=telegram.BotCommandScopeAllPrivateChats(),
+                                               language_code="en"))
+    got = call(fake, lambda bot: bot.get_my_commands(scope=telegram.BotCommandScopeAllPrivateChats()))
+    assert [(c.command, c.description) for c in got] == [("baru", "tiket baru")]
+    got = call(fake, lambda bot: bot.get_my_commands(scope=telegram.BotCommandScopeAllPrivateChats(),
+                                                     language_code="en"))
+    assert got[0].description == "new ticket"
+    assert call(fake, lambda bot: bot.get_my_commands()) == ()
+    with pytest.raises(BadRequest, match=r"(?i)BOT_COMMAND_INVALID"):
+        call(fake, lambda bot: bot.set_my_commands([telegram.BotCommand("Baru", "x")]))
+
+    fake.create_private_chat(people["budi"]["id"], started=False)
+    with pytest.raises(Forbidden, match="can't initiate conversation"):
+        call(fake, lambda bot: bot.send_message(people["budi"]["id"], "halo"))
+    member = call(fake, lambda bot: bot.get_chat_member(people["group"], fake.bot.id))
+    assert member.status == "member"

@@ -100,6 +100,10 @@ def test_operator_follows_and_answers_a_ticket_in_private(bridge: FakeTelegram, 
 
     fake.user_sends(tg["id"], tg["id"], "/berhenti")
     step()
+    assert linking.linked_user(tg["id"]), "/berhenti asks first (issue 20)"
+    question = fake.bot_messages(tg["id"])[-1]
+    fake.press_button(tg["id"], question["message_id"], tg["id"], "berhenti:ya")
+    step()
     assert not linking.linked_user(tg["id"])
 
 
@@ -118,7 +122,8 @@ def test_search_new_ticket_and_strangers(bridge: FakeTelegram, world: World) -> 
     for chat in (stranger["id"], group):
         found = next(m for m in fake.bot_messages(chat) if "basis pengetahuan" in (m.get("text") or ""))
         assert "Gagal impor data penduduk dari Excel" in found["text"]
-        assert "/kb/" in found["text"] or "/pengetahuan/" in found["text"] or "http" in found["text"]
+        links = [e.get("url", "") for e in found.get("entities", []) if e["type"] == "text_link"]
+        assert any("/kb/" in url or "/pengetahuan/" in url or "http" in url for url in links)  # the title links
     assert "belum tertaut" in fake.bot_texts(stranger["id"])[-1]
 
     # /baru: suggestions first, then category, description, screenshot.

@@ -100,20 +100,20 @@ def test_forum_supergroup_topic_claim_reply_photo_and_solve(bridge: FakeTelegram
     settle()
     assert "belum ditautkan" in fake.bot_texts(budi["id"])[-1]
 
-    # He links; the held press is applied: the ticket is his.
+    # He links; the held press is applied: the ticket is his, and he is told so privately.
     link_via_deep_link(fake, world.vol_lotim, budi["id"])
-    assert "tertaut" in fake.bot_texts(budi["id"])[-1]
     settle()
+    assert "tertaut" in fake.bot_texts(budi["id"])[-2] and "Anda tangani" in fake.bot_texts(budi["id"])[-1]
     detail = as_user(world.op_a).get(f"/api/v1/tickets/{ticket.pk}/").json()
     assert detail["assignee"]["username"] == "vol_lotim" and detail["status"] == "ditangani"
     edited = next(m for m in fake.bot_messages(group, thread_id=topic_id) if m["message_id"] == root["message_id"])
     assert "Budi Relawan" in edited["text"]
     assert [b["text"] for b in edited["reply_markup"]["inline_keyboard"][0]] == ["Buka di web"]
 
-    # A reply in the topic, then a photo, then /selesai quoting the answer.
+    # A reply to the card in the topic, then a photo (also a reply), then /selesai quoting the answer.
     answer = fake.user_sends(group, budi["id"], "Potong kolom nama jadi 100 karakter, lalu impor ulang.",
-                             thread_id=topic_id)
-    fake.user_sends(group, budi["id"], photo=image_bytes(), thread_id=topic_id)
+                             thread_id=topic_id, reply_to=root["message_id"])
+    fake.user_sends(group, budi["id"], photo=image_bytes(), thread_id=topic_id, reply_to=root["message_id"])
     step(fake)
     fake.user_sends(group, budi["id"], "/selesai", reply_to=answer["message_id"], thread_id=topic_id)
     step(fake)
@@ -129,7 +129,8 @@ def test_forum_supergroup_topic_claim_reply_photo_and_solve(bridge: FakeTelegram
     # Nothing the volunteer wrote was echoed back; the op's side effects arrived once each.
     texts = fake.bot_texts(group, thread_id=topic_id)
     assert not any("Potong kolom nama" in t for t in texts)
-    assert sum("Budi Relawan menangani" in t for t in texts) == 1
+    # State changes edit the card instead of adding lines (issue 20).
+    assert not any("menangani tiket ini" in t or "status menjadi" in t for t in texts)
 
 
 def test_plain_group_reply_threading_web_reply_and_refusals(bridge: FakeTelegram, world: World) -> None:
@@ -176,7 +177,7 @@ def test_plain_group_reply_threading_web_reply_and_refusals(bridge: FakeTelegram
     texts = fake.bot_texts(group)
     assert any(t.startswith(f"#{ticket.number}") and "Status: Selesai" in t and "Balasan terakhir" in t for t in texts)
     assert any("Antrean kosong" in t for t in texts)
-    assert any("status menjadi Selesai" in t for t in texts)
+    assert not any("status menjadi" in t for t in texts), "state changes edit the card, no extra lines"
     assert "Selesai" in fake.bot_messages(group)[0]["text"], "the ticket message is edited"
 
 

@@ -74,7 +74,7 @@ def method(fn: Callable[[World, Params], Any]) -> Callable[[World, Params], Any]
 # ----- bot and updates --------------------------------------------------------------------------------------
 @method
 def m_getMe(world: World, p: Params) -> Any:
-    return {**world.bot.as_api(), "can_join_groups": True, "can_read_all_group_messages": False,
+    return {**world.bot.as_api(), "can_join_groups": True, "can_read_all_group_messages": not world.privacy_mode,
             "supports_inline_queries": False, "can_connect_to_business": False, "has_main_web_app": False}
 
 
@@ -166,7 +166,11 @@ def m_getWebhookInfo(world: World, p: Params) -> Any:
 
 # ----- sending ------------------------------------------------------------------------------------------------
 def _writable_chat(world: World, p: Params) -> Chat:
-    chat = world.chat(p.raw.get("chat_id"))
+    raw_id = p.raw.get("chat_id")
+    user = world.users.get(int(raw_id)) if str(raw_id).lstrip("-").isdigit() else None
+    if user is not None and int(raw_id) not in world.chats and not user.is_bot:
+        raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
+    chat = world.chat(raw_id)
     if chat.type == "private":
         user = world.users[chat.id]
         if user.blocked_bot:
@@ -371,84 +375,6 @@ def m_sendChatAction(world: World, p: Params) -> Any:
         return True
 
 
-# ----- forum topics -----------------------------------------------------------------------------------------------
-def _forum(world: World, p: Params, action: str) -> Chat:
-    chat = _writable_chat(world, p)
-    if not chat.is_forum:
-        raise bad("the chat is not a forum")
-    if chat.bot_status != "administrator" or not chat.bot_can_manage_topics:
-        raise bad(f"not enough rights to {action} a topic")
-    return chat
-
-
-def _topic(world: World, chat: Chat, p: Params) -> Any:
-    topic = chat.topics.get(p.int("message_thread_id", required=True) or 0)
-    if topic is None:
-        raise bad("TOPIC_ID_INVALID")
-    return topic
-
-
-@method
-def m_createForumTopic(world: World, p: Params) -> Any:
-    with world.lock:
-        chat = _forum(world, p, "create")
-        name = p.str("name") or ""
-        if not 1 <= len(name) <= 128:
-            raise bad("TOPIC_NAME_INVALID")
-        icon_color = p.int("icon_color") or 7322096
-        world.check_limits(chat)
-        created = world.new_message(chat, world.bot, forum_topic_created={"name": name, "icon_color": icon_color})
-        thread_id = created["message_id"]
-        created.update(message_thread_id=thread_id, is_topic_message=True)
-        from .world import Topic
-
-        chat.topics[thread_id] = Topic(thread_id=thread_id, name=name, icon_color=icon_color, created_by_bot=True)
-        return {"message_thread_id": thread_id, "name": name, "icon_color": icon_color}
-
-
-@method
-def m_editForumTopic(world: World, p: Params) -> Any:
-    with world.lock:
-        chat = _forum(world, p, "edit")
-        topic = _topic(world, chat, p)
-        name = p.str("name")
-        if name is not None:
-            if not 1 <= len(name) <= 128:
-                raise bad("TOPIC_NAME_INVALID")
-            if name == topic.name:
-                raise bad("TOPIC_NOT_MODIFIED")
-            topic.name = name
-            world.new_message(chat, world.bot, message_thread_id=topic.thread_id, is_topic_message=True,
-                              forum_topic_edited={"name": name})
-        return True
-
-
-@method
-def m_closeForumTopic(world: World, p: Params) -> Any:
-    with world.lock:
-        chat = _forum(world, p, "close")
-        topic = _topic(world, chat, p)
-        if topic.closed:
-            raise bad("TOPIC_NOT_MODIFIED")
-        topic.closed = True
-        world.new_message(chat, world.bot, message_thread_id=topic.thread_id, is_topic_message=True,
-                          forum_topic_closed={})
-        return True
-
-
-@method
-def m_reopenForumTopic(world: World, p: Params) -> Any:
-    with world.lock:
-        chat = _forum(world, p, "reopen")
-        topic = _topic(world, chat, p)
-        if not topic.closed:
-            raise bad("TOPIC_NOT_MODIFIED")
-        topic.closed = False
-        world.new_message(chat, world.bot, message_thread_id=topic.thread_id, is_topic_message=True,
-                          forum_topic_reopened={})
-        return True
-
-
 # ----- callbacks, chats, members, files ------------------------------------------------------------------------------
 @method
 def m_answerCallbackQuery(world: World, p: Params) -> Any:
@@ -510,23 +436,33 @@ def m_getFile(world: World, p: Params) -> Any:
 
 
 @method
-def m_setMyCommands(world: World, p: Params) -> Any:
+def m_sendMediaGroup(world: World, p: Params) -> Any:
+    """2-10 photos (or 2-10 documents) as one album; each gets a message with the same media_group_id."""
+    media = p.json("media")
+    if not isinstance(media, list) or not 2 <= len(media) <= 10:
+        raise bad("wrong number of messages to send" if isinstance(media, list) else "media is empty")
+    kinds = {item.get("type") for item in media}
+    if not kinds <= {"photo", "document", "video", "audio"} or ("document" in kinds and len(kinds) > 1):
+        raise bad("media of different types can't be mixed" if len(kinds) > 1 else "unsupported media type")
     with world.lock:
-        world.commands = list(p.json("commands") or [])
-        return True
-
-
-@method
-def m_getMyCommands(world: World, p: Params) -> Any:
-    with world.lock:
-        return list(world.commands)
-
-
-@method
-def m_deleteMyCommands(world: World, p: Params) -> Any:
-    with world.lock:
-        world.commands = []
-        return True
+        chat = _writable_chat(world, p)
+        where = _thread_and_reply(world, chat, p)
+        group_id = str(next(world.media_group_ids))
+        world.check_limits(chat)
+        sent = []
+        for item in media:
+            item_params = Params({**item, "parse_mode": item.get("parse_mode")}, p.files)
+            content = _formatted(item_params, "caption", MAX_CAPTION)
+            kind = item["type"]
+            stored, name, content_type = _upload(world, Params({kind: item.get("media")}, p.files), kind,
+                                                 "photos" if kind == "photo" else "documents", 50 * 1024 * 1024)
+            if kind == "photo":
+                content["photo"] = world.photo_sizes(stored)
+            else:
+                content["document"] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                                       "file_name": name, "mime_type": content_type, "file_size": stored.size}
+            sent.append(world.new_message(chat, world.bot, media_group_id=group_id, **where, **content))
+        return [dict(m) for m in sent]
 
 
 def image_bytes(color: str = "red", size: tuple[int, int] = (32, 24)) -> bytes:

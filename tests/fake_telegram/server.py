@@ -20,6 +20,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx
 
+from . import commands as _commands  # noqa: F401  (registers the menu methods)
+from . import topics as _topics  # noqa: F401  (registers the forum-topic methods)
 from .methods import METHODS, Params, Upload
 from .world import ApiError, World
 
@@ -28,7 +30,7 @@ log = logging.getLogger("fake_telegram")
 CONTROL = {
     "create_user", "create_private_chat", "create_group", "create_supergroup", "add_bot", "set_bot_rights",
     "kick_bot", "block_bot", "add_member", "migrate_group", "make_forum", "user_sends", "user_edits",
-    "user_starts_bot", "press_button", "inject_update", "bot_messages", "bot_texts", "topics", "requests",
+    "user_starts_bot", "user_sends_album", "set_privacy", "press_button", "inject_update", "bot_messages", "bot_texts", "topics", "requests",
     "count", "pending_updates", "webhook_info", "set_limits", "fail_next", "slow_down", "reset_log",
 }
 
@@ -178,6 +180,19 @@ class Handler(BaseHTTPRequestHandler):
                                  "chat_id": raw.get("chat_id")}
         if isinstance(result, dict) and "message_id" in result:
             entry["message_id"] = result["message_id"]
+        if isinstance(result, list):  # sendMediaGroup: one message per file
+            entry["message_ids"] = [m.get("message_id") for m in result if isinstance(m, dict)]
+        for flag in ("disable_notification", "disable_web_page_preview"):
+            if flag in raw:
+                entry[flag] = str(raw[flag]).lower() in {"true", "1"}
+        if "link_preview_options" in raw:
+            options = raw["link_preview_options"]
+            if isinstance(options, str):
+                try:
+                    options = json.loads(options)
+                except ValueError:
+                    options = {}
+            entry["link_preview_options"] = options
         with self.server.world.lock:
             self.server.world.request_log.append(entry)
 

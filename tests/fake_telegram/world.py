@@ -18,7 +18,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from .markup import command_entities
+from .errors import ApiError, bad
+from .people import PeopleMixin
+
+__all__ = ["ApiError", "World", "bad"]
+
 
 DEFAULT_ALLOWED = [
     "message", "edited_message", "channel_post", "edited_channel_post", "business_connection",
@@ -26,18 +30,6 @@ DEFAULT_ALLOWED = [
     "chosen_inline_result", "callback_query", "shipping_query", "pre_checkout_query", "poll", "poll_answer",
     "my_chat_member", "chat_join_request", "chat_boost", "removed_chat_boost", "purchased_paid_media",
 ]  # everything except chat_member, message_reaction and message_reaction_count, as Telegram documents
-
-
-class ApiError(Exception):
-    def __init__(self, code: int, description: str, parameters: dict[str, Any] | None = None) -> None:
-        super().__init__(description)
-        self.code = code
-        self.description = description
-        self.parameters = parameters or {}
-
-
-def bad(description: str, **parameters: Any) -> ApiError:
-    return ApiError(400, f"Bad Request: {description}", parameters or None)
 
 
 @dataclass
@@ -126,7 +118,7 @@ class Failure:
     raw_body: bytes | None = None  # a non-JSON body, like a proxy's 502 page
 
 
-class World:
+class World(PeopleMixin):
     MAX_DOWNLOAD = 20 * 1024 * 1024
 
     def __init__(self, token: str = "123456:TEST-token", bot_username: str = "sid_helpdesk_bot") -> None:
@@ -157,7 +149,9 @@ class World:
         self.limit_hits: list[dict[str, Any]] = []  # which window answered 429, for tests and the bench
         self.failures: list[Failure] = []
         self.request_log: list[dict[str, Any]] = []
-        self.commands: list[dict[str, Any]] = []
+        self.commands: dict[str, list[dict[str, Any]]] = {}  # "<scope JSON>|<language_code>" -> commands
+        self.privacy_mode = True
+        self.media_group_ids = itertools.count(13_000_000_000_000_001)
         self.webhook_retry_seconds = 0.2
 
     # ----- helpers used by the methods -------------------------------------------------------------
@@ -389,121 +383,6 @@ class World:
             if chat.type != "supergroup":
                 raise ValueError("only supergroups can become forums")
             chat.is_forum = True
-
-    # ----- control: what users do --------------------------------------------------------------------
-    def user_sends(
-        self,
-        chat_id: int,
-        user_id: int,
-        text: str | None = None,
-        *,
-        reply_to: int | None = None,
-        thread_id: int | None = None,
-        photo: bytes | None = None,
-        document: tuple[str, bytes, str] | None = None,
-        document_size: int | None = None,
-        caption: str | None = None,
-        sticker: bool = False,
-        voice: bool = False,
-        forward: bool = False,
-    ) -> dict[str, Any]:
-        """A user posts in a chat; returns the message as delivered in the update."""
-        with self.lock:
-            chat = self.chat(chat_id)
-            user = self.user(user_id)
-            if chat.type == "private":
-                user.started_bot = True
-            content: dict[str, Any] = {}
-            if text is not None:
-                content["text"] = text
-                entities = command_entities(text)
-                if entities:
-                    content["entities"] = entities
-            if caption is not None:
-                content["caption"] = caption
-            if photo is not None:
-                content["photo"] = self.photo_sizes(self.store_file(photo, prefix="photos"))
-            if document is not None:
-                name, data, mime = document
-                stored = self.store_file(data, prefix="documents", name=name, size=document_size)
-                content["document"] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                                       "file_name": name, "mime_type": mime, "file_size": stored.size}
-            if sticker:
-                stored = self.store_file(b"RIFF-sticker", prefix="stickers", name="sticker.webp")
-                content["sticker"] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                                      "width": 512, "height": 512, "is_animated": False, "is_video": False,
-                                      "type": "regular", "emoji": "\U0001f44d", "file_size": stored.size}
-            if voice:
-                stored = self.store_file(b"OggS-voice", prefix="voice", name="voice.oga")
-                content["voice"] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                                    "duration": 3, "mime_type": "audio/ogg", "file_size": stored.size}
-            if forward:
-                content["forward_origin"] = {"type": "hidden_user", "sender_user_name": "Orang lain",
-                                             "date": self.now()}
-            self._threading(chat, content, reply_to, thread_id)
-            message = self.new_message(chat, user, **content)
-            self.push_update("message", message)
-            return message
-
-    def _threading(self, chat: Chat, content: dict[str, Any], reply_to: int | None, thread_id: int | None) -> None:
-        if thread_id is not None:
-            topic = chat.topics.get(int(thread_id))
-            if chat.is_forum and topic is None:
-                raise bad("message thread not found")
-            content["message_thread_id"] = int(thread_id)
-            if chat.is_forum:
-                content["is_topic_message"] = True
-                if reply_to is None:
-                    # Telegram quirk: a plain message in a topic "replies" to the topic's creation message.
-                    reply_to = int(thread_id)
-        if reply_to is not None:
-            target = chat.messages.get(int(reply_to))
-            if target is None:
-                raise bad("message to be replied not found")
-            content["reply_to_message"] = {k: v for k, v in target.items() if k != "reply_to_message"}
-
-    def user_edits(self, chat_id: int, message_id: int, text: str) -> dict[str, Any]:
-        with self.lock:
-            chat = self.chat(chat_id)
-            message = chat.messages[int(message_id)]
-            message["text"] = text
-            message["edit_date"] = self.now()
-            self.push_update("edited_message", dict(message))
-            return message
-
-    def user_starts_bot(self, user_id: int, payload: str = "") -> dict[str, Any]:
-        chat_id = self.create_private_chat(user_id)
-        return self.user_sends(chat_id, user_id, f"/start {payload}".strip())
-
-    def press_button(self, chat_id: int, message_id: int, user_id: int, data: str) -> str:
-        """A user presses an inline button; the button must exist on that bot message."""
-        with self.lock:
-            chat = self.chat(chat_id)
-            message = chat.messages.get(int(message_id))
-            if message is None:
-                raise ValueError("no such message")
-            rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
-            if not any(button.get("callback_data") == data for row in rows for button in row):
-                raise ValueError(f"message {message_id} has no button with callback_data {data!r}")
-            query_id = str(next(self.callback_ids))
-            query = {
-                "id": query_id,
-                "from": self.user(user_id).as_api(),
-                "message": message,
-                "chat_instance": str(abs(chat.id) * 7919),
-                "data": data,
-            }
-            self.callbacks[query_id] = query
-            self.push_update("callback_query", query)
-            return query_id
-
-    def inject_update(self, update: dict[str, Any]) -> dict[str, Any]:
-        """Queue any raw update (unknown kinds, odd shapes); the update_id is assigned here."""
-        with self.lock:
-            update = {"update_id": next(self.update_ids), **{k: v for k, v in update.items() if k != "update_id"}}
-            self.updates.append(update)
-            self.changed.notify_all()
-            return update
 
     # ----- control: looking at what the bot did --------------------------------------------------------
     def bot_messages(self, chat_id: int, *, thread_id: int | None = None) -> list[dict[str, Any]]:

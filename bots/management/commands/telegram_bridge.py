@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from bots import config
+from bots.builtin import publish_commands
 from bots.client import get_client
 from bots.polling import Poller
 
@@ -36,7 +37,8 @@ class Command(BaseCommand):
             get_client().run(
                 lambda bot: bot.set_webhook(url, secret_token=secret, allowed_updates=_allowed())
             )
-            self.stdout.write(f"Webhook diset ke {url} (dengan secret token).")
+            publish_commands()
+            self.stdout.write(f"Webhook diset ke {url} (dengan secret token); menu perintah diterbitkan.")
             return
         if options["delete_webhook"]:
             get_client().run(lambda bot: bot.delete_webhook())

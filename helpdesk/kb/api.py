@@ -45,6 +45,22 @@ def hit_out(request: Request, hit: selectors.Hit, log_id: int | None = None) -> 
     }
 
 
+BACKENDS = ("database", "opensearch", "elasticsearch")
+
+
+class AnsweredBy(serializers.Serializer):
+    """Who answered a search: honest about the fallback (docs/search.md)."""
+
+    backend = serializers.ChoiceField(choices=BACKENDS, help_text="mesin yang menjawab pencarian ini")
+    fallback = serializers.BooleanField(
+        help_text="true bila mesin pencari terpasang tetapi basis data yang menjawab (mesin mati, lambat, atau "
+                  "indeksnya belum siap): hasil tetap benar, urutannya bisa sedikit berbeda")
+
+
+def answered_by(results: selectors.KbResults) -> dict[str, Any]:
+    return {"backend": results.backend, "fallback": results.fallback}
+
+
 COMMON = [
     OpenApiParameter("q", str, required=True, description=f"kata kunci (teks biasa, maks. {MAX_Q_CHARS} karakter)"),
 ]
@@ -56,7 +72,7 @@ class KbSearchApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema_serializer(component_name="KbSearchOutput")
-    class Output(serializers.Serializer):
+    class Output(AnsweredBy):
         results = HitOut(many=True)
         total = serializers.IntegerField()
 
@@ -76,7 +92,8 @@ class KbSearchApi(APIView):
     )
     def get(self, request: Request) -> Response:
         results = run_search(parse_search_params(request.query_params))
-        return Response({"results": [hit_out(request, h) for h in results.hits], "total": results.total})
+        return Response({"results": [hit_out(request, h) for h in results.hits], "total": results.total,
+                         **answered_by(results)})
 
 
 class KbSuggestApi(APIView):
@@ -86,7 +103,7 @@ class KbSuggestApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema_serializer(component_name="KbSuggestOutput")
-    class Output(serializers.Serializer):
+    class Output(AnsweredBy):
         results = HitOut(many=True)
 
     @extend_schema(
@@ -97,9 +114,10 @@ class KbSuggestApi(APIView):
     )
     def get(self, request: Request) -> Response:
         params = parse_search_params(request.query_params, default_limit=5)
-        hits = selectors.suggest_entries(params.q, limit=min(params.limit, 5))
+        found = selectors.suggest_results(params.q, limit=min(params.limit, 5))
+        hits = found.hits
         logs = log_shown(request, hits, channel=request.query_params.get("channel", ""))
-        return Response({"results": [hit_out(request, h, logs.get(h.entry_id)) for h in hits]})
+        return Response({"results": [hit_out(request, h, logs.get(h.entry_id)) for h in hits], **answered_by(found)})
 
 
 def log_shown(request: HttpRequest | Request, hits: list[selectors.Hit], *, channel: str) -> dict[int, int]:

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from search.types import MAX_LIMIT, MAX_OFFSET
 
 from . import access, deflection, selectors
+from .limits import check_search_rate
 from .models import DeflectionLog, Entry
 from .selectors import MAX_Q_CHARS, parse_search_params, run_search
 
@@ -65,7 +66,9 @@ COMMON = [
     OpenApiParameter("q", str, required=True, description=f"kata kunci (teks biasa, maks. {MAX_Q_CHARS} karakter)"),
 ]
 ERRORS = {400: OpenApiResponse(description="Parameter tidak valid: `fields` menyebut masalahnya"),
-          413: OpenApiResponse(description="Kata kunci terlalu panjang")}
+          413: OpenApiResponse(description="Kata kunci terlalu panjang"),
+          429: OpenApiResponse(description="Terlalu banyak pencarian dari alamat atau akun ini; header Retry-After "
+                                           "menyebut berapa detik menunggu")}
 
 
 class KbSearchApi(APIView):
@@ -91,6 +94,7 @@ class KbSearchApi(APIView):
         description="Entri basis pengetahuan yang terbit, paling relevan lebih dulu. Tanpa akun.",
     )
     def get(self, request: Request) -> Response:
+        check_search_rate(request)
         results = run_search(parse_search_params(request.query_params))
         return Response({"results": [hit_out(request, h) for h in results.hits], "total": results.total,
                          **answered_by(results)})
@@ -113,6 +117,7 @@ class KbSuggestApi(APIView):
         responses={200: Output, **ERRORS},
     )
     def get(self, request: Request) -> Response:
+        check_search_rate(request)
         params = parse_search_params(request.query_params, default_limit=5)
         found = selectors.suggest_results(params.q, limit=min(params.limit, 5))
         hits = found.hits

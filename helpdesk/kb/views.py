@@ -20,7 +20,7 @@ from helpdesk.accounts.access import can_manage_forum, forums_of, is_admin
 from helpdesk.accounts.models import Forum, ForumMembership, User
 from helpdesk.accounts.presenters import current_user
 from helpdesk.categories.selectors import category_list
-from helpdesk.core.errors import TooLarge
+from helpdesk.core.errors import RateLimited, TooLarge
 from helpdesk.core.ids import to_id
 from helpdesk.core.refusals import REFUSALS, person_message, show_on_form
 from helpdesk.tickets.models import Ticket
@@ -28,6 +28,7 @@ from helpdesk.tickets.models import Ticket
 from . import access, deflection, selectors, services
 from .forms import EntryForm, sign_findings, unsign_findings
 from .lifecycle import state_of
+from .limits import check_search_rate
 from .masking import Finding, findings_from_json, with_choices
 from .models import Entry, EntryStatus, EntryVote, ForumKbSettings
 from .selectors import parse_search_params, run_search
@@ -78,9 +79,14 @@ def search_page(request: HttpRequest) -> HttpResponse:
     status = 200
     if (g.get("q") or "").strip():
         try:
+            check_search_rate(request)
             params = parse_search_params({**g.dict(), "limit": str(PAGE_SIZE),
                                           "offset": str((page_no - 1) * PAGE_SIZE)})
             results = run_search(params)
+        except RateLimited as exc:
+            response = render(request, "kb/search.html", {**context, "error": person_message(exc)}, status=429)
+            response["Retry-After"] = str(exc.retry_after or 60)
+            return response
         except TooLarge as exc:
             context["error"], status = person_message(exc), 413
         except ValidationError as exc:

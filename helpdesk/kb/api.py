@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from search.types import MAX_LIMIT, MAX_OFFSET
 
-from . import access, deflection, selectors
+from . import access, deflection, searchlog, selectors
 from .limits import check_search_rate
 from .models import DeflectionLog, Entry
 from .selectors import MAX_Q_CHARS, parse_search_params, run_search
@@ -95,7 +95,11 @@ class KbSearchApi(APIView):
     )
     def get(self, request: Request) -> Response:
         check_search_rate(request)
-        results = run_search(parse_search_params(request.query_params))
+        params = parse_search_params(request.query_params)
+        results = run_search(params)
+        if params.offset == 0:
+            searchlog.record_search(text=params.q, results=results.total, backend=results.backend,
+                                    fallback=results.fallback, channel="api", request=request)
         return Response({"results": [hit_out(request, h) for h in results.hits], "total": results.total,
                          **answered_by(results)})
 

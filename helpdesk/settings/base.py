@@ -323,4 +323,6 @@ RATE_LIMITS = {
 
 # --- Realtime (websockets) ---------------------------------------------------------------------------------
 # How long the event log keeps events for clients that reconnect; at least an hour. Other knobs: realtime/conf.py.
+# Knowledge-base search log (queries masked, no address): kept this many days, then purged daily.
+KB_SEARCH_LOG_RETENTION_DAYS = env_int("KB_SEARCH_LOG_RETENTION_DAYS", 180, minimum=1)
 REALTIME_RETENTION_SECONDS = env_int("REALTIME_RETENTION_SECONDS", 3600, minimum=3600)

@@ -128,3 +128,22 @@ def test_the_weekly_digest_goes_once_a_week_to_each_coordinator(world: World) ->
     assert "gasebo" in sent.get(user=world.coord_lotim).text
     assert learning.send_digest() == 0  # the same week again: nothing new
     assert Notification.objects.filter(type="kb_search_digest", user=world.coord_lotim).count() == 1
+
+
+def test_search_eval_reads_the_exported_judged_queries(world: World, tmp_path: Path) -> None:
+    from tests.search_eval.core import EvalQuery, load_judged
+
+    entry = publish(world, title="Pendopo desa tidak tampil di peta", answer="Isi koordinat pendopo.")
+    entry.external_id = "4353"
+    entry.save(update_fields=["external_id"])
+    other = publish(world, title="Gagal impor data penduduk", answer="Potong kolom nama.")
+    for text in ("pendopo hilang", "impor macet"):
+        web().get("/kb/cari/", {"q": text})
+    learning.judge(actor=world.coord_lotim, key=searchlog.group_key("pendopo hilang"), query="pendopo hilang",
+                   entry_id=entry.pk)
+    learning.judge(actor=world.coord_lotim, key=searchlog.group_key("impor macet"), query="impor macet",
+                   entry_id=other.pk)
+    out = tmp_path / "judged.jsonl"
+    call_command("kb_export_judged", "--output", str(out))
+    queries, skipped = load_judged(out, {"4353", "1032"})
+    assert queries == [EvalQuery("pendopo hilang", frozenset({"4353"}))] and skipped == 1

@@ -74,6 +74,8 @@ def test_only_coordinators_and_admins_see_the_page(world: World) -> None:
     assert web(world.vol_lotim).post("/kb/pencarian/sinonim/", {"aturan": "a, b"}).status_code == 403
     assert web().get("/kb/pencarian/").status_code == 302
     assert web(world.admin).get("/kb/pencarian/").status_code == 200
+    assert "/kb/pencarian/" in web(world.coord_lotim).get("/kb/").content.decode()
+    assert "/kb/pencarian/" not in web(world.op_a).get("/kb/").content.decode()
 
 
 def test_the_log_holds_no_personal_data_and_no_user_for_anonymous_callers(world: World) -> None:

@@ -52,8 +52,13 @@ def unanswered_groups(*, days: int = 30, limit: int = GROUP_LIMIT) -> list[Query
         SearchLog.objects.filter(created_at__gte=since).exclude(group_key="")
         .values("group_key")
         .annotate(n=Count("pk"), opened=Count("pk", filter=Q(opened_at__isnull=False)),
-                  empty=Count("pk", filter=Q(results=0)), last=Max("created_at"), example=Max("query"))
-        .filter(opened=0)
+                  empty=Count("pk", filter=Q(results=0)),
+                  shown=Count("pk", filter=Q(results__gt=0, channel=SearchLog.Channel.WEB)),
+                  last=Max("created_at"), example=Max("query"))
+        # Only the search page knows what was opened: an API or Telegram search that found something is no
+        # evidence either way, so a group counts as unanswered when something found nothing, or when results
+        # shown on the page were never opened.
+        .filter(opened=0).filter(Q(empty__gt=0) | Q(shown__gt=0))
         .order_by("-n", "-last")[:limit]
     )
     judged: dict[str, list[int]] = {}

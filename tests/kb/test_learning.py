@@ -104,6 +104,8 @@ def test_an_opened_result_takes_the_group_off_the_page_and_a_ticket_after_it_is_
     log.refresh_from_db()
     assert log.opened_entry_id == entry.pk and log.opened_at is not None
     assert learning.unanswered_groups(days=7) == []
+    APIClient().get("/api/v1/kb/search/", {"q": "gagal impor penduduk"})  # found; the API cannot say if opened
+    assert learning.unanswered_groups(days=7) == []
 
     response = operator.post("/tiket/baru/", {
         "title": "Impor penduduk tetap gagal", "description": "Sudah dicoba.", "category": "kependudukan",

@@ -151,3 +151,13 @@ def test_search_eval_reads_the_exported_judged_queries(world: World, tmp_path: P
     call_command("kb_export_judged", "--output", str(out))
     queries, skipped = load_judged(out, {"4353", "1032"})
     assert queries == [EvalQuery("pendopo hilang", frozenset({"4353"}))] and skipped == 1
+
+
+def test_the_digest_and_the_purge_are_periodic_jobs() -> None:
+    from datetime import timedelta as td
+
+    from helpdesk.core.scheduler import registered_schedules
+
+    schedules = registered_schedules()
+    assert schedules["kb.search_digest"].every == td(days=7)
+    assert schedules["kb.search_log_purge"].every == td(days=1)

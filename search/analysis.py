@@ -46,6 +46,8 @@ class AnalysisError(ValueError):
 
 def normalize(text: str) -> str:
     """Lowercase with accents folded (`é` -> `e`); everything else is left to the tokenizer."""
+    if text.isascii():  # nearly all text: nothing to fold, and highlighting calls this once per word
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 

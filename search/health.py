@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import connection
 
+from . import fallbacks
 from .backends import get_backend
 
 
@@ -30,6 +31,11 @@ def _check() -> dict[str, Any]:
         return result
     from .indexing import backlog
 
+    recent = fallbacks.recent()
+    # Fallbacks of this process in the last minutes, by reason: shown, never a reason to say degraded by themselves
+    # (one slow answer is not an outage; the engine's own state above is what decides).
+    result["fallbacks"] = {"minutes": fallbacks.WINDOW_SECONDS // 60, "count": sum(recent.values()),
+                           "by_reason": recent}
     queued = backlog()
     result["backlog"] = queued["pending"]
     if queued["parked"]:

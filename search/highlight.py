@@ -9,10 +9,18 @@ from .analysis import iter_raw_spans, word_group
 SNIPPET_WORDS = 30
 
 
+_NONE: frozenset[str] = frozenset()
+
+
 def _spans(text: str, terms: frozenset[str]) -> list[tuple[int, int, bool, frozenset[str]]]:
     spans = []
+    seen: dict[str, frozenset[str]] = {}  # a word repeats often in one text: match it once
     for start, end, token in iter_raw_spans(text):
-        matched = frozenset(word_group(token)) & terms
+        matched = seen.get(token)
+        if matched is None:
+            group = word_group(token)
+            matched = terms.intersection(group) if any(t in terms for t in group) else _NONE
+            seen[token] = matched
         spans.append((start, end, bool(matched), matched))
     return spans
 
@@ -41,16 +49,25 @@ def snippet(text: str, terms: frozenset[str], words: int = SNIPPET_WORDS) -> str
     spans = _spans(text, terms)
     if not spans:
         return escape(text[:200])
-    best, best_score = 0, -1
-    for i in range(max(1, len(spans) - words + 1)):
-        window = spans[i : i + words]
-        seen: set[str] = set()
-        for _, _, matched, found in window:
-            if matched:
-                seen |= found
-        score = len(seen)
-        if score > best_score:
-            best, best_score = i, score
+    # Slide a window of `words` spans, counting its distinct matched terms; the first best window wins.
+    counts: dict[str, int] = {}
+
+    def add(found: frozenset[str], step: int) -> None:
+        for term in found:
+            left = counts.get(term, 0) + step
+            if left:
+                counts[term] = left
+            else:
+                del counts[term]
+
+    for span in spans[:words]:
+        add(span[3], 1)
+    best, best_score = 0, len(counts)
+    for i in range(1, max(1, len(spans) - words + 1)):
+        add(spans[i - 1][3], -1)
+        add(spans[i + words - 1][3], 1)
+        if len(counts) > best_score:
+            best, best_score = i, len(counts)
     # Start a little before the first match so the reader gets some context.
     first = best
     window = spans[best : best + words]

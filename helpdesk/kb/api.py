@@ -19,7 +19,8 @@ from rest_framework.views import APIView
 
 from search.types import MAX_LIMIT, MAX_OFFSET
 
-from . import access, deflection, selectors
+from . import access, deflection, searchlog, selectors
+from .limits import check_search_rate
 from .models import DeflectionLog, Entry
 from .selectors import MAX_Q_CHARS, parse_search_params, run_search
 
@@ -45,18 +46,36 @@ def hit_out(request: Request, hit: selectors.Hit, log_id: int | None = None) -> 
     }
 
 
+BACKENDS = ("database", "opensearch", "elasticsearch")
+
+
+class AnsweredBy(serializers.Serializer):
+    """Who answered a search: honest about the fallback (docs/search.md)."""
+
+    backend = serializers.ChoiceField(choices=BACKENDS, help_text="mesin yang menjawab pencarian ini")
+    fallback = serializers.BooleanField(
+        help_text="true bila mesin pencari terpasang tetapi basis data yang menjawab (mesin mati, lambat, atau "
+                  "indeksnya belum siap): hasil tetap benar, urutannya bisa sedikit berbeda")
+
+
+def answered_by(results: selectors.KbResults) -> dict[str, Any]:
+    return {"backend": results.backend, "fallback": results.fallback}
+
+
 COMMON = [
     OpenApiParameter("q", str, required=True, description=f"kata kunci (teks biasa, maks. {MAX_Q_CHARS} karakter)"),
 ]
 ERRORS = {400: OpenApiResponse(description="Parameter tidak valid: `fields` menyebut masalahnya"),
-          413: OpenApiResponse(description="Kata kunci terlalu panjang")}
+          413: OpenApiResponse(description="Kata kunci terlalu panjang"),
+          429: OpenApiResponse(description="Terlalu banyak pencarian dari alamat atau akun ini; header Retry-After "
+                                           "menyebut berapa detik menunggu")}
 
 
 class KbSearchApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema_serializer(component_name="KbSearchOutput")
-    class Output(serializers.Serializer):
+    class Output(AnsweredBy):
         results = HitOut(many=True)
         total = serializers.IntegerField()
 
@@ -75,8 +94,14 @@ class KbSearchApi(APIView):
         description="Entri basis pengetahuan yang terbit, paling relevan lebih dulu. Tanpa akun.",
     )
     def get(self, request: Request) -> Response:
-        results = run_search(parse_search_params(request.query_params))
-        return Response({"results": [hit_out(request, h) for h in results.hits], "total": results.total})
+        check_search_rate(request)
+        params = parse_search_params(request.query_params)
+        results = run_search(params)
+        if params.offset == 0:
+            searchlog.record_search(text=params.q, results=results.total, backend=results.backend,
+                                    fallback=results.fallback, channel="api", request=request)
+        return Response({"results": [hit_out(request, h) for h in results.hits], "total": results.total,
+                         **answered_by(results)})
 
 
 class KbSuggestApi(APIView):
@@ -86,7 +111,7 @@ class KbSuggestApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema_serializer(component_name="KbSuggestOutput")
-    class Output(serializers.Serializer):
+    class Output(AnsweredBy):
         results = HitOut(many=True)
 
     @extend_schema(
@@ -96,10 +121,12 @@ class KbSuggestApi(APIView):
         responses={200: Output, **ERRORS},
     )
     def get(self, request: Request) -> Response:
+        check_search_rate(request)
         params = parse_search_params(request.query_params, default_limit=5)
-        hits = selectors.suggest_entries(params.q, limit=min(params.limit, 5))
+        found = selectors.suggest_results(params.q, limit=min(params.limit, 5))
+        hits = found.hits
         logs = log_shown(request, hits, channel=request.query_params.get("channel", ""))
-        return Response({"results": [hit_out(request, h, logs.get(h.entry_id)) for h in hits]})
+        return Response({"results": [hit_out(request, h, logs.get(h.entry_id)) for h in hits], **answered_by(found)})
 
 
 def log_shown(request: HttpRequest | Request, hits: list[selectors.Hit], *, channel: str) -> dict[int, int]:

@@ -7,4 +7,4 @@ class KbConfig(AppConfig):
     verbose_name = "Basis pengetahuan"
 
     def ready(self) -> None:
-        from . import hooks  # noqa: F401 - registers the search source, the ticket panel, the ticket-form step and the answer finder
+        from . import hooks, learning, searchlog  # noqa: F401 - the periodic jobs; hooks registers the search source, the ticket panel, the ticket-form step and the answer finder

@@ -13,10 +13,11 @@ from helpdesk.accounts.extensions import NotificationEvent, notification_events
 from helpdesk.tickets import extensions as tickets
 from helpdesk.tickets.models import Ticket
 
-from . import deflection, indexing, selectors
+from . import deflection, indexing, searchlog, selectors
 from .models import DeflectionLog
 
 notification_events.register("kb_review_request", NotificationEvent(_("Entri basis pengetahuan menunggu persetujuan saya")))
+notification_events.register("kb_search_digest", NotificationEvent(_("Ringkasan mingguan pencarian tanpa jawaban")))
 notification_events.register("kb_reviewed", NotificationEvent(_("Entri basis pengetahuan saya disetujui atau dikembalikan")))
 
 indexing.register()
@@ -44,6 +45,7 @@ class BeforeFiling:
 
     def after(self, request: HttpRequest, ticket: Ticket) -> None:
         deflection.record_ticket_filed(session_key=deflection.session_key(request), ticket=ticket)
+        searchlog.record_ticket_filed(request=request)
 
 
 class PublishedAnswers:
@@ -51,7 +53,10 @@ class PublishedAnswers:
     /baru."""
 
     def search(self, text: str, *, limit: int) -> list[tickets.Answer]:
-        return [tickets.Answer(h.title, h.url, h.snippet) for h in selectors.search_entries(text, limit=limit).hits]
+        results = selectors.search_entries(text, limit=limit)
+        searchlog.record_search(text=text, results=results.total, backend=results.backend, fallback=results.fallback,
+                                channel="telegram")
+        return [tickets.Answer(h.title, h.url, h.snippet) for h in results.hits]
 
     def suggest(self, text: str, *, limit: int) -> list[tickets.Answer]:
         return [tickets.Answer(h.title, h.url, h.snippet) for h in selectors.suggest_or_nothing(text, limit=limit)]

@@ -193,3 +193,61 @@ class DeflectionLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry_id} @ {self.shown_at:%Y-%m-%d}"
+
+
+class SearchLog(models.Model):
+    """One knowledge-base search, without personal data: what was asked (masked), what it found, and whether a
+    result was opened or a ticket was still filed in that session. Kept `KB_SEARCH_LOG_RETENTION_DAYS`.
+
+    `group_key` is the query's analysed terms, sorted (search.analysis): differently worded questions with the
+    same terms are one group on the coordinators' page. `user` is set only for signed-in users, never for
+    anonymous ones; `session_hash` (a hash of the session key) joins a search to what the session did next.
+    """
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Halaman web")
+        API = "api", _("API")
+        TELEGRAM = "telegram", _("Telegram")
+
+    query = models.CharField(_("kata kunci (disamarkan)"), max_length=300)
+    group_key = models.CharField(max_length=300, db_index=True)
+    results = models.PositiveIntegerField(default=0)
+    backend = models.CharField(max_length=16, default="database")
+    fallback = models.BooleanField(default=False)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.WEB)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    session_hash = models.CharField(max_length=64, blank=True, default="")
+    opened_entry = models.ForeignKey(Entry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    opened_at = models.DateTimeField(null=True, blank=True)
+    ticket_filed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("catatan pencarian")
+        verbose_name_plural = _("catatan pencarian")
+        indexes = [
+            models.Index(fields=["created_at"], name="kb_searchlog_time_idx"),
+            models.Index(fields=["session_hash", "created_at"], name="kb_searchlog_session_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.query} @ {self.created_at:%Y-%m-%d}"
+
+
+class SearchJudgement(models.Model):
+    """A coordinator's verdict: this entry is the right answer for the queries of one group. Judged queries feed
+    the search evaluation (`kb_export_judged`, `make search-eval`)."""
+
+    group_key = models.CharField(max_length=300)
+    query = models.CharField(_("kata kunci"), max_length=300)
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="+")
+    judged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    judged_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("jawaban yang dinilai")
+        verbose_name_plural = _("jawaban yang dinilai")
+        constraints = [models.UniqueConstraint(fields=["group_key", "entry"], name="kb_judgement_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.query} -> {self.entry_id}"

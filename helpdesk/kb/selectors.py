@@ -52,6 +52,15 @@ class KbResults:
     total: int
     total_capped: bool = False
     took_ms: float = 0.0
+    # Who answered: "database", "opensearch" or "elasticsearch"; `fallback` when an engine is configured but the
+    # database answered (search.types.SearchResults). The API and the search page say so.
+    backend: str = "database"
+    fallback: bool = False
+
+
+def backend_family(backend: str) -> str:
+    """"database:postgresql" -> "database": the public name of who answered, without the dialect."""
+    return backend.split(":", 1)[0] or "database"
 
 
 def _published_ids(ids: list[int]) -> set[int]:
@@ -80,7 +89,8 @@ def search_entries(
     results = get_backend().search(query)
     hits = _hits(results)
     dropped = len([h for h in results.hits if h.doc_type == DOC_TYPE]) - len(hits)
-    return KbResults(hits, max(results.total - dropped, len(hits)), results.total_capped, results.took_ms)
+    return KbResults(hits, max(results.total - dropped, len(hits)), results.total_capped, results.took_ms,
+                     backend_family(results.backend), results.fallback)
 
 
 # The search parameters of the API and the search page. Longer than any real question; above it the request is refused (413) instead of truncated.
@@ -135,11 +145,19 @@ def run_search(p: SearchParams) -> KbResults:
         raise ValidationError({exc.field: [exc.message]}) from None
 
 
+def suggest_results(text: str, *, limit: int = SUGGEST_LIMIT) -> KbResults:
+    """Up to `limit` published answers similar to a ticket being written, with who answered."""
+    if not text.strip():
+        return KbResults([], 0, backend=backend_family(get_backend().name))
+    results = get_backend().suggest(text, limit=limit, doc_types=(DOC_TYPE,))
+    hits = _hits(results)
+    return KbResults(hits, len(hits), took_ms=results.took_ms, backend=backend_family(results.backend),
+                     fallback=results.fallback)
+
+
 def suggest_entries(text: str, *, limit: int = SUGGEST_LIMIT) -> list[Hit]:
     """Up to `limit` published answers similar to a ticket being written."""
-    if not text.strip():
-        return []
-    return _hits(get_backend().suggest(text, limit=limit, doc_types=(DOC_TYPE,)))
+    return suggest_results(text, limit=limit).hits
 
 
 def suggest_or_nothing(text: str, *, limit: int = SUGGEST_LIMIT) -> list[Hit]:

@@ -20,14 +20,15 @@ from helpdesk.accounts.access import can_manage_forum, forums_of, is_admin
 from helpdesk.accounts.models import Forum, ForumMembership, User
 from helpdesk.accounts.presenters import current_user
 from helpdesk.categories.selectors import category_list
-from helpdesk.core.errors import TooLarge
+from helpdesk.core.errors import RateLimited, TooLarge
 from helpdesk.core.ids import to_id
 from helpdesk.core.refusals import REFUSALS, person_message, show_on_form
 from helpdesk.tickets.models import Ticket
 
-from . import access, deflection, selectors, services
+from . import access, deflection, searchlog, selectors, services
 from .forms import EntryForm, sign_findings, unsign_findings
 from .lifecycle import state_of
+from .limits import check_search_rate
 from .masking import Finding, findings_from_json, with_choices
 from .models import Entry, EntryStatus, EntryVote, ForumKbSettings
 from .selectors import parse_search_params, run_search
@@ -78,15 +79,24 @@ def search_page(request: HttpRequest) -> HttpResponse:
     status = 200
     if (g.get("q") or "").strip():
         try:
+            check_search_rate(request)
             params = parse_search_params({**g.dict(), "limit": str(PAGE_SIZE),
                                           "offset": str((page_no - 1) * PAGE_SIZE)})
             results = run_search(params)
+        except RateLimited as exc:
+            response = render(request, "kb/search.html", {**context, "error": person_message(exc)}, status=429)
+            response["Retry-After"] = str(exc.retry_after or 60)
+            return response
         except TooLarge as exc:
             context["error"], status = person_message(exc), 413
         except ValidationError as exc:
             context["error"] = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
             status = 400
         else:
+            if page_no == 1:
+                logged = searchlog.record_search(text=params.q, results=results.total, backend=results.backend,
+                                                 fallback=results.fallback, channel="web", request=request)
+                context["search_log"] = logged.pk
             context.update(results=results, page=page_no, start=(page_no - 1) * PAGE_SIZE + 1,
                            has_next=page_no * PAGE_SIZE < results.total and page_no < 100,
                            query_string=_query_without_page(g))
@@ -115,6 +125,9 @@ def entry_page(request: HttpRequest, entry_id: int, slug: str) -> HttpResponse:
         opened = request.GET.get(deflection.PARAM, "")
         if opened:
             deflection.record_opened(log_id=opened, session_key=request.session.session_key or "", entry=entry)
+        searched = request.GET.get(searchlog.PARAM, "")
+        if searched:
+            searchlog.record_opened(log_id=searched, request=request, entry=entry)
     context = {
         "entry": entry,
         "state": state_of(entry),
@@ -230,6 +243,10 @@ def entry_new(request: HttpRequest) -> HttpResponse:
             findings = masked.findings
             initial = {**masked.fields, "category": prefill.category, "versions": prefill.versions,
                        "origin_region": prefill.origin_region, "findings_token": sign_findings(findings)}
+        elif request.GET.get("judul"):
+            # From the page of searches without an answer: the question people asked, as the new entry's start.
+            asked = request.GET["judul"].strip()[:200]
+            initial = {"title": asked, "question": asked}
         form = EntryForm(initial=initial, findings=findings, forum_ids=forum_ids, fixed_region=fixed)
     return render(request, "kb/edit.html", {
         "form": form, "ticket": ticket, "prefill": prefill, "entry": None,

@@ -316,10 +316,16 @@ RATE_LIMITS = {
     "forum_comment": (env_int("RATE_FORUM_COMMENTS_PER_HOUR", 60, minimum=1), 3600),
     # Accounts without an accepted answer or any reputation yet: public questions, answers and comments a day.
     "forum_new_account_post": (env_int("FORUM_NEW_ACCOUNT_POSTS_PER_DAY", 5, minimum=1), 86400),
+    # Knowledge-base searches and suggestions (web pages and API) a minute: per IP address for anonymous callers,
+    # generous because a village office shares one address; per account for signed-in users.
+    "kb_search_anon": (env_int("RATE_KB_SEARCH_ANON_PER_MINUTE", 120, minimum=1), 60),
+    "kb_search_user": (env_int("RATE_KB_SEARCH_USER_PER_MINUTE", 240, minimum=1), 60),
 }
 
 # --- Realtime (websockets) ---------------------------------------------------------------------------------
 # How long the event log keeps events for clients that reconnect; at least an hour. Other knobs: realtime/conf.py.
+# Knowledge-base search log (queries masked, no address): kept this many days, then purged daily.
+KB_SEARCH_LOG_RETENTION_DAYS = env_int("KB_SEARCH_LOG_RETENTION_DAYS", 180, minimum=1)
 REALTIME_RETENTION_SECONDS = env_int("REALTIME_RETENTION_SECONDS", 3600, minimum=3600)
 
 # Dashboards (docs/dashboards.md): the province's adoption target, the oldest OpenSID release that counts as

@@ -24,6 +24,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from .. import fallbacks
 from ..analysis import QueryPlan, plan_query
 from ..synonyms import current_synonyms
 from ..types import MAX_QUERY_CHARS, MAX_QUERY_TERMS, Document, SearchQuery, SearchResults
@@ -459,4 +460,5 @@ class EngineBackend:
         results = run()
         took = (time.perf_counter() - started) * 1000
         log.info("search answered by %s instead of %s: %s", results.backend, self.engine, reason[:200])
+        fallbacks.record(self.engine, reason)
         return replace(results, fallback=True, took_ms=round(took, 2))

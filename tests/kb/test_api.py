@@ -37,7 +37,7 @@ def test_search_shape_best_first_and_anonymous(entries: list[Entry]) -> None:
     response = get("/api/v1/kb/search/", q="gagal impor penduduk excel")
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"results", "total"}
+    assert set(body) == {"results", "total", "backend", "fallback"}
     assert body["total"] >= 2
     first = body["results"][0]
     assert set(first) == {"id", "external_id", "title", "snippet", "score", "url"}
@@ -69,7 +69,7 @@ def test_filters_category_region_version_and_limit(entries: list[Entry]) -> None
 def test_engine_syntax_sql_and_emoji_are_plain_text(entries: list[Entry], q: str) -> None:
     response = get("/api/v1/kb/search/", q=q)
     assert response.status_code == 200, response.content
-    assert set(response.json()) == {"results", "total"}
+    assert set(response.json()) == {"results", "total", "backend", "fallback"}
     response = get("/api/v1/kb/suggest/", q=q)
     assert response.status_code == 200, response.content
     assert Entry.objects.count() == 3

@@ -48,3 +48,29 @@ def test_archiving_removes_the_entry_from_the_engine(world: World, engine_factor
     Dispatcher("t").drain()
     assert engine.count("kb") == 0
     assert APIClient().get("/api/v1/kb/search/", {"q": "sinkronisasi opendk"}).json()["total"] == 0
+
+
+def test_the_api_says_the_engine_answered_and_says_so_when_the_database_did(
+    world: World, tmp_path: Path, engine_factory: Any, engine_upstream: str, use_backend: Any
+) -> None:
+    from django.test import Client
+
+    from search import fallbacks
+    from tests.search.engine_proxy import EngineProxy
+
+    with EngineProxy(engine_upstream) as proxy:
+        engine: EngineBackend = engine_factory(proxy=proxy)
+        use_backend(engine)
+        fallbacks.reset()
+        import_lines(tmp_path, [{"external_id": "os-1", "title": "Gagal impor data penduduk",
+                                 "answer": "Potong kolom nama jadi 100 karakter."}])
+        body = APIClient().get("/api/v1/kb/search/", {"q": "impor penduduk"}).json()
+        assert (body["backend"], body["fallback"], body["total"]) == (engine.engine, False, 1)
+
+        proxy.cut()
+        body = APIClient().get("/api/v1/kb/search/", {"q": "impor penduduk"}).json()
+        assert (body["backend"], body["fallback"], body["total"]) == ("database", True, 1)
+        assert "pencarian cadangan" in Client().get("/kb/cari/", {"q": "impor penduduk"}).content.decode()
+        search = Client().get("/readyz").json()["checks"]["search"]
+        assert search["fallbacks"]["count"] >= 2 and search["fallbacks"]["by_reason"]
+        proxy.restore()

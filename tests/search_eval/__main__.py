@@ -1,12 +1,16 @@
 """Search quality per backend: Recall@5, MRR@10 and latency, against the targets of issues 7 and 8.
 
-    python -m tests.search_eval [--queries FILE] [--corpus FILE]
+    python -m tests.search_eval [--queries FILE] [--corpus FILE] [--judged FILE]
             [--backend sqlite|postgres|opensearch|elasticsearch|all] [--json FILE] [--show-misses]
 
 The corpus is the release-notes TSV in ../shared/data/ (read at run time, never copied) or a kb_import JSONL
 file. Each backend runs in its own process on a fresh test database; PostgreSQL needs
 HELPDESK_TEST_POSTGRES_URL, the engine HELPDESK_TEST_SEARCH_URL (`source .services/env`). `elasticsearch` runs
 the official Elasticsearch client against the OpenSearch node through the test-only compatibility proxy.
+
+Queries that coordinators judged on /kb/pencarian/ (`manage.py kb_export_judged`, var/search-eval/judged.jsonl by
+default) are evaluated too when the file exists, and reported separately ("judged from the log: ..."): they are
+not part of the tuned set and do not decide whether the targets are met.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.search_eval.core import (
+    JUDGED,
     QUERIES,
     ROOT,
     TARGET_MRR_AT_10,
@@ -33,6 +38,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="make search-eval")
     parser.add_argument("--queries", default=str(QUERIES))
     parser.add_argument("--corpus", default=str(default_corpus()))
+    parser.add_argument("--judged", default=str(JUDGED) if JUDGED.exists() else "",
+                        help="judged queries from kb_export_judged (default var/search-eval/judged.jsonl if present)")
     parser.add_argument("--backend", choices=["sqlite", "postgres", "opensearch", "elasticsearch", "all"],
                         default="all", help="all: sqlite, postgres and opensearch (the ones configured)")
     parser.add_argument("--json", default="", help="where to write the full results (default var/search-eval/)")
@@ -56,6 +63,7 @@ def main() -> int:
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "queries": args.queries,
         "corpus": str(corpus),
+        "judged": args.judged,
         "targets": {"recall_at_5": TARGET_RECALL_AT_5, "mrr_at_10": TARGET_MRR_AT_10},
         "backends": {},
     }
@@ -64,7 +72,7 @@ def main() -> int:
         print(f"== {backend}", flush=True)
         child = subprocess.run(
             [sys.executable, "-m", "tests.search_eval.child", "--backend", backend, "--queries", args.queries,
-             "--corpus", str(corpus)],
+             "--corpus", str(corpus), *(["--judged", args.judged] if args.judged else [])],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -76,6 +84,9 @@ def main() -> int:
             continue
         data = json.loads(child.stdout.strip().splitlines()[-1])
         report["backends"][backend] = data["results"]  # type: ignore[index]
+        if args.judged:
+            print(f"  judged from the log: {data.get('judged', 0)} queries with an answer in this corpus, "
+                  f"{data.get('judged_skipped', 0)} left out (their answers are not in it)")
         for name, result in data["results"].items():
             print("  " + summary_line(name, result))
             if name.startswith(("database", "engine")):

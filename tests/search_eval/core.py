@@ -15,6 +15,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERIES = Path(__file__).resolve().parent / "queries.tsv"
+# Queries coordinators judged on /kb/pencarian/, exported by `manage.py kb_export_judged`; read when present.
+JUDGED = ROOT / "var" / "search-eval" / "judged.jsonl"
 DEFAULT_TSV = ROOT.parent / "shared" / "data" / "opensid-release-notes.tsv"
 TARGET_RECALL_AT_5 = 0.95
 TARGET_MRR_AT_10 = 0.90
@@ -49,6 +51,28 @@ def load_queries(path: Path = QUERIES) -> list[EvalQuery]:
             raise ValueError(f"{path}:{number}: expected 'question<TAB>id id ...'")
         queries.append(EvalQuery(text.strip(), frozenset(ids.split())))
     return queries
+
+
+def load_judged(path: Path, corpus_ids: set[str]) -> tuple[list[EvalQuery], int]:
+    """The judged queries of a `kb_export_judged` file whose right answers are in this corpus (their ids are the
+    entries' external ids, e.g. issue numbers of imported release notes), and how many were left out because
+    none of their answers is in it."""
+    queries: list[EvalQuery] = []
+    skipped = 0
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            text, relevant = str(row["query"]).strip(), {str(i) for i in row["relevant"]}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: expected {{\"query\": ..., \"relevant\": [...]}} ({exc})") from None
+        found = relevant & corpus_ids
+        if text and found:
+            queries.append(EvalQuery(text, frozenset(found)))
+        else:
+            skipped += 1
+    return queries, skipped
 
 
 def load_corpus(path: Path) -> list[CorpusEntry]:
@@ -142,6 +166,17 @@ def evaluate(search: Callable[[str], list[str]], queries: Sequence[EvalQuery]) -
         "latency_p95_ms": round(percentile(latencies, 95), 2),
         "per_query": per_query,
     }
+
+
+def evaluate_indexed(backend: Any, queries: Sequence[EvalQuery]) -> dict[str, Any]:
+    """The metrics of `queries` on a backend that already holds the corpus (the judged queries, after the tuned
+    set indexed it)."""
+    from search.types import SearchQuery
+
+    def run(text: str) -> list[str]:
+        return [hit.external_id for hit in backend.search(SearchQuery(text=text, limit=10)).hits]
+
+    return evaluate(run, queries)
 
 
 def evaluate_backend(backend: Any, entries: Sequence[CorpusEntry], queries: Sequence[EvalQuery]) -> dict[str, Any]:

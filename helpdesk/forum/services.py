@@ -89,7 +89,7 @@ def _ticket_event(ticket: Ticket, actor: User | None, action: str, *, old: str =
 
 
 def _locked_ticket(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("category", "desa", "forum", "reporter").get(pk=ticket.pk)
+    return Ticket.objects.select_for_update(of=("self",)).select_related("category", "desa", "forum", "reporter").get(pk=ticket.pk)
 
 
 # --- asking ------------------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ PASSWORD = "cluster-" + secrets.token_hex(6)
 
 
 def log(message: str) -> None:
-    print(f"[cluster] {time.strftime('%H:%M:%S')} {message}", flush=True)
+    print(f"[cluster] {time.strftime('%H:%M:%S', time.gmtime())} {message}", flush=True)
 
 
 def postgres_url() -> str:

@@ -105,10 +105,16 @@ def check(stack: Stack, driver: Driver, options: Options) -> tuple[str, list[str
             time.sleep(1)
         tg_doubled = sum(count - 1 for count in texts.values() if count > 1)
         echoed = sum(texts[f"[c{i}-m3]"] for i in range(n))
-        tg_ok = sum(1 for m in relayed if texts[m] == 1)
-        if tg_ok != len(relayed):
-            failures.append(f"telegram: {len(relayed) - tg_ok} relayed replies missing or doubled "
-                            f"(missing e.g. {missing[:3]})")
+        # The bridge's documented bound (docs/telegram.md): a worker killed between marking a part "sending" and
+        # the request leaving may lose that part; it is flagged `uncertain` for a person to resend, never resent
+        # by itself. Such a part is reported in the counts, not failed; any other missing one is a failure.
+        flagged = set()
+        for text in OutboundMessage.objects.filter(state=OutboundMessage.State.UNCERTAIN).values_list("text", flat=True):
+            flagged.update(re.findall(r"\[c\d+-m\d\]", text))
+        lost_tg = [m for m in missing if m not in flagged]
+        if lost_tg or tg_doubled:
+            failures.append(f"telegram: {len(lost_tg)} relayed replies missing (e.g. {lost_tg[:3]}), "
+                            f"{tg_doubled} doubled")
         if echoed:
             failures.append(f"telegram: {echoed} group replies echoed back to the group")
     sent = OutboundMessage.objects.filter(state=OutboundMessage.State.SENT).count()

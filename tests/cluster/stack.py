@@ -134,6 +134,7 @@ class Stack:
             "TASKS_POLL_SECONDS": "0.2", "TASKS_LEASE_SECONDS": "10", "TASKS_BACKOFF_BASE_SECONDS": "1",
             "TASKS_BACKOFF_MAX_SECONDS": "10",
             "RATE_TICKETS_PER_HOUR": "1000000", "RATE_MESSAGES_PER_HOUR": "1000000",
+            "FORUM_NEW_ACCOUNT_POSTS_PER_DAY": "1000000", "RATE_FORUM_COMMENTS_PER_HOUR": "1000000",
             "LOG_FORMAT": "plain", "LOG_LEVEL": os.environ.get("CLUSTER_LOG_LEVEL", "WARNING"),
         })
         return env

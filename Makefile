@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 
-.PHONY: run test bench lint typecheck check messages search-eval services services-stop clean distclean
+.PHONY: run test bench cluster-test lint typecheck check messages search-eval services services-stop clean distclean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ test: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(PY) -m tests.bench $(BENCH_ARGS)
+
+# The multi-process test on loopback behind nginx (tests/cluster): needs `make services` (PostgreSQL) and
+# nginx (both from deploy/services/start-all.sh); CLUSTER_ARGS e.g. --tickets 100. Ends with one line of counts.
+cluster-test: $(VENV)/.installed-dev
+	$(PY) -m tests.cluster $(CLUSTER_ARGS)
 
 search-eval: $(VENV)/.installed-dev
 	$(PY) -m tests.search_eval $(EVAL_ARGS)

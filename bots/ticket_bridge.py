@@ -103,7 +103,9 @@ def on_ticket_event(kind: str, ticket: Ticket, **details: Any) -> None:
     if not config.enabled():
         return
     order = f"tgticket:{ticket.pk}"
-    has_threads = TicketThread.objects.filter(ticket_id=ticket.pk).exists()
+    # A ticket reaches Telegram once it has a thread, or when its forum has a group: then the post job is queued
+    # (or done), and the jobs below, ordered after it by `order`, find the thread it made.
+    has_threads = TicketThread.objects.filter(ticket_id=ticket.pk).exists() or chat_for(ticket.forum) is not None
     stamp = f"{timezone.now().timestamp()}"
     if kind == "ticket_created":
         if chat_for(ticket.forum):

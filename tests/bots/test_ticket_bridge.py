@@ -221,3 +221,24 @@ def test_a_migrated_group_keeps_its_forum_link() -> None:
     forum = ForumFactory(name="ForSID Migrasi", slug="forsid-migrasi", telegram_chat_id=-1001)
     chats.chat_mark_migrated(-1001, -1009001)
     assert Forum.objects.get(pk=forum.pk).telegram_chat_id == -1009001
+
+
+def test_replies_and_a_claim_made_before_the_ticket_reaches_the_group_are_relayed(bridge: FakeTelegram,
+                                                                                world: World) -> None:
+    """A reply written on the web before a worker has posted the ticket in the group (a busy or restarting
+    worker) is relayed after the ticket message, once, like any other; so is a claim. The listener used to skip
+    them while the ticket had no thread yet (found by `make cluster-test`)."""
+    fake = bridge
+    group = fake.create_group("ForSID Lotim")
+    Forum.objects.filter(pk=world.lotim.pk).update(telegram_chat_id=group)
+    ticket = file_ticket(world)
+    services.ticket_claim(ticket=Ticket.objects.get(pk=ticket.pk), actor=world.vol_lotim)
+    services.message_create(ticket=Ticket.objects.get(pk=ticket.pk), author=world.op_a, body="Versi 2410, Pak.")
+    settle()
+    texts = fake.bot_texts(group)
+    assert texts[0].startswith(f"#{ticket.number}")
+    assert sum("Versi 2410, Pak." in text for text in texts) == 1
+    assert sum("menangani tiket ini" in text for text in texts) == 1
+    root = fake.bot_messages(group)[0]
+    relayed = next(m for m in fake.bot_messages(group) if "Versi 2410" in (m.get("text") or ""))
+    assert relayed["reply_to_message"]["message_id"] == root["message_id"]

@@ -73,3 +73,41 @@ def test_concurrent_claims_on_sqlite_also_have_one_winner(world: World) -> None:
     for t in threads:
         t.join(timeout=60)
     assert len(wins) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_ticket_lock_leaves_its_category_forum_and_desa_unlocked(world: World) -> None:
+    """Locking a ticket for a change locks the ticket row only. Locking the joined category, forum and desa rows
+    too made every reply serialise on them, and deadlocked against concurrent filing, whose foreign-key checks
+    take a share lock on the same category row at commit (found by `make cluster-test`)."""
+    from django.db import OperationalError, transaction
+
+    from helpdesk.accounts.models import Forum
+    from helpdesk.categories.models import Category
+    from helpdesk.regions.models import Region
+
+    ticket = world.ticket()
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                services._locked(ticket)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            close_old_connections()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert locked.wait(timeout=30)
+        with transaction.atomic():
+            for model, pk in ((Category, ticket.category_id), (Forum, ticket.forum_id), (Region, ticket.desa_id)):
+                assert model.objects.select_for_update(nowait=True).filter(pk=pk).exists()
+            with pytest.raises(OperationalError):
+                Ticket.objects.select_for_update(nowait=True).filter(pk=ticket.pk).exists()
+    finally:
+        release.set()
+        holder.join(timeout=30)

@@ -55,7 +55,7 @@ def ticket_event(ticket: Ticket, actor: User | None, action: str, *, old: str = 
 
 
 def lock_ticket(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("category", "desa", "forum", "reporter").get(pk=ticket.pk)
+    return Ticket.objects.select_for_update(of=("self",)).select_related("category", "desa", "forum", "reporter").get(pk=ticket.pk)
 
 
 def question_url(ticket: Ticket) -> str:

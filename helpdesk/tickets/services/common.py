@@ -61,7 +61,7 @@ def system_message(ticket: Ticket, text: str, actor: User | None = None) -> Mess
 
 def lock_ticket(ticket: Ticket) -> Ticket:
     """Re-read the ticket under a row lock (its forum history is read again if a rule asks for it)."""
-    return Ticket.objects.select_for_update().select_related("category", "desa", "forum").get(pk=ticket.pk)
+    return Ticket.objects.select_for_update(of=("self",)).select_related("category", "desa", "forum").get(pk=ticket.pk)
 
 
 def set_status(ticket: Ticket, action: str, actor: User | None, channel: str) -> str:

@@ -19,7 +19,15 @@ import org.codelibs.opensearch.runner.OpenSearchRunner;
  *   <li>{@code helpdesk.search.transportPort} - default 9301</li>
  *   <li>{@code helpdesk.search.clusterName} - default helpdesk-test</li>
  *   <li>{@code helpdesk.search.pidFile} - written with this JVM's pid once the node runs</li>
+ *   <li>{@code helpdesk.search.nodeName} - default helpdesk-search-1</li>
+ *   <li>{@code helpdesk.search.seedHosts} - comma-separated host:transportPort of other nodes; when set, the
+ *       node forms or joins a cluster (discovery.seed_hosts) instead of running single-node</li>
+ *   <li>{@code helpdesk.search.initialManagers} - cluster.initial_cluster_manager_nodes (node names) for the
+ *       first start of a cluster; default: this node's name</li>
+ *   <li>{@code helpdesk.search.roles} - node.roles, comma-separated (e.g. data,ingest); default: the runner's</li>
  * </ul>
+ *
+ * <p>deploy/services/opensearch.sh runs one node; tests/cluster (make cluster-test) runs two.
  */
 public final class SearchNode {
 
@@ -37,6 +45,10 @@ public final class SearchNode {
         final int transportPort = Integer.getInteger("helpdesk.search.transportPort", 9301);
         final String clusterName = System.getProperty("helpdesk.search.clusterName", "helpdesk-test");
         final String pidFile = System.getProperty("helpdesk.search.pidFile");
+        final String nodeName = System.getProperty("helpdesk.search.nodeName", "helpdesk-search-1");
+        final String seedHosts = System.getProperty("helpdesk.search.seedHosts", "");
+        final String initialManagers = System.getProperty("helpdesk.search.initialManagers", nodeName);
+        final String roles = System.getProperty("helpdesk.search.roles", "");
 
         final OpenSearchRunner runner = new OpenSearchRunner();
         // Ports are fixed below; do not let the runner probe for free ones.
@@ -45,9 +57,17 @@ public final class SearchNode {
             settings.put("network.host", host);
             settings.put("http.port", String.valueOf(httpPort));
             settings.put("transport.port", String.valueOf(transportPort));
-            settings.put("discovery.type", "single-node");
+            if (seedHosts.isEmpty()) {
+                settings.put("discovery.type", "single-node");
+            } else {
+                settings.putList("discovery.seed_hosts", seedHosts.split(","));
+                settings.putList("cluster.initial_cluster_manager_nodes", initialManagers.split(","));
+            }
+            if (!roles.isEmpty()) {
+                settings.putList("node.roles", roles.split(","));
+            }
             settings.put("cluster.routing.allocation.disk.threshold_enabled", false);
-            settings.put("node.name", "helpdesk-search-1");
+            settings.put("node.name", nodeName);
         });
 
         final Thread closer = new Thread(() -> {

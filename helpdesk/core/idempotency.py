@@ -35,6 +35,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from . import deadlocks
 from .api import error_body
 from .models import IdempotencyKey
 
@@ -104,7 +105,7 @@ def idempotent(view: Callable[..., Response]) -> Callable[..., Response]:
         if found is not None:
             return _replay(found, fingerprint)
         IdempotencyKey.objects.filter(user_id=user_id, key=key, created_at__lt=timezone.now() - KEEP).delete()
-        try:
+        def once() -> Response:
             with transaction.atomic():
                 row = IdempotencyKey.objects.create(user_id=user_id, key=key, fingerprint=fingerprint,
                                                     status_code=0)
@@ -116,6 +117,9 @@ def idempotent(view: Callable[..., Response]) -> Callable[..., Response]:
                 row.response = json.loads(JSONRenderer().render(response.data) or b"null")
                 row.save(update_fields=["status_code", "response"])
                 return response
+
+        try:
+            return deadlocks.run(once, before_retry=lambda: _rewind_files(request))
         except IntegrityError:
             # The same key is being used by a parallel request, which has now committed: answer as it did.
             found = _find(user_id, key)
@@ -151,7 +155,7 @@ def web_once(request: HttpRequest, create: Callable[[], tuple[HttpResponse, bool
     if user_id is None or not _valid_key(token):
         return create()[0]
     key = f"form:{token}"
-    try:
+    def once() -> HttpResponse:
         with transaction.atomic():
             row = IdempotencyKey.objects.create(user_id=user_id, key=key, fingerprint="", status_code=0)
             response, created = create()
@@ -162,6 +166,9 @@ def web_once(request: HttpRequest, create: Callable[[], tuple[HttpResponse, bool
             row.status_code, row.response = response.status_code, {"location": location}
             row.save(update_fields=["status_code", "response"])
             return response
+
+    try:
+        return deadlocks.run(once, before_retry=lambda: _rewind_files(request))
     except IntegrityError:
         replayed = web_replay(request)  # a parallel submit of the same form won; go where it went
         if replayed is None:
@@ -178,3 +185,10 @@ def _redirect(location: str) -> HttpResponse:
 def purge_expired() -> int:
     deleted, _rows = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - KEEP).delete()
     return deleted
+
+
+def _rewind_files(request: HttpRequest | Request) -> None:
+    """Before a transaction runs again, uploads are read again from their start."""
+    for name in request.FILES:
+        for upload in request.FILES.getlist(name):
+            upload.seek(0)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from helpdesk.accounts.access import is_verified_operator
 from helpdesk.accounts.models import User
+from helpdesk.core.deadlocks import retrying
 from helpdesk.core.markdown import render_markdown
 from helpdesk.core.pii import mask
 from helpdesk.regions.codes import province_abbreviation
@@ -51,6 +52,7 @@ def next_number(desa_code: str) -> str:
     return f"{prefix}-{value:06d}"
 
 
+@retrying
 def ticket_create(
     *,
     reporter: User,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from helpdesk.accounts.access import is_admin
 from helpdesk.accounts.models import User
+from helpdesk.core.deadlocks import retrying
 from helpdesk.core.markdown import render_markdown
 from helpdesk.core.uploads import CheckedFile
 
@@ -41,6 +42,7 @@ def _reply_action(ticket: Ticket, author: User) -> str:
     return "community_reply"
 
 
+@retrying
 def message_create(
     *,
     ticket: Ticket,

@@ -31,6 +31,7 @@ from helpdesk.accounts.models import Forum, User
 from helpdesk.core import outbox
 from helpdesk.core.api import DomainError
 from helpdesk.core.models import OutboxJob
+from helpdesk.core.pii import mask
 from helpdesk.regions.codes import parent_code, timezone_of
 from helpdesk.regions.models import Region
 from helpdesk.tickets import access, selectors, services
@@ -104,6 +105,12 @@ def _local(value: Any, ticket: Ticket) -> str:
     return f"{value.astimezone(ZoneInfo(zone)):%d-%m-%Y %H:%M} {label}"
 
 
+def masked(text: str) -> str:
+    """What a forum's group may read of a private ticket: NIK, KK and phone numbers masked (issue 16). The
+    group is wider than the ticket's audience (anyone an admin adds); the web page shows the full text."""
+    return mask(text)[0]
+
+
 def card(ticket: Ticket) -> str:
     """The ticket message: title, desa and kecamatan, category, version, priority, SLA due, state, link."""
     kecamatan_code = parent_code(ticket.desa_id) or ""
@@ -116,7 +123,7 @@ def card(ticket: Ticket) -> str:
         state = str(ticket.get_status_display())
     due = ticket.first_response_due if ticket.first_response_at is None else ticket.resolution_due
     lines = [
-        f"<b>#{escape(ticket.number)}</b> {escape(ticket.title)}",
+        f"<b>#{escape(ticket.number)}</b> {escape(masked(ticket.title))}",
         _("Desa: %(desa)s, Kec. %(kec)s") % {"desa": escape(ticket.desa.name), "kec": escape(kecamatan)},
         _("Kategori: %(c)s") % {"c": escape(ticket.category.name)},
         _("Versi OpenSID: %(v)s") % {"v": escape(ticket.opensid_version or "-")},
@@ -137,7 +144,7 @@ def card_buttons(ticket: Ticket) -> Buttons:
 
 def topic_name(ticket: Ticket) -> str:
     mark = "✅ " if ticket.status in (Status.SELESAI, Status.DITUTUP, Status.DUPLIKAT) else ""
-    return f"{mark}#{ticket.number} {ticket.title}"[:128]
+    return f"{mark}#{ticket.number} {masked(ticket.title)}"[:128]
 
 
 def _where(thread: TicketThread) -> dict[str, Any]:
@@ -215,7 +222,7 @@ def open_thread(ticket: Ticket, chat_id: int, *, note: str = "") -> TicketThread
     thread = TicketThread.objects.create(ticket=ticket, chat_id=chat_id, is_topic=is_topic, topic_key=topic_key,
                                          root_key=root.key)
     if ticket.description.strip():
-        telegram_send(chat_id=chat_id, text=escape(ticket.description[:3500]), purpose_key=f"{base}:desc",
+        telegram_send(chat_id=chat_id, text=escape(masked(ticket.description)[:3500]), purpose_key=f"{base}:desc",
                       subject=subject, **_where(thread))
     for attachment in Attachment.objects.filter(ticket=ticket, message__isnull=True).order_by("pk"):
         _send_file(thread, attachment, f"{base}:att:{attachment.pk}", subject)
@@ -224,7 +231,7 @@ def open_thread(ticket: Ticket, chat_id: int, *, note: str = "") -> TicketThread
 
 def _send_file(thread: TicketThread, attachment: Attachment, key: str, subject: str) -> None:
     kind = "photo" if attachment.is_image and attachment.size <= 10 * 1024 * 1024 else "document"
-    telegram_send(chat_id=thread.chat_id, text=escape(attachment.name), purpose_key=key, subject=subject,
+    telegram_send(chat_id=thread.chat_id, text=escape(masked(attachment.name)), purpose_key=key, subject=subject,
                   **{kind: attachment.file.name}, **_where(thread))
 
 
@@ -256,8 +263,8 @@ def message_job(payload: dict[str, Any], job: OutboxJob) -> None:
     ticket = message.ticket
     name = message.author.display_name if message.author else _("Sistem")
     role = _role(ticket, message.author)
-    head = f"💬 <b>{escape(name)}</b>" + (f" ({escape(role)})" if role else "")
-    text = f"{head}:\n{escape(message.body[:3500])}"
+    head = f"💬 <b>{escape(masked(name))}</b>" + (f" ({escape(role)})" if role else "")
+    text = f"{head}:\n{escape(masked(message.body)[:3500])}"
     subject = subject_of(ticket.pk, message.pk)
     for thread in TicketThread.objects.filter(ticket=ticket).exclude(chat_id=payload.get("skip_chat") or 0):
         base = f"tk:{ticket.pk}:{thread.chat_id}:msg:{message.pk}"

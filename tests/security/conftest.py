@@ -28,7 +28,7 @@ from tests.factories import OperatorFactory, UserFactory
 from tests.realtime.conftest import live
 from tests.tickets.conftest import DESA_A, World, png_bytes, world
 
-__all__ = ["DESA_A", "ROLES", "Objects", "World", "bridge", "fake", "live", "objects", "user_for", "web", "world"]
+__all__ = ["DESA_A", "ROLES", "Objects", "World", "bridge", "fake", "fresh", "live", "objects", "user_for", "web", "world"]
 
 # Every role the permission table knows, in its column order.
 ROLES = ("anon", "op", "op2", "vol", "vol2", "coord", "plan", "admin")

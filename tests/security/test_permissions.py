@@ -104,6 +104,8 @@ TABLE: dict[str, tuple[str, str]] = {
     "api/v1/realtime/ticket/": ("POST", "*=201 anon=401"),
     "api/v1/notifications/": ("GET", "*=200 anon=401"),
     "api/v1/notifications/read/": ("POST", "*=400 anon=401"),
+    "api/v1/me/export/": ("GET", "*=200 anon=401"),  # one's own data only (test_personal_data.py)
+    "api/v1/me/erase/": ("POST", "*=400 anon=401"),  # needs the password (test_erasure.py)
     "api/v1/me/telegram-link/": ("POST", "*=201 anon=401"),
     "api/v1/forums/<int:forum_id>/telegram-code/": ("POST", "*=403 anon=401 coord=201 admin=201"),
     "daftar/": ("GET", "*=200"),
@@ -166,6 +168,8 @@ TABLE: dict[str, tuple[str, str]] = {
     "notifikasi/": ("GET", "*=200 anon=login"),
     "notifikasi/baca/": ("POST", "*=302 anon=login"),
     "telegram/webhook/": ("POST", "*=404"),
+    "profil/data-saya/": ("GET", "*=200 anon=login"),
+    "profil/hapus/": ("POST", "*=302 anon=login"),  # a wrong password: back to the profile
     "profil/telegram/": ("POST", "*=200 anon=login"),
     "forsid/<int:forum_id>/telegram/": ("POST", "*=403 anon=login coord=200 admin=200"),
     "i18n/setlang/": ("POST", "*=302"),

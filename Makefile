@@ -4,17 +4,31 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 
-.PHONY: run test bench cluster-test lint typecheck check messages search-eval services services-stop clean distclean
+.PHONY: run test bench cluster-test lint typecheck check messages search-eval services services-stop clean distclean lock audit
 
-$(VENV)/.installed: pyproject.toml
+# Dependencies come from the lock files (exact versions, hashes checked); the project itself is installed
+# on top without its dependencies. `make lock` regenerates both after a change to pyproject.toml.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
+
+LOCK_FLAGS := --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-find-links
+
+lock: $(VENV)/.installed-dev
+	$(VENV)/bin/pip-compile $(LOCK_FLAGS) -o requirements.lock pyproject.toml
+	$(VENV)/bin/pip-compile $(LOCK_FLAGS) --extra dev -o requirements-dev.lock pyproject.toml
+
+# Known vulnerabilities in the locked dependencies (needs PyPI's advisory service; see .ci/run).
+audit: $(VENV)/.installed-dev
+	$(PY) scripts/audit.py requirements-dev.lock
 
 run: $(VENV)/.installed
 	@PORT=$(PORT) PY=$(PY) bash scripts/run.sh

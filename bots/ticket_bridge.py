@@ -52,6 +52,7 @@ from .ticket_render import (
     card,
     card_buttons,
     changed_line,
+    masked,
     relayed,
     sla_line,
     subject_of,
@@ -195,10 +196,10 @@ def send_files(thread: TicketThread, attachments: list[Attachment], key: str, su
             chunk = items[start : start + 10]
             chunk_key = f"{key}:{kind}:{chunk[0].pk}"
             if len(chunk) == 1:
-                telegram_send(chat_id=thread.chat_id, text=escape(chunk[0].name), purpose_key=chunk_key,
+                telegram_send(chat_id=thread.chat_id, text=escape(masked(chunk[0].name)), purpose_key=chunk_key,
                               subject=subject, silent=True, **{kind: chunk[0].file.name}, **where(thread))
             else:
-                names = ", ".join(a.name for a in chunk)
+                names = ", ".join(masked(a.name) for a in chunk)
                 telegram_send_album(chat_id=thread.chat_id, files=[(kind, a.file.name) for a in chunk],
                                     caption=escape(names), purpose_key=chunk_key, subject=subject,
                                     **where(thread))

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from helpdesk.accounts.models import User
+from helpdesk.core.pii import mask
 from helpdesk.regions.codes import parent_code, timezone_of
 from helpdesk.regions.models import Region
 from helpdesk.tickets import access, selectors
@@ -61,6 +62,12 @@ def rule_line(every_message: bool) -> str:
              "lain menjadi catatan internal.")
 
 
+def masked(text: str) -> str:
+    """What a team's group may read of a ticket: NIK, KK and phone numbers masked. The group is wider than the
+    ticket's audience (anyone an admin adds); the web page and the operator's own chat keep the full text."""
+    return mask(text)[0]
+
+
 def card(ticket: Ticket, *, every_message: bool = False) -> str:
     """The ticket card: title, desa and kecamatan, category, version, priority, SLA due, state, the description,
     the rule for replies, the link. Every state change edits this message instead of adding lines."""
@@ -73,9 +80,9 @@ def card(ticket: Ticket, *, every_message: bool = False) -> str:
     else:
         state = str(ticket.get_status_display())
     due = ticket.first_response_due if ticket.first_response_at is None else ticket.resolution_due
-    description = ticket.description.strip()
+    description = masked(ticket.description.strip())
     lines = [
-        f"<b>#{escape(ticket.number)}</b> {escape(ticket.title)}",
+        f"<b>#{escape(ticket.number)}</b> {escape(masked(ticket.title))}",
         _("Desa: %(desa)s, Kec. %(kec)s") % {"desa": escape(ticket.desa.name), "kec": escape(kecamatan)},
         _("Kategori: %(c)s") % {"c": escape(ticket.category.name)},
         _("Versi OpenSID: %(v)s") % {"v": escape(ticket.opensid_version or "-")},
@@ -98,7 +105,7 @@ def card_buttons(ticket: Ticket) -> Buttons:
 
 def topic_name(ticket: Ticket) -> str:
     mark = "✅ " if ticket.status in DONE else ""
-    return f"{mark}#{ticket.number} {ticket.title}"[:128]
+    return f"{mark}#{ticket.number} {masked(ticket.title)}"[:128]
 
 
 def role_of(ticket: Ticket, user: User | None) -> str:
@@ -115,8 +122,8 @@ def relayed(message: Message) -> str:
     """A public reply written on the web, as posted in the group."""
     name = message.author.display_name if message.author else _("Sistem")
     role = role_of(message.ticket, message.author)
-    head = f"💬 <b>{escape(name)}</b>" + (f" ({escape(role)})" if role else "")
-    return f"{head}:\n{escape(cut(message.body, RELAY_BODY))}"
+    head = f"💬 <b>{escape(masked(name))}</b>" + (f" ({escape(role)})" if role else "")
+    return f"{head}:\n{escape(cut(masked(message.body), RELAY_BODY))}"
 
 
 def sla_line(ticket: Ticket, kind: str) -> str:
@@ -135,8 +142,8 @@ def summary(ticket: Ticket) -> str:
     last = selectors.latest_public_reply(ticket.pk)
     if last is not None:
         name = last.author.display_name if last.author else _("Sistem")
-        lines.append(_("Balasan terakhir (%(name)s): %(body)s") % {"name": escape(name),
-                                                                    "body": escape(cut(last.body, 300))})
+        lines.append(_("Balasan terakhir (%(name)s): %(body)s") % {"name": escape(masked(name)),
+                                                                    "body": escape(cut(masked(last.body), 300))})
     return "\n\n".join(lines)
 
 

@@ -327,6 +327,27 @@ class SignOutEverywhereApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class EraseMeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        password = serializers.CharField()
+
+    @extend_schema(
+        operation_id="me_erase",
+        request=InputSerializer,
+        responses={204: None, **error_responses(400, 401)},
+        tags=["auth"],
+        description="Hapus akun saya (UU PDP): akun ditutup dan data pribadi dikosongkan; tiket tetap ada, "
+        "pelapornya tampil sebagai \"Operator desa X\".",
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.account_erase(user=request.user, password=data.validated_data["password"])  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 # --- Invitations, from the invitee's side ------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ from . import api, api_forums
 
 urlpatterns = [
     path("me/", api.MeApi.as_view(), name="api-me"),
+    path("me/erase/", api.EraseMeApi.as_view(), name="api-me-erase"),
     path("auth/token/", api.TokenApi.as_view(), name="api-auth-token"),
     path("auth/sign-out-everywhere/", api.SignOutEverywhereApi.as_view(), name="api-sign-out-everywhere"),
     path("accounts/register/", api.RegisterApi.as_view(), name="api-register"),

@@ -16,6 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from helpdesk.categories.models import Category
 from helpdesk.regions.models import Region
 
+# The username of an account whose personal data was removed on its owner's request (accounts.services.account_erase).
+ERASED_PREFIX = "terhapus-"
+
 
 class User(AbstractUser):
     class OperatorStatus(models.TextChoices):
@@ -62,7 +65,13 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
+        if self.is_erased:  # UU PDP: what remains of a person who asked to be forgotten
+            return str(_("Operator desa %(desa)s") % {"desa": self.desa.name}) if self.desa else str(_("Pengguna terhapus"))
         return self.name or self.get_full_name() or self.username
+
+    @property
+    def is_erased(self) -> bool:
+        return not self.is_active and self.username.startswith(ERASED_PREFIX)
 
     def set_password(self, raw_password: str | None) -> None:
         super().set_password(raw_password)

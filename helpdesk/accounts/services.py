@@ -12,6 +12,8 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -25,7 +27,7 @@ from helpdesk.core.errors import DomainError
 from . import throttling
 from .access import can_verify_operator, forum_for_region
 from .authentication import token_is_current
-from .models import ForumMembership, OperatorReview, User
+from .models import ERASED_PREFIX, ForumMembership, OperatorReview, User
 from .preferences import TIMEZONE_CHOICES, clean_prefs, wants_notification
 from .validation import (
     FieldErrors,
@@ -291,6 +293,25 @@ def sign_out_everywhere(*, user: User) -> None:
         user.auth_salt = secrets.token_hex(16)
         user.save(update_fields=["auth_salt"])
         Token.objects.filter(user=user).delete()
+
+
+def account_erase(*, user: User, password: str) -> None:
+    """UU PDP, the right to erasure: the account is closed and its personal fields emptied; what the person
+    wrote stays (tickets are the desa's record), shown as "Operator desa X". Logged in the admin's history."""
+    if not user.check_password(password):
+        raise ValidationError({"password": [_("Kata sandi salah.")]})
+    with transaction.atomic():
+        LogEntry.objects.create(
+            user_id=user.pk, content_type_id=ContentType.objects.get_for_model(User).pk, object_id=str(user.pk),
+            object_repr=f"{ERASED_PREFIX}{user.pk}"[:200], action_flag=CHANGE,
+            change_message="UU PDP: data pribadi dihapus atas permintaan pemilik akun",
+        )
+        user.username = f"{ERASED_PREFIX}{user.pk}"
+        user.name = user.first_name = user.last_name = user.email = user.phone = ""
+        user.is_active = False
+        user.set_unusable_password()
+        user.save()
+        sign_out_everywhere(user=user)
 
 
 def password_reset_completed(*, user: User) -> None:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/login/", views.admin_login, name="admin-login"),
     path("keluar/", views.logout_view, name="logout"),
     path("keluar/semua/", views.sign_out_everywhere, name="sign-out-everywhere"),
+    path("profil/hapus/", views.account_erase, name="account-erase"),
     path("sandi/lupa/", views.password_reset, name="password-reset"),
     path("sandi/lupa/terkirim/", views.password_reset_sent, name="password-reset-sent"),
     path("sandi/atur/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),

@@ -174,6 +174,19 @@ def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:login")
 
 
+@login_required
+@require_POST
+def account_erase(request: HttpRequest) -> HttpResponse:
+    try:
+        services.account_erase(user=current_user(request), password=request.POST.get("password", ""))
+    except ValidationError:
+        messages.error(request, _("Kata sandi salah; akun tidak dihapus."))
+        return redirect("accounts:profile")
+    auth_logout(request)
+    messages.success(request, _("Akun Anda sudah dihapus. Tiket Anda tetap ada tanpa data pribadi Anda."))
+    return redirect("home")
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def password_reset(request: HttpRequest) -> HttpResponse:

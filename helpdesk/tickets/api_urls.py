@@ -1,8 +1,9 @@
 from django.urls import path
 
-from . import api, api_ops
+from . import api, api_ops, personal_data
 
 urlpatterns = [
+    path("me/export/", personal_data.PersonalDataApi.as_view(), name="api-me-export"),
     path("tickets/", api.TicketListCreateApi.as_view(), name="api-tickets"),
     path("tickets/<int:ticket_id>/", api.TicketDetailApi.as_view(), name="api-ticket"),
     path("tickets/<int:ticket_id>/messages/", api.MessageCreateApi.as_view(), name="api-ticket-messages"),

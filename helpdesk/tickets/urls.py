@@ -1,9 +1,10 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from . import views
+from . import personal_data, views
 
 urlpatterns = [
+    path("profil/data-saya/", personal_data.personal_data_page, name="personal-data"),
     path("tiket/", views.ticket_list_page, name="tickets"),
     path("tiket/baru/", views.ticket_new, name="ticket-new"),
     path("tiket/id/<int:ticket_id>/", views.ticket_redirect, name="ticket-by-id"),

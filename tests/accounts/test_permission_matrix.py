@@ -159,6 +159,7 @@ def test_the_matrix_covers_every_api_route_of_this_issue() -> None:
         "api-forum", "api-forum-members", "api-forum-member", "api-forum-member-deactivate", "api-forum-invitations",
         "api-regions", "api-region", "api-categories",
     }
-    # revoking one invitation is covered in test_invitations; token creation is the whole of test_auth
-    assert names - exercised == {"api-forum-invitation-revoke"}
+    # revoking one invitation is covered in test_invitations; token creation is the whole of test_auth;
+    # erasing one's account (every role may, with the password) in tests/security/test_erasure.py
+    assert names - exercised == {"api-forum-invitation-revoke", "api-me-erase"}
     assert get_resolver().resolve("/api/v1/me/").url_name == "api-me"

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from helpdesk.forum import services as forum_services_q
+from helpdesk.community import services as forum_services_q
 from rest_framework.test import APIClient
 
 from helpdesk.accounts import forum_services

@@ -10,7 +10,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from helpdesk.forum.models import Comment
+from helpdesk.community.models import Comment
 
 from bots.models import TelegramChat
 from bots.ticket_models import TelegramLink

@@ -12,7 +12,7 @@ from helpdesk.dashboards.adoption import adoption_by_child
 from helpdesk.dashboards.demo import HISTORY_PREFIX
 from helpdesk.dashboards.params import StatsFilters, default_range
 from helpdesk.dashboards.selectors import dashboard_figures
-from helpdesk.demo import seed
+from helpdesk.demo.seed import seed
 from helpdesk.tickets.models import Ticket
 
 

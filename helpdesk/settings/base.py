@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "helpdesk.core.middleware.XAccelRedirectMiddleware",
+    "helpdesk.core.middleware.QuietPermissionDeniedMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
@@ -29,6 +30,7 @@ from helpdesk.core.idempotency import FORM_FIELD, form_token, web_once, web_repl
 from helpdesk.core.ids import query_id, to_id
 from helpdesk.core.refusals import REFUSALS, person_message, show_on_form
 from helpdesk.core.uploads import UploadRejected, check_upload
+from helpdesk.notifications import services as notification_services
 
 from . import access, canned, selectors, services
 from .extensions import ticket_form_steps, ticket_panels
@@ -189,8 +191,24 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _sign_in_first(request: HttpRequest) -> HttpResponseRedirect | None:
+    """A link from e-mail or Telegram opened while signed out: sign in, then come back (never a dead end).
+
+    Any ticket number is answered the same way, so a signed-out visitor learns nothing about which exist;
+    someone signed in who may not see the ticket still gets 404.
+    """
+    if request.user.is_authenticated:
+        return None
+    return redirect_to_login(request.get_full_path())
+
+
 def ticket_page(request: HttpRequest, number: str) -> HttpResponse:
-    ticket = access.access_ticket(request.user, number, by_number=True)
+    try:
+        ticket = access.access_ticket(request.user, number, by_number=True)
+    except Http404:
+        if (to_sign_in := _sign_in_first(request)) is not None:
+            return to_sign_in
+        raise
     if ticket.merged and ticket.duplicate_of_id:
         try:
             target = access.access_ticket(request.user, ticket.duplicate_of_id)
@@ -198,6 +216,8 @@ def ticket_page(request: HttpRequest, number: str) -> HttpResponse:
             target = None
         if target is not None:
             return redirect(target.get_absolute_url())
+    if request.user.is_authenticated:  # the ticket is open in front of them: its notifications are read
+        notification_services.mark_read(user=current_user(request), ticket_id=ticket.pk)
     thread = selectors.ticket_messages(request.user, ticket)
     actions = ticket_actions(request.user, ticket)
     context = {
@@ -413,5 +433,10 @@ def attachment_page(request: HttpRequest, attachment_id: int) -> FileResponse:
 
 
 def ticket_redirect(request: HttpRequest, ticket_id: int) -> HttpResponseRedirect:
-    ticket = access.access_ticket(request.user, ticket_id)
+    try:
+        ticket = access.access_ticket(request.user, ticket_id)
+    except Http404:
+        if (to_sign_in := _sign_in_first(request)) is not None:
+            return to_sign_in
+        raise
     return redirect(reverse("ticket", args=[ticket.number]))

@@ -55,7 +55,7 @@ class TicketForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         required=False,
         max_length=65536,
-        help_text=gettext_lazy("Apa yang Anda lakukan, apa yang terjadi, pesan galat yang muncul. Markdown boleh."),
+        help_text=gettext_lazy("Apa yang Anda lakukan, apa yang terjadi, pesan galat yang muncul. Bisa memakai format sederhana: **tebal**, daftar, tautan."),
     )
     category = forms.ChoiceField(label=gettext_lazy("Kategori"))
     priority = forms.ChoiceField(label=gettext_lazy("Prioritas"), choices=Priority.choices, initial=Priority.NORMAL)
@@ -224,7 +224,9 @@ def ticket_page(request: HttpRequest, number: str) -> HttpResponse:
         "ticket": ticket,
         "thread": thread,
         "attachments": [a for a in selectors.ticket_attachments(request.user, ticket) if a.message_id is None],
-        "answers": [m for m in thread if m.kind == Message.Kind.REPLY],
+        # The answers that may have helped: not the reporter's (or the one resolving) own words.
+        "answers": [m for m in thread if m.kind == Message.Kind.REPLY
+                    and m.author_id not in {ticket.reporter_id, request.user.pk}],
         "actions": actions,
         "reply_form": ReplyForm(),
         "form_token": form_token(),
@@ -234,6 +236,8 @@ def ticket_page(request: HttpRequest, number: str) -> HttpResponse:
         "rating": Rating.objects.filter(ticket=ticket).first(),
         "canned_replies": canned.canned_for(current_user(request), ticket.forum_id) if "internal_note" in actions else [],
         "watching": request.user.is_authenticated and ticket.watchers.filter(pk=request.user.pk).exists(),
+        # The reporter and the assignee hear about the ticket anyway: no "Ikuti tiket" for them.
+        "follows_by_role": request.user.pk in {ticket.reporter_id, ticket.assignee_id},
         "panels": list(ticket_panels.values()),
     }
     return render(request, "tickets/detail.html", context)

@@ -97,3 +97,13 @@ def test_403_page_has_no_traceback_in_the_log(world: World, caplog: pytest.LogCa
     assert response.status_code == 403
     assert "Akses ditolak" in response.content.decode()
     assert all(record.exc_info is None for record in caplog.records)
+
+
+def test_the_verification_page_shows_how_long_each_sign_up_has_waited(world: World) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    User.objects.filter(pk=world.pending.pk).update(date_joined=timezone.now() - timedelta(hours=5))
+    html = signed_in(world.coord_lotim).get("/verifikasi-operator/").content.decode()
+    assert "menunggu 5\xa0jam" in html

@@ -44,3 +44,16 @@ def test_helpful_answers_leave_out_the_operators_own_and_the_rating_shows_after(
 def test_help_text_speaks_plainly(world: World) -> None:
     html = _page(world.op_a, "/tiket/baru/")
     assert "Markdown" not in html and "format sederhana" in html
+
+
+def test_queue_and_ticket_page_are_compressed_to_at_most_10_kb(world: World) -> None:
+    ticket = world.ticket()
+    for n in range(30):
+        world.ticket(title=f"Laporan nomor {n}: halaman admin lambat sekali dibuka")
+    services.message_create(ticket=ticket, author=world.vol_lotim, body="Coba bersihkan cache. " * 40)
+    client = Client()
+    client.force_login(world.vol_lotim)
+    for url in ("/antrian/", ticket.get_absolute_url()):
+        response = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+        assert response.status_code == 200 and response.headers["Content-Encoding"] == "gzip", url
+        assert len(response.content) <= 10 * 1024, (url, len(response.content))

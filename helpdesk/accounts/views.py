@@ -40,6 +40,7 @@ from .forms import (
     ProfileForm,
     RegisterForm,
 )
+from .landing import landing_url
 from .models import ForumMembership, User
 from .preferences import effective_prefs, user_timezone
 from .presenters import current_user
@@ -134,7 +135,7 @@ def register_done(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
-    next_url = _safe_next(request, settings.LOGIN_REDIRECT_URL)
+    next_url = _safe_next(request, "")  # empty: each person lands on their own work (landing.py)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -144,9 +145,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
             status = 429 if exc.retry_after is not None else 400
         else:
             auth_login(request, user)
-            if user.is_planner and next_url == settings.LOGIN_REDIRECT_URL:
-                next_url = reverse("dashboard")  # a planner's work is the dashboard; an explicit `next` still wins
-            return _remember_language(redirect(next_url), user)  # type: ignore[return-value]
+            response = redirect(next_url or landing_url(user))
+            if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+                return response  # the language picked in the footer before signing in stays
+            return _remember_language(response, user)  # type: ignore[return-value]
     return render(request, "accounts/login.html", {"form": form, "next": next_url}, status=status)
 
 

@@ -63,7 +63,7 @@ class AskForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Pertanyaan Anda (singkat)"), max_length=200)
     description = forms.CharField(
         label=gettext_lazy("Uraian"), widget=forms.Textarea(attrs={"rows": 8}), required=False, max_length=65536,
-        help_text=gettext_lazy("Apa yang Anda lakukan, apa yang terjadi, pesan galat. Markdown boleh."),
+        help_text=gettext_lazy("Apa yang Anda lakukan, apa yang terjadi, pesan galat. Bisa memakai format sederhana: **tebal**, daftar, tautan."),
     )
     category = forms.ChoiceField(label=gettext_lazy("Kategori"))
     opensid_version = forms.CharField(label=gettext_lazy("Versi OpenSID"), max_length=40, required=False,

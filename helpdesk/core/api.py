@@ -5,12 +5,14 @@ and Http404 become an HTTP status."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -30,10 +32,20 @@ def status_for(exc: DomainError) -> int:
     return next(code for cls, code in STATUSES if isinstance(exc, cls))
 
 
+def _throttled(message: str, wait: float | None, code: str = RateLimited.code) -> exceptions.Throttled:
+    """A 429 whose sentence about the wait is ours, in the person's language (DRF's own is English)."""
+    if wait:
+        minutes = max(1, math.ceil(wait / 60))
+        message = " ".join([message, ngettext(
+            "Coba lagi dalam %(n)d menit.", "Coba lagi dalam %(n)d menit.", minutes) % {"n": minutes}])
+    error = exceptions.Throttled(detail=message, code=code)
+    setattr(error, "wait", wait)  # noqa: B010 -- DRF reads it for Retry-After; its stubs omit the attribute
+    return error
+
+
 def _api_exception(exc: DomainError) -> exceptions.APIException:
     if isinstance(exc, RateLimited):
-        # DRF's Throttled adds the Retry-After header (and its sentence about the wait) when the wait is known.
-        return exceptions.Throttled(wait=exc.retry_after, detail=exc.message, code=exc.code)
+        return _throttled(str(exc.message), exc.retry_after, exc.code)
     error = exceptions.APIException(exc.message, exc.code)
     error.status_code = status_for(exc)
     return error
@@ -56,6 +68,8 @@ def _fields(detail: Any) -> dict[str, list[str]]:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         exc = _api_exception(exc)
+    elif isinstance(exc, exceptions.Throttled):  # a DRF throttle class
+        exc = _throttled(str(RateLimited.default_message), getattr(exc, "wait", None))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

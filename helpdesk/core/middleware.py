@@ -7,10 +7,12 @@ from urllib.parse import quote
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.decorators import sync_and_async_middleware
 
 from .logs import accept_request_id, request_id_scope
+from .views import permission_denied
 
 
 class SecurityHeadersMiddleware:
@@ -94,3 +96,22 @@ def _media_relative_path(response: FileResponse) -> str | None:
         return Path(name).resolve().relative_to(root).as_posix()
     except ValueError:
         return None  # not an uploaded file: stream it as before
+
+
+class QuietPermissionDeniedMiddleware:
+    """A view that raises PermissionDenied gets the site's 403 page, without a traceback in the log.
+
+    Django logs an uncaught PermissionDenied with its traceback; a person following a link they may not use is
+    not an error of the server. The response is still logged as any 4xx is ("Forbidden: /path"), in one line.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, PermissionDenied):
+            return None
+        return permission_denied(request, exception)

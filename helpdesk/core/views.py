@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -14,6 +15,12 @@ from .health import readiness
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html")
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says; send them to the project's own icon."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
 
 
 @never_cache
@@ -62,3 +69,14 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse(error_body(_("Terjadi kesalahan di server."), "server_error"), status=500)
     return render(request, "core/error.html", {"title": _("Terjadi kesalahan"), "code": 500}, status=500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: the site's page in the person's language (a form left open too long, cookies off)."""
+    if _wants_json(request):
+        return JsonResponse(error_body(_("Permintaan ditolak: token keamanan tidak cocok."), "csrf_failed"),
+                            status=403)
+    hint = _("Formulir ini sudah terlalu lama terbuka, atau cookie dimatikan di peramban. Muat ulang halaman "
+             "sebelumnya lalu kirim lagi; pastikan cookie untuk situs ini diizinkan.")
+    return render(request, "core/error.html", {"title": _("Formulir kedaluwarsa"), "code": 403, "hint": hint},
+                  status=403)

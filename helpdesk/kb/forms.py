@@ -43,7 +43,7 @@ class EntryForm(forms.Form):
     question = forms.CharField(label=_("Pertanyaan / masalah"), required=False, max_length=MAX_TEXT,
                                widget=forms.Textarea(attrs={"rows": 6}))
     answer = forms.CharField(label=_("Jawaban"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 10}),
-                             help_text=_("Langkah penyelesaian. Markdown boleh (daftar, `kode`, tautan)."))
+                             help_text=_("Langkah penyelesaian. Bisa memakai format sederhana: **tebal**, daftar, `kode`, tautan."))
     category = forms.ChoiceField(label=_("Kategori"), required=False)
     tags = forms.CharField(label=_("Label"), required=False, max_length=600,
                            help_text=_("Pisahkan dengan koma, mis. impor, excel, nik"))

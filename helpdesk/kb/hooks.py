@@ -40,7 +40,6 @@ class BeforeFiling:
         return {
             "template": "kb/_presubmit.html",
             "suggestions": [{"hit": h, "link": deflection.link(h.url, logs.get(h.entry_id))} for h in hits],
-            "had_file": bool(request.FILES),
         }
 
     def after(self, request: HttpRequest, ticket: Ticket) -> None:

@@ -98,8 +98,12 @@ def _deliver(notification: Notification, unread: int) -> None:
     )
 
 
-def mark_read(*, user: User, ids: list[int] | None = None, everything: bool = False) -> int:
+def mark_read(*, user: User, ids: list[int] | None = None, everything: bool = False,
+              ticket_id: int | None = None) -> int:
+    """Marks the given notifications read, or all of them, or those about one ticket (opening it reads them)."""
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
-    if not everything:
+    if ticket_id is not None:
+        qs = qs.filter(ticket_id=ticket_id)
+    elif not everything:
         qs = qs.filter(pk__in=ids or [])
     return qs.update(read_at=timezone.now())

@@ -79,6 +79,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "helpdesk.core.middleware.RequestIdMiddleware",
     "helpdesk.core.metrics.MetricsMiddleware",
+    # Compresses HTML and JSON (static files are precompressed by WhiteNoise). Safe with secrets in the page:
+    # Django masks the CSRF token afresh in every response and, since 4.2, pads each gzip stream with random
+    # bytes against BREACH; no other secret is written into pages. See docs/deploy.md ("Compression").
+    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -92,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "helpdesk.core.middleware.XAccelRedirectMiddleware",
+    "helpdesk.core.middleware.QuietPermissionDeniedMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -219,6 +224,7 @@ CSRF_COOKIE_HTTPONLY = True
 HTTPS = env_bool("HTTPS", False)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+CSRF_FAILURE_VIEW = "helpdesk.core.views.csrf_failure"  # the site's page, in the person's language
 SECURE_SSL_REDIRECT = HTTPS and env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS and env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)

@@ -87,3 +87,30 @@ def use(reply_id: int, ticket: Ticket, volunteer: User, edited: str = "") -> str
     with transaction.atomic():
         CannedReply.objects.filter(pk=reply.pk).update(usage_count=F("usage_count") + 1)
     return text
+
+
+def _check_manager(actor: User, reply: CannedReply) -> None:
+    if reply.forum_id is None and not is_admin(actor):
+        raise PermissionDenied(_("Hanya admin yang bisa mengubah balasan untuk semua forum."))
+    if reply.forum_id is not None and not can_manage_forum(actor, reply.forum_id):
+        raise PermissionDenied(_("Hanya koordinator forum ini yang bisa mengubah balasannya."))
+
+
+def canned_update(*, actor: User, reply: CannedReply, title: str, body: str) -> CannedReply:
+    _check_manager(actor, reply)
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": [_("Wajib diisi.")]})
+    reply.title, reply.body = title[:120], validate_body(body)
+    reply.save(update_fields=["title", "body"])
+    return reply
+
+
+def canned_delete(*, actor: User, reply: CannedReply) -> None:
+    _check_manager(actor, reply)
+    reply.delete()
+
+
+def team_canned(forum_id: int) -> QuerySet[CannedReply]:
+    """A team's own canned replies, for its coordinators' page."""
+    return CannedReply.objects.filter(forum_id=forum_id).order_by("title")

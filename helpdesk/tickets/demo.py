@@ -14,7 +14,7 @@ from django.db import transaction
 from helpdesk.accounts.models import Forum, ForumMembership
 
 from . import services
-from .models import Message, Ticket
+from .models import CannedReply, Message, Ticket
 
 DEMO_PASSWORD = "demo-sid-2026"  # noqa: S105 - the same demo password as helpdesk.demo.seed
 
@@ -226,6 +226,7 @@ def seed_tickets() -> int:
         membership, created = ForumMembership.objects.get_or_create(forum=forum, user=users[username])
         if created:
             membership.categories.set(Category.objects.filter(slug__in=skills))
+    _seed_canned_replies()
     made = 0
     for reporter, title, description, category, priority, version, hosting, visibility, steps in TICKETS:
         author = users.get(reporter)
@@ -239,3 +240,22 @@ def seed_tickets() -> int:
             _play(ticket, steps, users)
         made += 1
     return made
+
+
+# A few answers volunteers give every week, for every team (the placeholders are filled when used).
+CANNED_REPLIES = [
+    ("Minta versi dan tangkapan layar",
+     "Halo {nama_operator}, terima kasih laporannya. Agar kami bisa memeriksa tiket {nomor_tiket}, mohon kirim "
+     "versi OpenSID Desa {nama_desa} (terlihat di pojok kiri bawah halaman admin) dan tangkapan layar pesan galatnya."),
+    ("Cek versi PHP di hosting",
+     "Halo {nama_operator}, galat seperti ini biasanya muncul bila PHP di hosting terlalu lama. Pastikan PHP minimal "
+     "8.1 di panel hosting Desa {nama_desa}, lalu coba lagi. Kabari kami di tiket ini hasilnya. Salam, {nama_relawan}"),
+    ("Sudah diperbaiki, mohon dicoba",
+     "Halo {nama_operator}, perbaikan untuk \"{judul_tiket}\" sudah kami jalankan. Mohon dicoba lagi; bila sudah "
+     "berhasil, tandai tiket ini selesai. Terima kasih, {forum}."),
+]
+
+
+def _seed_canned_replies() -> None:
+    for title, body in CANNED_REPLIES:
+        CannedReply.objects.get_or_create(forum=None, title=title, defaults={"body": body})

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from . import personal_data, views
+from . import personal_data, views, views_canned
 
 urlpatterns = [
     path("profil/data-saya/", personal_data.personal_data_page, name="personal-data"),
@@ -18,5 +18,8 @@ urlpatterns = [
     # community Q&A. The old address keeps working as a permanent redirect.
     path("forsid/<int:forum_id>/kepuasan/", views.csat_page, name="forum-csat"),
     path("forum/<int:forum_id>/kepuasan/", RedirectView.as_view(pattern_name="forum-csat", permanent=True, query_string=True)),
+    path("forsid/<int:forum_id>/balasan/", views_canned.canned_page, name="canned-replies"),
+    path("forsid/<int:forum_id>/balasan/<int:reply_id>/", views_canned.canned_edit, name="canned-reply"),
+    path("forsid/<int:forum_id>/balasan/<int:reply_id>/hapus/", views_canned.canned_remove, name="canned-reply-delete"),
     path("lampiran/<int:attachment_id>/", views.attachment_page, name="attachment"),
 ]

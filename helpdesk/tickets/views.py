@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
@@ -25,10 +26,12 @@ from helpdesk.accounts.presenters import current_user
 from helpdesk.categories.selectors import category_list
 from helpdesk.core import ratelimit
 from helpdesk.core.errors import RateLimited
+from helpdesk.core.held_uploads import held_upload, hold_upload, release_upload
 from helpdesk.core.idempotency import FORM_FIELD, form_token, web_once, web_replay
 from helpdesk.core.ids import query_id, to_id
 from helpdesk.core.refusals import REFUSALS, person_message, show_on_form
-from helpdesk.core.uploads import UploadRejected, check_upload
+from helpdesk.core.uploads import CheckedFile, UploadRejected, check_upload, max_upload_bytes
+from helpdesk.notifications import services as notification_services
 
 from . import access, canned, selectors, services
 from .extensions import ticket_form_steps, ticket_panels
@@ -46,6 +49,19 @@ def _presubmit(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any] | N
     return None
 
 
+class CheckedFileField(forms.FileField):
+    """A file field whose cleaned value is the checked file, so a refused file is an error on its own field."""
+
+    def clean(self, data: Any, initial: Any = None) -> CheckedFile | None:
+        upload = super().clean(data, initial)
+        if not upload:
+            return None
+        try:
+            return check_upload(upload.name or "", upload, declared_size=upload.size)
+        except UploadRejected as exc:
+            raise forms.ValidationError(str(exc.message)) from None
+
+
 class TicketForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Judul masalah"), max_length=200)
     description = forms.CharField(
@@ -53,7 +69,7 @@ class TicketForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         required=False,
         max_length=65536,
-        help_text=gettext_lazy("Apa yang Anda lakukan, apa yang terjadi, pesan galat yang muncul. Markdown boleh."),
+        help_text=gettext_lazy("Apa yang Anda lakukan, apa yang terjadi, pesan galat yang muncul. Bisa memakai format sederhana: **tebal**, daftar, tautan."),
     )
     category = forms.ChoiceField(label=gettext_lazy("Kategori"))
     priority = forms.ChoiceField(label=gettext_lazy("Prioritas"), choices=Priority.choices, initial=Priority.NORMAL)
@@ -66,7 +82,7 @@ class TicketForm(forms.Form):
         label=gettext_lazy("Siapa yang boleh melihat"), choices=Visibility.choices, initial=Visibility.PRIVATE,
         widget=forms.RadioSelect,
     )
-    file = forms.FileField(label=gettext_lazy("Tangkapan layar atau log (opsional)"), required=False)
+    file = CheckedFileField(label=gettext_lazy("Tangkapan layar atau log (opsional)"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -77,7 +93,7 @@ class TicketForm(forms.Form):
 class ReplyForm(forms.Form):
     body = forms.CharField(label=gettext_lazy("Balasan"), widget=forms.Textarea(attrs={"rows": 5}), max_length=65536)
     internal = forms.BooleanField(label=gettext_lazy("Catatan internal (hanya relawan)"), required=False)
-    file = forms.FileField(label=gettext_lazy("Lampiran (opsional)"), required=False)
+    file = CheckedFileField(label=gettext_lazy("Lampiran (opsional)"), required=False)
 
 
 def _rate_ok(request: HttpRequest, scope: str) -> bool:
@@ -90,15 +106,33 @@ def _rate_ok(request: HttpRequest, scope: str) -> bool:
 
 
 def _attach(request: HttpRequest, ticket: Ticket, upload: Any, message: Message | None = None) -> bool:
+    """Attach an upload (raw, or already checked by a form's CheckedFileField)."""
     if not upload:
         return True
     try:
-        checked = check_upload(upload.name or "", upload, declared_size=upload.size)
+        checked = upload if isinstance(upload, CheckedFile) else check_upload(
+            upload.name or "", upload, declared_size=upload.size)
         services.attachment_add(ticket=ticket, actor=current_user(request), checked=checked, message=message)
     except UploadRejected as exc:
         messages.error(request, exc.message)
         return False
     return True
+
+
+def _held_file(request: HttpRequest, form: TicketForm) -> tuple[CheckedFile | None, str]:
+    """The ticket's file: the one just sent, else the one held since the form was last shown (and its token)."""
+    owner = current_user(request).pk
+    fresh = form.cleaned_data.get("file") if hasattr(form, "cleaned_data") else None
+    if isinstance(fresh, CheckedFile):
+        return fresh, ""
+    token = request.POST.get("upload_token", "")
+    held = held_upload(owner_id=owner, token=token)
+    return held, token if held is not None else ""
+
+
+def upload_limits() -> dict[str, Any]:
+    """For the file inputs' data attributes: upload-check.js refuses a file before a slow upload starts."""
+    return {"max_bytes": max_upload_bytes(), "max_mb": max_upload_bytes() // (1024 * 1024)}
 
 
 @login_required
@@ -109,32 +143,42 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         return replayed  # the same form submitted twice: the ticket was filed by the first submit
     form = TicketForm(request.POST or None, request.FILES or None)
     presubmit = None
-    if request.method == "POST" and form.is_valid():
+    valid = request.method == "POST" and form.is_valid()
+    upload, token = _held_file(request, form) if request.method == "POST" else (None, "")
+    if valid:
         presubmit = _presubmit(request, form.cleaned_data)
-    if request.method == "POST" and form.is_valid() and presubmit is None and _rate_ok(request, "ticket_create"):
+    if valid and presubmit is None and _rate_ok(request, "ticket_create"):
         data = dict(form.cleaned_data)
-        upload = data.pop("file", None)
+        data.pop("file", None)
 
         def create() -> tuple[HttpResponse, bool]:
             try:
                 ticket = services.ticket_create(reporter=current_user(request), channel=Channel.WEB, **data)
             except ValidationError as exc:
                 show_on_form(form, exc)
-                return _new_page(request, form, presubmit), False
+                return _new_page(request, form, presubmit, upload, token), False
             for step in ticket_form_steps.values():
                 step.after(request, ticket)
             _attach(request, ticket, upload)
+            release_upload(owner_id=current_user(request).pk, token=token)
             messages.success(request, _("Tiket %(number)s terkirim ke %(forum)s.") % {
                 "number": ticket.number, "forum": ticket.forum.name})
             return redirect(ticket.get_absolute_url()), True
 
         return web_once(request, create)
-    return _new_page(request, form, presubmit)
+    return _new_page(request, form, presubmit, upload, token)
 
 
-def _new_page(request: HttpRequest, form: TicketForm, presubmit: Any) -> HttpResponse:
+def _new_page(request: HttpRequest, form: TicketForm, presubmit: Any, upload: CheckedFile | None = None,
+              upload_token: str = "") -> HttpResponse:
+    """The form, shown again with everything kept: a checked file is held on the server until the ticket files."""
+    if upload is not None and not upload_token:
+        upload_token = hold_upload(owner_id=current_user(request).pk, checked=upload)
     token = request.POST.get(FORM_FIELD, "") or form_token()  # kept across a re-shown form until it files
-    return render(request, "tickets/new.html", {"form": form, "presubmit": presubmit, "form_token": token})
+    return render(request, "tickets/new.html", {
+        "form": form, "presubmit": presubmit, "form_token": token, "upload_limits": upload_limits(),
+        "held": {"token": upload_token, "name": upload.name} if upload is not None else None,
+    })
 
 
 @login_required
@@ -189,8 +233,24 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _sign_in_first(request: HttpRequest) -> HttpResponseRedirect | None:
+    """A link from e-mail or Telegram opened while signed out: sign in, then come back (never a dead end).
+
+    Any ticket number is answered the same way, so a signed-out visitor learns nothing about which exist;
+    someone signed in who may not see the ticket still gets 404.
+    """
+    if request.user.is_authenticated:
+        return None
+    return redirect_to_login(request.get_full_path())
+
+
 def ticket_page(request: HttpRequest, number: str) -> HttpResponse:
-    ticket = access.access_ticket(request.user, number, by_number=True)
+    try:
+        ticket = access.access_ticket(request.user, number, by_number=True)
+    except Http404:
+        if (to_sign_in := _sign_in_first(request)) is not None:
+            return to_sign_in
+        raise
     if ticket.merged and ticket.duplicate_of_id:
         try:
             target = access.access_ticket(request.user, ticket.duplicate_of_id)
@@ -198,25 +258,35 @@ def ticket_page(request: HttpRequest, number: str) -> HttpResponse:
             target = None
         if target is not None:
             return redirect(target.get_absolute_url())
+    if request.user.is_authenticated:  # the ticket is open in front of them: its notifications are read
+        notification_services.mark_read(user=current_user(request), ticket_id=ticket.pk)
+    return render(request, "tickets/detail.html", _ticket_context(request, ticket, ReplyForm()))
+
+
+def _ticket_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm) -> dict[str, Any]:
     thread = selectors.ticket_messages(request.user, ticket)
     actions = ticket_actions(request.user, ticket)
-    context = {
+    return {
         "ticket": ticket,
         "thread": thread,
         "attachments": [a for a in selectors.ticket_attachments(request.user, ticket) if a.message_id is None],
-        "answers": [m for m in thread if m.kind == Message.Kind.REPLY],
+        # The answers that may have helped: not the reporter's (or the one resolving) own words.
+        "answers": [m for m in thread if m.kind == Message.Kind.REPLY
+                    and m.author_id not in {ticket.reporter_id, request.user.pk}],
         "actions": actions,
-        "reply_form": ReplyForm(),
-        "form_token": form_token(),
+        "reply_form": reply_form,
+        "upload_limits": upload_limits(),
+        "form_token": request.POST.get(FORM_FIELD, "") or form_token(),
         "priorities": Priority.choices,
         "categories": category_list() if "edit" in actions else [],
         "forum_members": _forum_members(ticket) if "edit" in actions else [],
         "rating": Rating.objects.filter(ticket=ticket).first(),
         "canned_replies": canned.canned_for(current_user(request), ticket.forum_id) if "internal_note" in actions else [],
         "watching": request.user.is_authenticated and ticket.watchers.filter(pk=request.user.pk).exists(),
+        # The reporter and the assignee hear about the ticket anyway: no "Ikuti tiket" for them.
+        "follows_by_role": request.user.pk in {ticket.reporter_id, ticket.assignee_id},
         "panels": list(ticket_panels.values()),
     }
-    return render(request, "tickets/detail.html", context)
 
 
 def _forum_members(ticket: Ticket) -> list[User]:
@@ -260,9 +330,8 @@ def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
             messages.error(request, " ".join(exc.messages))
             return _back(ticket)
     form = ReplyForm(post, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("Balasan kosong atau terlalu panjang."))
-        return _back(ticket)
+    if not form.is_valid():  # refused whole (a refused file too): the errors next to the fields, the text kept
+        return render(request, "tickets/detail.html", _ticket_context(request, ticket, form), status=400)
     if not _rate_ok(request, "message_create"):
         return _back(ticket)
 
@@ -413,5 +482,10 @@ def attachment_page(request: HttpRequest, attachment_id: int) -> FileResponse:
 
 
 def ticket_redirect(request: HttpRequest, ticket_id: int) -> HttpResponseRedirect:
-    ticket = access.access_ticket(request.user, ticket_id)
+    try:
+        ticket = access.access_ticket(request.user, ticket_id)
+    except Http404:
+        if (to_sign_in := _sign_in_first(request)) is not None:
+            return to_sign_in
+        raise
     return redirect(reverse("ticket", args=[ticket.number]))

@@ -84,6 +84,7 @@ def test_operator_signs_up_without_javascript_is_verified_and_signs_in(
     # 2. The coordinator of ForSID Lombok Timur signs in on a phone and verifies.
     coordinator = phone(browser, asgi_server)
     sign_in(coordinator, "koord_lotim", PASSWORD)
+    coordinator.click("label.menu-button")  # issue 15: on a phone the signed-in links sit behind "Menu"
     coordinator.click("header >> text=Verifikasi")
     card = coordinator.locator(f"#operator-{new.pk}")
     card.wait_for()

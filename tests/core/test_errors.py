@@ -80,3 +80,13 @@ def test_domain_code_does_not_speak_http() -> None:
         if any(m.startswith("rest_framework.") and m != "rest_framework.authtoken.models" for m in _imports(path))
     ]
     assert offenders == []
+
+
+def test_429_says_the_wait_in_the_persons_language() -> None:
+    from rest_framework.exceptions import Throttled
+
+    _status, body, headers = _handle(RateLimited("Coba lagi besok.", retry_after=900))
+    assert body["detail"] == "Coba lagi besok. Coba lagi dalam 15 menit." and headers["Retry-After"] == "900"
+    status, body, headers = _handle(Throttled(wait=30))  # a DRF throttle class's own refusal
+    assert status == 429 and headers["Retry-After"] == "30"
+    assert "Expected" not in body["detail"] and body["detail"].endswith("Coba lagi dalam 1 menit.")

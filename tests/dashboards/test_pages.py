@@ -123,7 +123,7 @@ def test_a_planner_lands_on_the_dashboard_after_signing_in(dash: Dash) -> None:
     assert explicit["Location"] == "/profil/"
     dash.op_a.set_password("rahasia-kuat-123")
     dash.op_a.save()
-    assert Client().post("/masuk/", {"username": "op_a", "password": "rahasia-kuat-123"})["Location"] == "/"
+    assert Client().post("/masuk/", {"username": "op_a", "password": "rahasia-kuat-123"})["Location"] == "/tiket/"  # issue 15: an operator lands on their village's tickets
 
 
 def test_navigation_links_the_dashboard_for_coordinators(dash: Dash) -> None:

@@ -10,11 +10,11 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from helpdesk.community.models import Comment
 
 from bots.models import TelegramChat
 from bots.ticket_models import TelegramLink
 from helpdesk.accounts.models import Forum
+from helpdesk.community.models import Comment
 from helpdesk.core.markdown import render_markdown
 from helpdesk.kb.models import Entry
 from helpdesk.regions.models import Region

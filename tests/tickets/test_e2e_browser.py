@@ -51,10 +51,10 @@ def test_operator_files_volunteer_answers_operator_solves_and_rates(
     operator.locator("input[name=message]").first.check()
     operator.click("text=Masalah selesai >> nth=-1")
     operator.wait_for_selector("text=Tiket ditandai selesai")
-    operator.check("#nilai-5")
     operator.fill("#id_comment", "Terima kasih, langsung berhasil.")
-    operator.click("text=Kirim nilai")
+    operator.click(".stars button[value='5']")  # issue 15: the scores are large buttons that send the form
     operator.wait_for_selector("text=Terima kasih atas penilaian Anda.")
+    assert operator.locator(".stars button[aria-pressed=true]").inner_text() == "5"  # the saved score shows
 
     ticket.refresh_from_db()
     assert ticket.status == Status.SELESAI

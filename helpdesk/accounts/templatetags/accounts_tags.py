@@ -8,6 +8,8 @@ from django import template
 from django.contrib.auth.models import AnonymousUser
 
 from helpdesk.accounts.access import AnyUser, forums_of, is_admin
+from helpdesk.accounts.landing import NavLinks
+from helpdesk.accounts.landing import nav_links as links_for
 
 register = template.Library()
 
@@ -27,3 +29,10 @@ def account_menu(context: template.Context) -> dict[str, Any]:
         "in_forum": signed_in and (admin or bool(forums_of(user))),
         "verifies": coordinates or admin,
     }
+
+
+@register.simple_tag(takes_context=True)
+def nav_links(context: template.Context) -> NavLinks:
+    """`{% nav_links as nav %}`: which header links the person can use (see accounts/landing.py)."""
+    request = context.get("request")
+    return links_for(getattr(request, "user", None) or AnonymousUser())

@@ -225,9 +225,9 @@ def message_job(payload: dict[str, Any], job: OutboxJob) -> None:
     subject = subject_of(ticket.pk, message.pk)
     for thread in threads_of(ticket).exclude(chat_id=payload.get("skip_chat") or 0):
         base = f"tk:{ticket.pk}:{thread.chat_id}:msg:{message.pk}"
-        if thread.closed:
+        if thread.closed and thread.is_topic:
             if ticket.status in DONE:
-                continue  # nothing goes into a closed topic
+                continue  # Telegram refuses messages in a closed topic
             reopen(thread, ticket, f"{base}:reopen")  # the reply reopened the ticket: the topic first
         options = settings_of_chat(thread.chat_id)
         telegram_send(chat_id=thread.chat_id, text=text, purpose_key=base, subject=subject,
@@ -245,19 +245,24 @@ def changed_job(payload: dict[str, Any], job: OutboxJob) -> None:
         return
     changes: dict[str, list[Any]] = payload["changes"]
     subject = subject_of(ticket.pk)
+    # Open or close the thread as THIS change left the ticket, not as it is by the time the job runs: a job that
+    # runs late (after a retry) must not close the thread before the replies queued after it are posted.
+    status = changes.get("status")
+    closing = status is not None and status[1] in DONE
+    reopening = status is not None and status[1] not in DONE
     closed = ticket.status in DONE
     line = changed_line(ticket, changes)
     for thread in threads_of(ticket):
         base = f"tk:{ticket.pk}:{thread.chat_id}:chg:{job.pk}"
         options = settings_of_chat(thread.chat_id)
         topic = TopicRef(thread.topic_key) if thread.is_topic else None
-        if not closed and thread.closed:
+        if reopening and thread.closed:
             reopen(thread, ticket, f"{base}:reopen")
         if line and options.post_escalations and not closed:
             telegram_send(chat_id=thread.chat_id, text=line, purpose_key=f"{base}:note", subject=subject,
                           silent=True, **where(thread))
         edit_card(thread, ticket, options, f"{base}:edit")
-        if closed and not thread.closed:  # last: the ✅ name, then the topic closes
+        if closing and not thread.closed:  # last: the ✅ name, then the topic closes
             if topic is not None:
                 telegram_edit_topic(chat_id=thread.chat_id, topic=topic, name=topic_name(ticket),
                                     purpose_key=f"{base}:rename")

@@ -12,12 +12,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from helpdesk.community import services as forum_services_q
 from rest_framework.test import APIClient
 
 from helpdesk.accounts import forum_services
 from helpdesk.accounts.models import User
 from helpdesk.accounts.services import email_change_token
+from helpdesk.community import services as forum_services_q
 from helpdesk.kb import services as kb_services
 from helpdesk.kb.models import Entry
 from helpdesk.notifications.services import notify

@@ -293,3 +293,26 @@ async def test_every_stream_as_every_role(objects: Objects, live: None) -> None:
         wrong += [f"{stream} as {role}: expected {expected[role]}, got {observed[role]}"
                   for role in ROLES if observed[role] != expected[role]]
     assert not wrong, "\n".join(wrong)
+
+
+# A dashboard's region is part of its permission: a coordinator sees the regions of their forums and what lies
+# below them, nothing beside (the table's rows name Lombok Timur, the coordinator's own region).
+SCOPED = {
+    "/dasbor/52.06/": "403",  # Bima, another forum's region
+    "/dasbor/52.06/laporan/": "403",
+    "/dasbor/desa/52.06.01.2001/adopsi/": "403",
+    "/api/v1/stats/?region=52.06": "403",
+    "/api/v1/stats/adoption/?region=52.06": "403",
+    "/api/v1/stats/": "200",  # no region: their own (scoped_filters), never the whole country
+    "/dasbor/52.03.01/": "200",  # a kecamatan of Lombok Timur
+}
+
+
+@pytest.mark.django_db
+def test_a_coordinator_sees_only_the_dashboards_of_their_regions(objects: Objects) -> None:
+    observed = {url: probe(objects, "coord", "GET", url) for url in SCOPED}
+    assert observed == SCOPED
+    # The planner and the admin see the whole country (the planner reads, and edits no desa's adoption).
+    assert {probe(objects, role, "GET", url) for role in ("plan", "admin") for url in SCOPED
+            if "adopsi" not in url} == {"200"}
+    assert probe(objects, "admin", "GET", "/dasbor/desa/52.06.01.2001/adopsi/") == "200"

@@ -73,7 +73,8 @@ def web(user: User | None) -> Client:
 
 
 @pytest.fixture
-def objects(world: World) -> Objects:
+def objects(world: World, settings: Any) -> Objects:
+    settings.METRICS_TOKEN = "token-pengumpul-metrik"  # /metrics answers 404 without one: the crawler sees the check
     planner = UserFactory(username="perencana", is_planner=True)
     pending = OperatorFactory(username="op_baru", desa_code=DESA_A, operator_status=User.OperatorStatus.PENDING)
     ticket = ticket_services.ticket_create(

@@ -68,7 +68,9 @@ def _values(o: Objects, route: str) -> dict[str, str]:
         "forum_id": str(w.lotim.pk),
         "user_id": str(o.pending.pk) if "accounts/" in route or "verifikasi" in route else str(w.vol2_lotim.pk),
         "username": w.op_b.username,
-        "code": "52.03.01.2001",
+        # A dashboard opens on Lombok Timur (the coordinator's region: its desas' tiles and bars name regions);
+        # the adoption form and the regions API on Desa A.
+        "code": "52.03" if route.startswith("dasbor/<str:code>/") else "52.03.01.2001",
         "key": str(w.lotim.pk),
         "entry_id": str(o.entry.pk),
         "slug": o.entry.slug or "entri",

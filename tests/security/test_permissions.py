@@ -32,6 +32,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "": ("GET", "*=200"),
     "healthz": ("GET", "*=200"),
     "readyz": ("GET", "*=200"),
+    "metrics": ("GET", "*=403"),  # the scraper's token (METRICS_TOKEN, set in conftest.py), never a session
     "api/v1/schema/": ("GET", "*=200"),
     "api/v1/docs/": ("GET", "*=200"),
     "api/v1/me/": ("GET", "*=200 anon=401"),
@@ -108,6 +109,10 @@ TABLE: dict[str, tuple[str, str]] = {
     "api/v1/me/erase/": ("POST", "*=400 anon=401"),  # needs the password (test_erasure.py)
     "api/v1/me/telegram-link/": ("POST", "*=201 anon=401"),
     "api/v1/forums/<int:forum_id>/telegram-code/": ("POST", "*=403 anon=401 coord=201 admin=201"),
+    # Dashboards: planners, coordinators (their regions; Desa A is in Lombok Timur) and admins; open data for all.
+    "api/v1/stats/": ("GET", "*=403 anon=401 coord=200 plan=200 admin=200"),
+    "api/v1/stats/adoption/": ("GET", "*=403 anon=401 coord=200 plan=200 admin=200"),
+    "api/v1/open/stats/": ("GET", "*=200"),
     "daftar/": ("GET", "*=200"),
     "daftar/selesai/": ("GET", "*=200 anon=login"),
     "masuk/": ("GET", "*=200"),
@@ -159,12 +164,19 @@ TABLE: dict[str, tuple[str, str]] = {
     "kb/cari/": ("GET", "*=200"),
     "kb/baru/": ("GET", "*=200 anon=login op=403 op2=403 plan=403"),
     "kb/tinjau/": ("GET", "*=403 anon=login coord=200 admin=200"),
+    "kb/pencarian/": ("GET", "*=403 anon=login coord=200 admin=200"),  # reviewers, as kb/tinjau/
+    "kb/pencarian/sinonim/": ("POST", "*=403 anon=login coord=302 admin=302"),
+    "kb/pencarian/nilai/": ("POST", "*=403 anon=login coord=302 admin=302"),
     "kb/pengaturan/<int:forum_id>/": ("GET", "*=403 anon=login coord=200 admin=200"),
     "kb/<int:entry_id>/": ("GET", "*=302"),
     "kb/<int:entry_id>/ubah/": ("GET", "*=403 anon=login coord=200 admin=200"),
     "kb/<int:entry_id>/aksi/<slug:action>/": ("POST", "*=302 anon=login"),
     "kb/<int:entry_id>/suara/": ("POST", "*=302"),
     "kb/<int:entry_id>/<slug:slug>/": ("GET", "*=200"),
+    "dasbor/": ("GET", "*=403 anon=login coord=302 plan=302 admin=302"),  # to their region, or the one province
+    "dasbor/<str:code>/": ("GET", "*=403 anon=login coord=200 plan=200 admin=200"),
+    "dasbor/<str:code>/laporan/": ("GET", "*=403 anon=login coord=200 plan=200 admin=200"),
+    "dasbor/desa/<str:code>/adopsi/": ("GET", "*=403 anon=login coord=200 admin=200"),  # planners only read
     "notifikasi/": ("GET", "*=200 anon=login"),
     "notifikasi/baca/": ("POST", "*=302 anon=login"),
     "telegram/webhook/": ("POST", "*=404"),
@@ -172,6 +184,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "profil/hapus/": ("POST", "*=302 anon=login"),  # a wrong password: back to the profile
     "profil/telegram/": ("POST", "*=200 anon=login"),
     "forsid/<int:forum_id>/telegram/": ("POST", "*=403 anon=login coord=200 admin=200"),
+    "forsid/<int:forum_id>/telegram/pengaturan/": ("GET", "*=403 anon=login coord=200 admin=200"),
     "i18n/setlang/": ("POST", "*=302"),
     "admin/": ("GET", "*=login admin=200"),
     "admin/logout/": ("POST", "*=302 admin=200"),
@@ -187,7 +200,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "admin/<model>/<path:object_id>/change/": ("GET", OBJECT),
     "admin/<model>/<path:object_id>/": ("GET", "*=login admin=302"),  # to .../change/
     "admin/accounts/user/<id>/password/": ("GET", "*=login admin=200"),
-    "admin/^(?P<app_label>auth|authtoken|core|regions|categories|accounts|search|notifications|tickets|forum|kb|bots)/$": ("GET", "*=login admin=200"),
+    "admin/^(?P<app_label>auth|authtoken|core|regions|categories|accounts|search|notifications|tickets|forum|kb|dashboards|bots)/$": ("GET", "*=login admin=200"),
     "admin/(?P<url>.*)$": ("GET", "*=login admin=404"),
 }
 
@@ -280,3 +293,26 @@ async def test_every_stream_as_every_role(objects: Objects, live: None) -> None:
         wrong += [f"{stream} as {role}: expected {expected[role]}, got {observed[role]}"
                   for role in ROLES if observed[role] != expected[role]]
     assert not wrong, "\n".join(wrong)
+
+
+# A dashboard's region is part of its permission: a coordinator sees the regions of their forums and what lies
+# below them, nothing beside (the table's rows name Lombok Timur, the coordinator's own region).
+SCOPED = {
+    "/dasbor/52.06/": "403",  # Bima, another forum's region
+    "/dasbor/52.06/laporan/": "403",
+    "/dasbor/desa/52.06.01.2001/adopsi/": "403",
+    "/api/v1/stats/?region=52.06": "403",
+    "/api/v1/stats/adoption/?region=52.06": "403",
+    "/api/v1/stats/": "200",  # no region: their own (scoped_filters), never the whole country
+    "/dasbor/52.03.01/": "200",  # a kecamatan of Lombok Timur
+}
+
+
+@pytest.mark.django_db
+def test_a_coordinator_sees_only_the_dashboards_of_their_regions(objects: Objects) -> None:
+    observed = {url: probe(objects, "coord", "GET", url) for url in SCOPED}
+    assert observed == SCOPED
+    # The planner and the admin see the whole country (the planner reads, and edits no desa's adoption).
+    assert {probe(objects, role, "GET", url) for role in ("plan", "admin") for url in SCOPED
+            if "adopsi" not in url} == {"200"}
+    assert probe(objects, "admin", "GET", "/dasbor/desa/52.06.01.2001/adopsi/") == "200"

@@ -55,7 +55,7 @@ def test_no_field_renders_as_markup_on_any_page(objects: Objects) -> None:
     urls += [f"/admin/{m}/" for m in ("tickets/ticket", "tickets/message", "accounts/user", "kb/entry", "forum/comment")]
     shown = 0
     wrong = []
-    for role in ("anon", "op", "op2", "vol", "coord", "admin"):
+    for role in ("anon", "op", "op2", "vol", "coord", "plan", "admin"):
         client = web(user_for(objects, role))
         for url in urls:
             response = client.get(url)

@@ -22,7 +22,7 @@ from helpdesk.kb import services as kb_services
 from helpdesk.kb.models import Entry
 from helpdesk.notifications.services import notify
 from helpdesk.tickets import services as ticket_services
-from helpdesk.tickets.models import Attachment, Message, Ticket
+from helpdesk.tickets.models import Attachment, CannedReply, Message, Ticket
 from tests.bots.conftest import bridge, fake
 from tests.factories import OperatorFactory, UserFactory
 from tests.realtime.conftest import live
@@ -55,6 +55,7 @@ class Objects:
     invitation: Any
     invitation_token: str
     notification: Any
+    canned: Any  # a canned reply of ForSID Lombok Timur
 
 
 def user_for(o: Objects, role: str) -> User | None:
@@ -110,6 +111,8 @@ def objects(world: World, settings: Any) -> Objects:
         attachment=Attachment.objects.get(pk=uploaded.json()["id"]), question=Ticket.objects.get(pk=question.pk),
         answer=answer, comment=comment, flag=flag, proposal=proposal, entry=saved.entry, invitation=new.invitation,
         invitation_token=new.token, notification=notification,
+        canned=CannedReply.objects.create(forum=world.lotim, title="Salam", body="Halo {nama_operator}.",
+                                          created_by=world.coord_lotim),
     )
 
 

@@ -66,6 +66,7 @@ def _values(o: Objects, route: str) -> dict[str, str]:
         "proposal_id": str(o.proposal.pk),
         "invitation_id": str(o.invitation.pk),
         "forum_id": str(w.lotim.pk),
+        "reply_id": str(o.canned.pk),
         "user_id": str(o.pending.pk) if "accounts/" in route or "verifikasi" in route else str(w.vol2_lotim.pk),
         "username": w.op_b.username,
         # A dashboard opens on Lombok Timur (the coordinator's region: its desas' tiles and bars name regions);

@@ -138,9 +138,11 @@ TABLE: dict[str, tuple[str, str]] = {
     "undangan/<str:token>/": ("GET", "*=200"),
     "tiket/": ("GET", "*=200 anon=login"),
     "tiket/baru/": ("GET", "*=403 anon=login op=200 op2=200"),
-    "tiket/id/<int:ticket_id>/": ("GET", "*=404 op=302 vol=302 coord=302 admin=302"),
-    "tiket/<str:number>/": ("GET", "*=404 op=200 vol=200 coord=200 admin=200"),
-    "tiket/<str:number>/balas/": ("POST", "*=302 anon=login op2=404 vol2=404 plan=404"),
+    # Signed out, a private ticket's link asks for sign-in (and comes back); signed in without access: 404 (issue 15).
+    "tiket/id/<int:ticket_id>/": ("GET", "*=404 anon=login op=302 vol=302 coord=302 admin=302"),
+    "tiket/<str:number>/": ("GET", "*=404 anon=login op=200 vol=200 coord=200 admin=200"),
+    # The crawler posts an empty reply: refused whole and the page shown again with 400 (issue 15).
+    "tiket/<str:number>/balas/": ("POST", "*=400 anon=login op2=404 vol2=404 plan=404"),
     "tiket/<str:number>/lampiran/": ("POST", "*=302 anon=login op2=404 vol2=404 plan=404"),
     "tiket/<str:number>/aksi/<slug:action>/": ("POST", "*=302 anon=login op2=404 vol2=404 plan=404"),
     "antrian/": ("GET", "*=200 anon=login op=403 op2=403 plan=403"),
@@ -185,6 +187,11 @@ TABLE: dict[str, tuple[str, str]] = {
     "profil/telegram/": ("POST", "*=200 anon=login"),
     "forsid/<int:forum_id>/telegram/": ("POST", "*=403 anon=login coord=200 admin=200"),
     "forsid/<int:forum_id>/telegram/pengaturan/": ("GET", "*=403 anon=login coord=200 admin=200"),
+    # A team's canned replies: its coordinators and admins manage them (issue 15).
+    "forsid/<int:forum_id>/balasan/": ("GET", "*=403 anon=login coord=200 admin=200"),
+    "forsid/<int:forum_id>/balasan/<int:reply_id>/": ("GET", "*=403 anon=login coord=200 admin=200"),
+    "forsid/<int:forum_id>/balasan/<int:reply_id>/hapus/": ("POST", "*=403 anon=login coord=302 admin=302"),
+    "favicon.ico": ("GET", "*=302"),  # a permanent redirect to the project's own icon under /static/
     "i18n/setlang/": ("POST", "*=302"),
     "admin/": ("GET", "*=login admin=200"),
     "admin/logout/": ("POST", "*=302 admin=200"),

@@ -11,6 +11,7 @@ from django.db import close_old_connections
 from helpdesk.core.errors import DomainError
 from helpdesk.tickets import services
 from helpdesk.tickets.models import Status, Ticket, TicketEvent
+from helpdesk.tickets.services.common import lock_ticket
 from tests.factories import volunteer
 from tests.tickets.conftest import World
 
@@ -93,7 +94,7 @@ def test_a_ticket_lock_leaves_its_category_forum_and_desa_unlocked(world: World)
     def hold() -> None:
         try:
             with transaction.atomic():
-                services._locked(ticket)
+                lock_ticket(ticket)
                 locked.set()
                 release.wait(timeout=30)
         finally:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from helpdesk.core.imports import list_skipped, read_source, refusal
 from helpdesk.kb.importer import ImportFailed, Parsed, run
 from helpdesk.kb.models import EntryStatus
-
-MAX_ERRORS_SHOWN = 50
 
 
 class Command(BaseCommand):
@@ -28,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="tanpa bilah kemajuan")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        data = self._read(options["file"])
+        data = read_source(options["file"])
         bar: Any = None
         last = 0
 
@@ -49,34 +47,14 @@ class Command(BaseCommand):
             report = run(data, status=options["status"], skip_invalid=options["skip_invalid"], progress=progress,
                          on_parsed=parsed)
         except ImportFailed as exc:
-            shown = "\n".join(f"  {e}" for e in exc.errors[:MAX_ERRORS_SHOWN])
-            more = len(exc.errors) - MAX_ERRORS_SHOWN
-            tail = ("\n  " + _("... dan %(n)d baris lain") % {"n": more}) if more > 0 else ""
-            raise CommandError(
-                _("Impor dibatalkan, tidak ada yang ditulis. %(n)d baris bermasalah:\n%(lines)s%(tail)s\n"
-                  "Perbaiki barisnya, atau jalankan dengan --skip-invalid untuk melewatinya.")
-                % {"n": len(exc.errors), "lines": shown, "tail": tail}
-            ) from None
+            raise refusal(exc.errors) from None
         finally:
             if bar is not None:
                 bar.close()
-        if report.skipped:
-            self.stderr.write(_("%(n)d baris dilewati:") % {"n": len(report.skipped)})
-            for error in report.skipped:
-                self.stderr.write(f"  {error}")
+        list_skipped(self.stderr, report.skipped)
         self.stdout.write(self.style.SUCCESS(
             _("Selesai: %(created)d baru, %(updated)d diperbarui, %(unchanged)d tidak berubah, %(skipped)d dilewati; "
               "%(masked)d data pribadi disamarkan. Status: %(status)s.")
             % {"created": report.created, "updated": report.updated, "unchanged": report.unchanged,
                "skipped": len(report.skipped), "masked": report.masked, "status": options["status"]}
         ))
-
-    def _read(self, name: str) -> bytes:
-        if name == "-":
-            import sys
-
-            return sys.stdin.buffer.read()
-        path = Path(name)
-        if not path.is_file():
-            raise CommandError(_("Berkas tidak ditemukan: %(path)s") % {"path": name})
-        return path.read_bytes()

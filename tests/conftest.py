@@ -3,6 +3,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,11 +51,10 @@ class AsgiServer:
         self.log = log
 
 
-@pytest.fixture
-def asgi_server(transactional_db: Any, tmp_path: Path) -> Iterator[AsgiServer]:
+@contextmanager
+def running_daphne(log: Path) -> Iterator[AsgiServer]:
     """A real daphne process serving the app against the test database (websockets need ASGI)."""
     port = free_port()
-    log = tmp_path / "daphne.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "helpdesk.asgi:application"],
         cwd=ROOT,
@@ -83,6 +83,13 @@ def asgi_server(transactional_db: Any, tmp_path: Path) -> Iterator[AsgiServer]:
             process.kill()
 
 
+@pytest.fixture
+def asgi_server(transactional_db: Any, tmp_path: Path) -> Iterator[AsgiServer]:
+    """A daphne process for one test (tests/walkthrough shares one per module through `running_daphne`)."""
+    with running_daphne(tmp_path / "daphne.log") as server:
+        yield server
+
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -94,19 +101,27 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def browser(chromium_path: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+@contextmanager
+def launched_chromium(chromium_path: str) -> Iterator[Any]:
+    """Headless Chromium (Debian's, never a downloaded one) driven by Playwright's sync API."""
     # Playwright's sync API keeps an event loop on this thread; the ORM calls a test makes between browser
     # steps are still synchronous, so Django's guard against async contexts does not apply.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+            try:
+                yield b
+            finally:
+                b.close()
+
+
+@pytest.fixture
+def browser(chromium_path: str) -> Iterator[Any]:
+    with launched_chromium(chromium_path) as b:
+        yield b
 
 
 @pytest.fixture

@@ -113,6 +113,7 @@ class Walk:
     width: int
     javascript: bool
     page: Any = None
+    unreachable: tuple[str, ...] = ()  # URL patterns whose requests fail, as on a broken connection
     links: dict[str, str] = field(default_factory=dict)  # href -> the step it was seen on
     _document: Any = None
 
@@ -125,6 +126,8 @@ class Walk:
             viewport={"width": self.width, "height": 800}, locale="id-ID", base_url=self.server.url,
             java_script_enabled=self.javascript,
         )
+        for pattern in self.unreachable:
+            context.route(pattern, lambda route: route.abort())
         self.page = context.new_page()
         self.page.on("response", self._remember_document)
         self.page.goto("/masuk/")
@@ -156,6 +159,7 @@ class Walk:
         button = self.page.locator("label.menu-button")
         if button.is_visible():
             button.click()
+            assert self.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "open menu"
         self.page.locator("header.top .menu").get_by_role("link", name=name, exact=True).click()
         self.page.wait_for_load_state()
 
@@ -210,11 +214,23 @@ class Walk:
         self.page.context.close()
 
 
+@dataclass
+class Day:
+    who: People
+    server: AsgiServer
+    browser: Any
+    artifacts: Path
+    files: Path  # where the files the people send are made
+
+    def walk(self, role: str, width: int, javascript: bool, **options: Any) -> Walk:
+        return Walk(self.server, self.browser, self.artifacts, role, width, javascript, **options)
+
+
 @pytest.fixture
 def day(transactional_db: Any, walk_server: AsgiServer, walk_browser: Any, walk_artifacts: Path,
-        tmp_path: Path) -> Iterator[tuple[People, Any]]:
+        tmp_path: Path) -> Iterator[Day]:
     cache.clear()  # the database cache (held uploads, rate limits) outlives a transactional test's flush
-    yield people(), (walk_server, walk_browser, walk_artifacts, tmp_path)
+    yield Day(people(), walk_server, walk_browser, walk_artifacts, tmp_path)
     cache.clear()
 
 
@@ -222,7 +238,10 @@ def attachments_of(ticket: Ticket) -> list[str]:
     return sorted(Attachment.objects.filter(ticket=ticket).values_list("name", flat=True))
 
 
-def operator_files_a_ticket(walk: Walk, who: People, screenshot: Path) -> Ticket:
+def operator_files_a_ticket(walk: Walk, who: People, screenshot: Path, *, live: bool = True) -> Ticket:
+    """With JavaScript the suggestions show under the form while typing, and the form then files directly; without
+    it (or when they never arrive: `live=False`) the server shows them when the form is sent, holding the
+    screenshot so that it need not be picked again."""
     walk.sign_in(who.operator)  # lands on the desa's tickets
     walk.audit("landing")
     walk.menu("Lapor masalah")
@@ -233,17 +252,17 @@ def operator_files_a_ticket(walk: Walk, who: People, screenshot: Path) -> Ticket
     page.fill("#id_description", "Saat impor file Excel muncul galat `Data too long for column 'nama'`.")
     page.select_option("#id_category", "kependudukan")
     page.set_input_files("#id_file", str(screenshot))
-    if walk.javascript:  # the suggestions show under the form while typing; the form then files directly
+    if walk.javascript and live:
         page.locator("#saran li a").first.wait_for(state="visible", timeout=10_000)
         walk.audit("suggestions")
         page.click("form.ticket-form > button[type=submit]")
-    else:  # the server shows them when the form is sent, holding the screenshot so it need not be picked again
+    else:
         page.click("form.ticket-form > button[type=submit]")
         page.get_by_role("heading", name="Sebelum mengirim, apakah ini jawabannya?").wait_for()
         assert page.locator("#sebelum-kirim li a").count() >= 1
         assert screenshot.name in page.locator(".held").inner_text()
         assert Ticket.objects.count() == 0
-        walk.audit("suggestions")
+        walk.audit("suggestions" if live else "form-step")
         page.click("button[name=tetap]")
     page.wait_for_url("**/tiket/*-*/")
     ticket = Ticket.objects.get(reporter=who.operator)
@@ -355,21 +374,26 @@ def planner_lands_on_the_dashboard(walk: Walk, who: People) -> None:
 
 @pytest.mark.parametrize("width", [360, 1366])
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
-def test_each_role_walks_their_day(day: tuple[People, Any], width: int, javascript: bool) -> None:
-    who, (server, browser, artifacts, tmp_path) = day
-
-    def walk(role: str) -> Walk:
-        return Walk(server, browser, artifacts, role, width, javascript)
-
-    screenshot = png_file(tmp_path, "layar-galat.png")
-    log = tmp_path / "langkah-perbaikan.txt"
+def test_each_role_walks_their_day(day: Day, width: int, javascript: bool) -> None:
+    who = day.who
+    screenshot = png_file(day.files, "layar-galat.png")
+    log = day.files / "langkah-perbaikan.txt"
     log.write_text("1. Buka file Excel\n2. Potong kolom nama\n3. Impor ulang\n", encoding="utf-8")
 
-    ticket = operator_files_a_ticket(walk("operator"), who, screenshot)
-    volunteer_answers_with_a_canned_reply(walk("volunteer"), who, ticket, log)
-    operator_follows_the_notification_and_rates(walk("operator"), who, ticket)
-    waiting_operator_signs_in(walk("waiting"), who)
-    coordinator_verifies_the_waiting_operator(walk("coordinator"), who)
-    waiting_operator_after_verification(walk("waiting"), who)
-    planner_lands_on_the_dashboard(walk("planner"), who)
+    ticket = operator_files_a_ticket(day.walk("operator", width, javascript), who, screenshot)
+    volunteer_answers_with_a_canned_reply(day.walk("volunteer", width, javascript), who, ticket, log)
+    operator_follows_the_notification_and_rates(day.walk("operator", width, javascript), who, ticket)
+    waiting_operator_signs_in(day.walk("waiting", width, javascript), who)
+    coordinator_verifies_the_waiting_operator(day.walk("coordinator", width, javascript), who)
+    waiting_operator_after_verification(day.walk("waiting", width, javascript), who)
+    planner_lands_on_the_dashboard(day.walk("planner", width, javascript), who)
     assert attachments_of(ticket) == sorted([screenshot.name, log.name])  # no file dropped along the day
+
+
+def test_with_javascript_but_no_live_suggestions_the_form_step_keeps_the_screenshot(day: Day) -> None:
+    """A slow or broken connection: the suggestions never arrive while typing, so the server shows them when the
+    form is sent, and the screenshot picked before it is filed with the ticket all the same."""
+    walk = day.walk("op-offline", 360, True, unreachable=("**/api/v1/kb/suggest/**",))
+    screenshot = png_file(day.files, "layar-galat.png")
+    ticket = operator_files_a_ticket(walk, day.who, screenshot, live=False)
+    assert attachments_of(ticket) == [screenshot.name]

@@ -34,7 +34,7 @@ from helpdesk.categories.services import ensure_default_categories
 from helpdesk.kb import services as kb_services
 from helpdesk.notifications.models import Notification
 from helpdesk.tickets.canned import canned_create
-from helpdesk.tickets.models import Attachment, Rating, Status, Ticket
+from helpdesk.tickets.models import Attachment, Message, Rating, Status, Ticket
 from tests.conftest import AsgiServer
 from tests.factories import ForumFactory, OperatorFactory, UserFactory, region, volunteer
 
@@ -186,7 +186,7 @@ class Walk:
 
     def _weight(self, step: str) -> PageWeight:
         document = self._document
-        assert document is not None and document.ok, (self.role, step)
+        assert document is not None and document.status < 500, (self.role, step)
         html = len(document.body())
         wire = document.request.sizes()["responseBodySize"]
         assets = 0
@@ -276,7 +276,8 @@ def operator_files_a_ticket(walk: Walk, who: People, screenshot: Path, *, live: 
     return ticket
 
 
-def volunteer_answers_with_a_canned_reply(walk: Walk, who: People, ticket: Ticket, log: Path) -> None:
+def volunteer_answers_with_a_canned_reply(walk: Walk, who: People, ticket: Ticket, log: Path,
+                                          refused: Path) -> None:
     walk.sign_in(who.volunteer)  # lands on the queue
     walk.audit("queue")
     walk.page.locator("#antrian").get_by_role("link", name=ticket.number).click()
@@ -288,6 +289,7 @@ def volunteer_answers_with_a_canned_reply(walk: Walk, who: People, ticket: Ticke
     walk.page.select_option("#id_canned", label="Kolom nama terlalu panjang")
     if walk.javascript:  # the script puts the text in the box to edit; the placeholders are filled when sent
         assert "{nama_operator}" in walk.page.input_value("#id_body")
+    refused_file_is_refused_whole(walk, ticket, refused)
     walk.page.set_input_files("#id_file", str(log))
     walk.audit("reply-form")
     walk.page.click("text=Kirim balasan")
@@ -298,6 +300,27 @@ def volunteer_answers_with_a_canned_reply(walk: Walk, who: People, ticket: Ticke
     assert attachments_of(ticket) == sorted([log.name, "layar-galat.png"])  # the reply's file arrived too
     walk.audit("replied")
     walk.close()
+
+
+def refused_file_is_refused_whole(walk: Walk, ticket: Ticket, refused: Path) -> None:
+    """A file of a kind not accepted: with JavaScript refused before it uploads; without, the reply is refused
+    whole (400), with the error next to the field and the text kept. Either way nothing is posted without it."""
+    page = walk.page
+    page.set_input_files("#id_file", str(refused))
+    if not walk.javascript:
+        page.click("text=Kirim balasan")
+        page.wait_for_load_state()
+    error = page.locator("#id_file_error")
+    assert "Jenis file tidak diizinkan" in error.inner_text()
+    error_box, field_box = error.bounding_box(), page.locator("#id_file").bounding_box()
+    assert error_box is not None and field_box is not None and abs(field_box["y"] - error_box["y"]) < 120
+    assert page.eval_on_selector("#id_file", "input => input.files.length") == 0
+    in_view = "e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }"
+    assert error.evaluate(in_view), "the error is out of view"
+    assert not Message.objects.filter(ticket=ticket, kind=Message.Kind.REPLY).exists()
+    if not walk.javascript:
+        assert "Halo Baiq Operator" in page.input_value("#id_body")  # the canned reply's text, filled and kept
+        walk.audit("refused-file")
 
 
 def operator_follows_the_notification_and_rates(walk: Walk, who: People, ticket: Ticket) -> None:
@@ -381,7 +404,9 @@ def test_each_role_walks_their_day(day: Day, width: int, javascript: bool) -> No
     log.write_text("1. Buka file Excel\n2. Potong kolom nama\n3. Impor ulang\n", encoding="utf-8")
 
     ticket = operator_files_a_ticket(day.walk("operator", width, javascript), who, screenshot)
-    volunteer_answers_with_a_canned_reply(day.walk("volunteer", width, javascript), who, ticket, log)
+    refused = day.files / "perbaiki.exe"
+    refused.write_bytes(b"MZ\x90\x00\x03" + bytes(512))  # a Windows program
+    volunteer_answers_with_a_canned_reply(day.walk("volunteer", width, javascript), who, ticket, log, refused)
     operator_follows_the_notification_and_rates(day.walk("operator", width, javascript), who, ticket)
     waiting_operator_signs_in(day.walk("waiting", width, javascript), who)
     coordinator_verifies_the_waiting_operator(day.walk("coordinator", width, javascript), who)

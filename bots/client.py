@@ -113,7 +113,7 @@ def get_client() -> BotClient:
     with _lock:
         client = _clients.get((token, base_url))
         if client is None:
-            client = BotClient(token, base_url, config.base_file_url())
+            client = BotClient(token, base_url, config.base_file_url(), read_timeout=config.send_timeout())
             _clients[(token, base_url)] = client
         return client
 

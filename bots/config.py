@@ -49,6 +49,13 @@ def base_file_url() -> str:
     return f"{head}/file/bot{tail}" if sep else url
 
 
+def send_timeout() -> float:
+    """Seconds to wait for Telegram's answer to a send. A time-out after the request left leaves the outcome
+    unknown: the part is flagged uncertain and never sent twice (docs/telegram.md). The fault tests shorten it
+    (TELEGRAM_SEND_TIMEOUT_SECONDS in tests/faults/settings.py); production keeps the default."""
+    return float(getattr(settings, "TELEGRAM_SEND_TIMEOUT_SECONDS", 30.0))
+
+
 def webhook_secret() -> str:
     return str(getattr(settings, "TELEGRAM_WEBHOOK_SECRET", "") or "")
 

@@ -18,12 +18,13 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import DomainError, RateLimited, TooLarge
+from .errors import DomainError, RateLimited, StorageFull, TooLarge
 
 # Each domain error's status: the first class that matches wins. DomainError itself is a conflict.
 STATUSES: tuple[tuple[type[DomainError], int], ...] = (
     (RateLimited, status.HTTP_429_TOO_MANY_REQUESTS),
     (TooLarge, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE),
+    (StorageFull, status.HTTP_507_INSUFFICIENT_STORAGE),
     (DomainError, status.HTTP_409_CONFLICT),
 )
 

@@ -51,3 +51,10 @@ class TooLarge(DomainError):
 
     code = "too_large"
     default_message = gettext_lazy("Data terlalu besar.")
+
+
+class StorageFull(DomainError):
+    """The server could not store a file: its disk (or quota) is full. Nothing of the request was kept."""
+
+    code = "storage_full"
+    default_message = gettext_lazy("Ruang penyimpanan server penuh, jadi file tidak disimpan. Coba lagi nanti.")

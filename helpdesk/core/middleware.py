@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -8,11 +9,14 @@ from urllib.parse import quote
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.decorators import sync_and_async_middleware
 
 from .logs import accept_request_id, request_id_scope
-from .views import permission_denied
+from .views import permission_denied, service_unavailable
+
+log = logging.getLogger(__name__)
 
 
 class SecurityHeadersMiddleware:
@@ -115,3 +119,25 @@ class QuietPermissionDeniedMiddleware:
         if not isinstance(exception, PermissionDenied):
             return None
         return permission_denied(request, exception)
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that could not reach the database answers 503 with the contract's error body, not 500.
+
+    PostgreSQL restarting or failing over cuts every connection: the request's transaction was rolled back,
+    so nothing of it was written and the client may send it again (with the same Idempotency-Key). Django
+    drops the broken connection when the request ends; the next request opens a fresh one.
+    tests/faults/test_postgres_restart.py restarts PostgreSQL under load and counts the answers."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        log.warning("database unavailable for %s %s: %s", request.method, request.path,
+                    str(exception).strip().splitlines()[0] if str(exception).strip() else type(exception).__name__)
+        return service_unavailable(request)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -80,3 +81,23 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
              "sebelumnya lalu kirim lagi; pastikan cookie untuk situs ini diizinkan.")
     return render(request, "core/error.html", {"title": _("Formulir kedaluwarsa"), "code": 403, "hint": hint},
                   status=403)
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 while the database cannot be reached (a restart, a fail-over): nothing was written, try again.
+
+    The page is rendered without the request: its context processors would ask the same database for the
+    person and their session."""
+    detail = _("Layanan sedang tidak tersedia sebentar. Coba lagi dalam beberapa detik.")
+    if _wants_json(request):
+        response: HttpResponse = JsonResponse(error_body(detail, "unavailable"), status=503)
+    else:
+        page: str
+        try:
+            page = render_to_string("core/error.html", {"title": _("Layanan sedang tidak tersedia"), "code": 503,
+                                                        "hint": detail})
+        except Exception:  # the page itself needs something that is down: the sentence alone still helps
+            page = detail
+        response = HttpResponse(page, status=503)
+    response.headers["Retry-After"] = "5"
+    return response

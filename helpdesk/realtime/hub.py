@@ -24,7 +24,8 @@ from typing import Any, Protocol
 
 from channels.layers import get_channel_layer
 
-from . import conf, streams
+from . import conf, db, streams
+from . import log as event_log
 from .wire import frame
 
 log = logging.getLogger(__name__)
@@ -84,13 +85,15 @@ class Hub:
                 except Exception as exc:
                     log.warning("realtime: leaving %s failed: %s", stream, exc)
 
-    async def _group_add(self, stream: str) -> None:
+    async def _group_add(self, stream: str) -> bool:
         assert self.layer is not None
         try:
             await asyncio.wait_for(self.layer.group_add(streams.group(stream), self.relay), RETRY_SECONDS)
             self.joined.add(stream)
+            return True
         except Exception as exc:  # Redis down: the keeper retries; the log covers the meantime
             log.warning("realtime: joining %s failed (%s); retrying", stream, exc)
+            return False
 
     async def _keep_groups(self) -> None:
         since_refresh = 0.0
@@ -98,12 +101,29 @@ class Hub:
             await asyncio.sleep(RETRY_SECONDS)
             since_refresh += RETRY_SECONDS
             refresh = since_refresh >= REFRESH_GROUPS_SECONDS
+            rejoined = []
             async with self.lock:
                 for stream in list(self.members):
-                    if refresh or stream not in self.joined:
-                        await self._group_add(stream)
+                    missing = stream not in self.joined
+                    if (refresh or missing) and await self._group_add(stream) and missing:
+                        rejoined.append(stream)
             if refresh:
                 since_refresh = 0.0
+            await self._hint_heads(rejoined)
+
+    async def _hint_heads(self, rejoined: list[str]) -> None:
+        """After an outage, tell the local subscribers of each stream we joined again where its log ends.
+
+        What was published while Redis was down never reached us; without this hint a connection would only
+        notice the gap at the stream's next event, which may never come (a ticket that went quiet)."""
+        for stream in rejoined:
+            try:
+                seq = await db.run(event_log.head, stream)
+            except Exception as exc:  # the database is down too: the next event still fills the gap
+                log.warning("realtime: head of %s unknown after rejoining (%s)", stream, exc)
+                continue
+            if seq:
+                self.dispatch({"type": "realtime.head", "stream": stream, "seq": seq})
 
     # --- messages ------------------------------------------------------------------------------------------
 

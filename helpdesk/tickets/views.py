@@ -25,7 +25,7 @@ from helpdesk.accounts.models import User
 from helpdesk.accounts.presenters import current_user
 from helpdesk.categories.selectors import category_list
 from helpdesk.core import ratelimit
-from helpdesk.core.errors import RateLimited
+from helpdesk.core.errors import RateLimited, StorageFull
 from helpdesk.core.held_uploads import held_upload, hold_upload, release_upload
 from helpdesk.core.idempotency import FORM_FIELD, form_token, web_once, web_replay
 from helpdesk.core.ids import query_id, to_id
@@ -115,6 +115,9 @@ def _attach(request: HttpRequest, ticket: Ticket, upload: Any, message: Message 
         services.attachment_add(ticket=ticket, actor=current_user(request), checked=checked, message=message)
     except UploadRejected as exc:
         messages.error(request, exc.message)
+        return False
+    except StorageFull as exc:
+        messages.error(request, person_message(exc))
         return False
     return True
 

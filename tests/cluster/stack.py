@@ -81,8 +81,8 @@ http {{
 
 class Stack:
     def __init__(self, *, web: int = 2, workers: int = 2, search_nodes: int = 2, heap: str = "512m",
-                 telegram: bool = True, keep: bool = False) -> None:
-        self.admin_url = postgres_url()
+                 telegram: bool = True, keep: bool = False, admin_url: str = "") -> None:
+        self.admin_url = admin_url or postgres_url()
         self.tmp = Path(tempfile.mkdtemp(prefix="helpdesk-cluster-"))
         self.logs = self.tmp / "logs"
         self.logs.mkdir()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
+import posixpath
 import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +17,7 @@ from django.utils.translation import gettext as _
 from helpdesk.accounts.access import is_admin
 from helpdesk.accounts.models import User
 from helpdesk.core.deadlocks import retrying
+from helpdesk.core.errors import StorageFull
 from helpdesk.core.markdown import render_markdown
 from helpdesk.core.uploads import CheckedFile
 
@@ -23,6 +28,7 @@ from ..models import (
     Channel,
     Message,
     Ticket,
+    attachment_path,
 )
 from .common import (
     check_text,
@@ -102,22 +108,46 @@ def attachment_add(
     allowed = access.can_add_internal_note(actor, ticket) if internal else access.can_reply(actor, ticket)
     if not allowed:
         raise PermissionDenied(_("Anda tidak bisa melampirkan file pada tiket ini."))
-    token = secrets.token_hex(16)
-    with transaction.atomic():
-        attachment = Attachment(
-            ticket=ticket,
-            message=message,
-            uploaded_by=actor,
-            token=token,
-            name=checked.name,
-            size=checked.size,
-            content_type=checked.content_type,
-            sha256=checked.sha256,
-        )
-        attachment.file.save(checked.name, ContentFile(checked.content), save=False)
-        if checked.thumbnail:
-            attachment.thumbnail.save("thumb.jpg", ContentFile(checked.thumbnail), save=False)
-        attachment.save()
-        log_event(ticket, actor, "attachment", new=checked.name)
-        Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
+    attachment = Attachment(
+        ticket=ticket,
+        message=message,
+        uploaded_by=actor,
+        token=secrets.token_hex(16),
+        name=checked.name,
+        size=checked.size,
+        content_type=checked.content_type,
+        sha256=checked.sha256,
+    )
+    try:
+        with transaction.atomic():
+            attachment.file.save(checked.name, ContentFile(checked.content), save=False)
+            if checked.thumbnail:
+                attachment.thumbnail.save("thumb.jpg", ContentFile(checked.thumbnail), save=False)
+            attachment.save()
+            log_event(ticket, actor, "attachment", new=checked.name)
+            Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
+    except BaseException as exc:
+        _discard_files(attachment)
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageFull() from exc
+        raise
     return attachment
+
+
+def _discard_files(attachment: Attachment) -> None:
+    """Remove what a failed `attachment_add` wrote, a partial file included (a full disk stops a write half-way,
+    and the storage leaves that half behind): everything in the attachment's own folder, which is named after
+    its unique token. No row refers to any of it, since the transaction was rolled back."""
+    storage = attachment.file.storage
+    folders = {posixpath.dirname(attachment_path(attachment, "x"))}
+    folders.update(posixpath.dirname(f.name) for f in (attachment.file, attachment.thumbnail) if f.name)
+    for folder in folders:
+        try:
+            _, files = storage.listdir(folder)
+        except FileNotFoundError:
+            continue
+        for name in files:
+            with contextlib.suppress(OSError):
+                storage.delete(posixpath.join(folder, name))
+        with contextlib.suppress(OSError, NotImplementedError):
+            os.rmdir(storage.path(folder))

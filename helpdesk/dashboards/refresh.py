@@ -32,7 +32,12 @@ def snapshot_regions(f: StatsFilters) -> list[str]:
 
 
 def refresh_figures(progress: Callable[[str], None] | None = None) -> int:
-    """Recompute every snapshot of the default period; returns how many were stored."""
+    """Recompute every snapshot of the default period in the desk's time zone; returns how many were stored."""
+    with timezone.override(timezone.get_default_timezone()):
+        return _refresh(progress)
+
+
+def _refresh(progress: Callable[[str], None] | None) -> int:
     started = timezone.now()
     start, end = default_range()
     stored = 0

@@ -39,7 +39,13 @@ def max_age() -> timedelta:
 
 
 def snapshot_key(f: StatsFilters) -> str:
-    return f"stats:{f.region or '*'}:{f.start.isoformat()}:{f.end.isoformat()}"
+    """The region and period, and the time zone that turns the period's days (and months) into instants.
+
+    Snapshots are computed in the desk's zone (`TIME_ZONE`); a person whose own zone differs gets their
+    figures computed on the spot, so days and months are always theirs.
+    """
+    zone = timezone.get_current_timezone_name()
+    return f"stats:{zone}:{f.region or '*'}:{f.start.isoformat()}:{f.end.isoformat()}"
 
 
 def servable(scope: Scope, f: StatsFilters) -> bool:

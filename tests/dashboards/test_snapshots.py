@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -46,7 +47,7 @@ def figures_dict(fig: Any) -> dict[str, Any]:
 def test_refresh_stores_the_country_provinces_and_kabupaten_with_tickets(dash: Dash, november: None) -> None:
     assert refresh.refresh_figures() == 4
     keys = set(FigureSnapshot.objects.values_list("key", flat=True))
-    assert keys == {f"stats:{r}:2025-11-01:2025-11-30" for r in ("*", "52", "52.03", "52.06")}
+    assert keys == {f"stats:Asia/Makassar:{r}:2025-11-01:2025-11-30" for r in ("*", "52", "52.03", "52.06")}
 
 
 def test_snapshot_figures_equal_the_hand_computed_live_ones(dash: Dash, november: None,
@@ -110,6 +111,9 @@ def test_snapshots_keep_the_scope_rules(dash: Dash, november: None) -> None:
     own = dashboard_figures(coordinator, nov(""))
     assert own.computed_at is None and own.summary["opened"] == 5
     assert dashboard_figures(coordinator, nov("52.03")).volunteers
+    # Someone in another time zone has other days: their figures are computed on the spot.
+    with timezone.override(ZoneInfo("Asia/Jakarta")):
+        assert dashboard_figures(EVERYWHERE, nov("52.03")).computed_at is None
 
 
 def test_other_periods_and_old_snapshots_are_not_served(dash: Dash, november: None) -> None:
@@ -118,10 +122,10 @@ def test_other_periods_and_old_snapshots_are_not_served(dash: Dash, november: No
     assert dashboard_figures(EVERYWHERE, other).computed_at is None
     FigureSnapshot.objects.update(computed_at=timezone.now() - timedelta(days=1))
     refresh.refresh_figures()  # drops what it did not refresh
-    FigureSnapshot.objects.create(key="stats:52.09:2025-11-01:2025-11-30", computed_at=timezone.now() - timedelta(days=1),
+    FigureSnapshot.objects.create(key="stats:Asia/Makassar:52.09:2025-11-01:2025-11-30", computed_at=timezone.now() - timedelta(days=1),
                                   data={})
     refresh.refresh_figures()
-    assert not FigureSnapshot.objects.filter(key__startswith="stats:52.09").exists()
+    assert not FigureSnapshot.objects.filter(key__contains=":52.09:").exists()
 
 
 def test_page_and_api_say_when_the_figures_were_computed(dash: Dash, november: None) -> None:
@@ -130,7 +134,7 @@ def test_page_and_api_say_when_the_figures_were_computed(dash: Dash, november: N
     assert "figures-computed" not in client.get("/dasbor/52/", PERIOD).content.decode()
     refresh.refresh_figures()
     html = client.get("/dasbor/52/", PERIOD).content.decode()
-    computed = FigureSnapshot.objects.get(key="stats:52:2025-11-01:2025-11-30").computed_at
+    computed = FigureSnapshot.objects.get(key="stats:Asia/Makassar:52:2025-11-01:2025-11-30").computed_at
     assert f"Angka diperbarui {timezone.localtime(computed):%H:%M}" in html
     api = APIClient()
     api.force_authenticate(dash.admin)

@@ -1,4 +1,5 @@
-"""Periodic jobs of the dashboards: keep the adoption records in step with tickets and operators.
+"""Periodic jobs of the dashboards: keep the adoption records in step with tickets and operators, and the
+figure snapshots (`snapshots.py`) fresh.
 
 A periodic recompute (not a listener on ticket events) keeps the lower apps unaware of the dashboards.
 """
@@ -9,7 +10,8 @@ from datetime import timedelta
 
 from helpdesk.core.scheduler import periodic
 
-from . import probe
+from . import probe, snapshots
+from .refresh import refresh_figures
 from .services import recompute_adoption
 
 
@@ -21,3 +23,8 @@ def refresh_adoption() -> None:
 @periodic("dashboards.site_probe", every=probe.EVERY)
 def probe_village_sites() -> None:
     probe.probe_sites()
+
+
+@periodic("dashboards.figures", every=snapshots.EVERY)
+def refresh_figure_snapshots() -> None:
+    refresh_figures()

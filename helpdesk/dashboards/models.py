@@ -84,3 +84,23 @@ class VillageAdoption(models.Model):
     @property
     def uses_any_sid(self) -> bool:
         return self.uses_sid in USING_SID
+
+
+class FigureSnapshot(models.Model):
+    """The dashboard's figures for one region and the default period, computed by a periodic job.
+
+    A rollup at the coarsest grain: a province's figures over 1M tickets take seconds to aggregate, reading
+    them back takes one indexed lookup. `key` names the region and period (`snapshots.snapshot_key`); a
+    snapshot older than `DASHBOARD_SNAPSHOT_MAX_AGE_MINUTES` is never served.
+    """
+
+    key = models.CharField(max_length=120, primary_key=True)
+    computed_at = models.DateTimeField()
+    data = models.JSONField()
+
+    class Meta:
+        verbose_name = _("cuplikan angka dasbor")
+        verbose_name_plural = _("cuplikan angka dasbor")
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.computed_at:%Y-%m-%d %H:%M}"

@@ -7,7 +7,7 @@ people (coordinators, admins); planners get forums instead.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.apps import apps
@@ -26,6 +26,7 @@ from django.utils import timezone
 from helpdesk.regions.models import Region
 from helpdesk.tickets.models import OPEN_STATUSES, Ticket
 
+from . import snapshots
 from .access import Scope
 from .expressions import EpochSeconds, MonthKey
 from .params import StatsFilters
@@ -101,6 +102,8 @@ class Figures:
     villages: dict[str, Any]
     deflection: dict[str, Any] | None
     volunteers: list[dict[str, Any]] | None = field(default=None)
+    # When the figures come from a snapshot (`snapshots.py`): the time it was computed. None = computed now.
+    computed_at: datetime | None = field(default=None)
 
 
 def summary_and_sla(rows: QuerySet[Ticket]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
@@ -260,7 +263,8 @@ def deflection(scope: Scope, f: StatsFilters) -> dict[str, Any] | None:
     return {**c, "deflection_rate": _rate(c["deflected"], c["opened"])}
 
 
-def dashboard_figures(scope: Scope, f: StatsFilters) -> Figures:
+def live_figures(scope: Scope, f: StatsFilters) -> Figures:
+    """Every figure, computed now from the tickets."""
     rows = ticket_rows(scope, f)
     summary, first, resolution = summary_and_sla(rows)
     return Figures(
@@ -269,3 +273,12 @@ def dashboard_figures(scope: Scope, f: StatsFilters) -> Figures:
         villages=villages(scope, f, rows), deflection=deflection(scope, f),
         volunteers=volunteer_rows(rows) if scope.sees_people else None,
     )
+
+
+def dashboard_figures(scope: Scope, f: StatsFilters) -> Figures:
+    """The figures the dashboard shows: from a fresh snapshot when one serves these filters, else live."""
+    stored = snapshots.read(scope, f)
+    if stored is None:
+        return live_figures(scope, f)
+    data, computed_at = stored
+    return Figures(filters=f, computed_at=computed_at, **data)

@@ -50,9 +50,12 @@ def render_nginx(site: str, *, listen: int, web_ports: list[int], tmp: Path, sta
         raise RuntimeError("deploy/nginx/helpdesk.conf: expected an upstream, a port-80 server and a TLS server")
     head, tls = blocks[0], "server {" + blocks[2]
     servers = "\n".join(f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in web_ports)
-    head, n = re.subn(r"(upstream helpdesk_web \{\n)(?:\s*server [^\n]*\n)+", rf"\1{servers}\n", head)
-    if n != 1:
-        raise RuntimeError("deploy/nginx/helpdesk.conf: upstream helpdesk_web not found")
+    # Pages, websockets and the API all go to the stack's web processes (daphne serves all three; under
+    # gunicorn, the runs that use it send no websockets).
+    head, n = re.subn(r"(upstream helpdesk_(?:web|api) \{\n(?:\s*#[^\n]*\n)*)(?:\s*server [^\n]*\n)+",
+                      rf"\1{servers}\n", head)
+    if n != 2:
+        raise RuntimeError("deploy/nginx/helpdesk.conf: upstreams helpdesk_web and helpdesk_api not found")
     tls = re.sub(r"\n\s*listen \[::\]:443[^\n]*", "", tls)
     tls, n = re.subn(r"listen 443 ssl[^;]*;", f"listen 127.0.0.1:{listen};", tls)
     if n != 1:

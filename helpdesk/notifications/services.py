@@ -58,8 +58,9 @@ def notify_many(users: list[User], **kwargs: Any) -> int:
         Notification.objects.filter(user_id__in=seen, read_at__isnull=True)
         .values("user_id").annotate(n=Count("id")).values_list("user_id", "n")
     )
-    for notification in created:
-        _deliver(notification, unread.get(notification.user_id, 0))
+    with realtime.batch():  # the live events in two statements, not two per person
+        for notification in created:
+            _deliver(notification, unread.get(notification.user_id, 0))
     return len(created)
 
 

@@ -9,6 +9,10 @@ docs/realtime.md.
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -30,37 +34,84 @@ def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def next_seq(stream: str) -> int:
-    """The next number of `stream`, taken inside the caller's transaction (the row lock lasts until commit)."""
-    table = StreamHead._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (stream, seq) VALUES (%s, 1) "  # noqa: S608 - fixed table name
-            f"ON CONFLICT (stream) DO UPDATE SET seq = {table}.seq + 1 RETURNING seq",
-            [stream],
-        )
-        row = cursor.fetchone()
-    return int(row[0])
+# Publications waiting for the end of the innermost `batch()` block of this thread (None: write at once).
+_pending: ContextVar[list[tuple[str, str, dict[str, Any], str]] | None] = ContextVar("realtime_pending", default=None)
 
 
-def publish(stream: str, type: str, data: dict[str, Any], *, audience: str | None = None) -> WireEvent:
+def publish(stream: str, type: str, data: dict[str, Any], *, audience: str | None = None) -> WireEvent | None:
     """Record an event on `stream`; it reaches subscribers after the surrounding transaction commits.
 
     Call it from a service, inside the transaction of the change. `audience` restricts delivery to those who
     pass the check of that name registered for the stream's kind (e.g. "internal" on ticket streams). Never
     raises for a fan-out problem: the log row is the event, delivery is best effort and replay fills gaps.
+    Returns the event as written, or None inside `batch()`, where it is written when the block ends.
     """
     audience = audience or ""
     streams.check_publishable(stream, audience)
     if not type or len(type) > 40:
         raise ValueError(f"bad event type {type!r}")
     payload = _json_safe(data)
+    pending = _pending.get()
+    if pending is not None:
+        pending.append((stream, type, payload, audience))
+        return None
+    return _write([(stream, type, payload, audience)])[0]
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Publications inside the block are written together when it ends, still inside the caller's transaction.
+
+    A stream's number is taken with a row lock on its head that lasts until commit (that is what keeps the
+    numbers dense and visible in order). Taken one by one in the middle of a change, those locks were held
+    over the rest of the change: every filing in a forum waited on the queue's head and on each volunteer's
+    own stream. Here they are all taken at the end, in one statement and in the order of the stream names
+    (so two batches cannot deadlock on each other), and the events are written in a second one. Nested
+    blocks write with the outermost. An exception leaves the block without writing (the transaction is
+    rolled back anyway).
+    """
+    if _pending.get() is not None:
+        yield
+        return
+    pending: list[tuple[str, str, dict[str, Any], str]] = []
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    if pending:
+        _write(pending)
+
+
+def _take_numbers(counts: Counter[str]) -> dict[str, int]:
+    """Advance each stream's head by its count of new events; the new heads, by stream."""
+    table = StreamHead._meta.db_table
+    names = sorted(counts)
+    values = ", ".join(["(%s, %s)"] * len(names))
+    params: list[Any] = [x for name in names for x in (name, counts[name])]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (stream, seq) VALUES {values} "  # noqa: S608 - fixed table name, placeholders
+            f"ON CONFLICT (stream) DO UPDATE SET seq = {table}.seq + EXCLUDED.seq RETURNING stream, seq",
+            params,
+        )
+        return {str(stream): int(seq) for stream, seq in cursor.fetchall()}
+
+
+def _write(pending: list[tuple[str, str, dict[str, Any], str]]) -> list[WireEvent]:
+    counts = Counter(stream for stream, *_ in pending)
     with transaction.atomic(savepoint=False):
-        seq = next_seq(stream)
-        row = StreamEvent.objects.create(stream=stream, seq=seq, type=type, data=payload, audience=audience)
-        event = wire(row)
-        transaction.on_commit(partial(fanout.after_commit, event))
-    return event
+        heads = _take_numbers(counts)
+        following = {stream: heads[stream] - counts[stream] + 1 for stream in counts}
+        rows = []
+        for stream, type, payload, audience in pending:
+            rows.append(StreamEvent(stream=stream, seq=following[stream], type=type, data=payload, audience=audience))
+            following[stream] += 1
+        StreamEvent.objects.bulk_create(rows)
+        events = [wire(row) for row in rows]
+        for event in events:
+            transaction.on_commit(partial(fanout.after_commit, event))
+    return events
 
 
 def head(stream: str) -> int:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from helpdesk import realtime
+
 from .extensions import Contribution, contribution_listeners, listeners
 from .models import Message, Ticket
 
@@ -34,5 +36,9 @@ def contribution_changed(contribution: Contribution, *, withdrawn: bool) -> None
 
 
 def _fanout(kind: str, ticket: Ticket, details: dict[str, Any]) -> None:
-    for listener in listeners.values():
-        listener(kind, ticket, **details)
+    # The live events of all listeners are written together at the end (realtime.batch): the streams' head rows
+    # (the forum's queue, each notified person's own stream) are then locked only from there to commit, not
+    # over the rest of the change, so filings in one forum do not queue behind each other.
+    with realtime.batch():
+        for listener in listeners.values():
+            listener(kind, ticket, **details)

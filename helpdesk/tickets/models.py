@@ -55,7 +55,8 @@ class Channel(models.TextChoices):
 
 
 class TicketCounter(models.Model):
-    """The last number given out per province prefix (`NTB`), advanced inside the creating transaction."""
+    """The last number given out per province prefix (`NTB`), advanced inside the creating transaction. Used on
+    SQLite only: PostgreSQL numbers come from a sequence per prefix (numbers.py)."""
 
     prefix = models.CharField(max_length=12, primary_key=True)
     value = models.PositiveBigIntegerField(default=0)

@@ -1,8 +1,8 @@
 """Throughput through nginx (issue 18): a mixed load against one web process and against two, and ticket creation
-with concurrent clients, on PostgreSQL.
+with concurrent clients, on PostgreSQL; daphne (ASGI) against gunicorn (WSGI) for the same load.
 
 Runs the cluster test's stack (tests/cluster/stack.py) without the search engine and Telegram: a fresh database in
-the PostgreSQL of deploy/services, Redis, two daphne processes, one worker, Debian's nginx on 127.0.0.1. The load
+the PostgreSQL of deploy/services, Redis, two web processes, one worker, Debian's nginx on 127.0.0.1. The load
 comes from concurrent asyncio clients (httpx) in this process:
 
 - mixed: operators filing tickets (10 %), volunteers listing their queue (40 %), volunteers replying (20 %),
@@ -10,9 +10,12 @@ comes from concurrent asyncio clients (httpx) in this process:
 - creation: every client files tickets as fast as the server answers;
 - baseline: the same clients on `/healthz` (a plain Django view) through nginx, measured in the same run.
 
-Each phase runs for a fixed time (BENCH_CLUSTER_SECONDS, default 20; 5 with --quick). Results: throughput
-(requests/s), median and p95 latency, the scaling ratio two processes / one. The machine has 2 cores shared by
-nginx, the web processes, PostgreSQL and the load generator itself, so the ratio is bounded by the CPU left over.
+Each phase runs for a fixed time (BENCH_CLUSTER_SECONDS, default 20; 5 with --quick), for each web process
+configuration of CONFIGS (BENCH_CLUSTER_SERVERS). Results: throughput (requests/s), median and p95 latency, the
+scaling ratio two processes / one, the CPU each part spent per request (web processes, nginx, the load
+generator; from /proc, so independent of what else the machine runs) and the database's lock waits (sampled
+from pg_stat_activity). The machine has 2 cores shared by nginx, the web processes, PostgreSQL and the load
+generator itself, so the ratio is bounded by the CPU left over.
 """
 
 from __future__ import annotations
@@ -20,13 +23,15 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 
-def _load(base: str, tokens: dict[str, list[str]], *, kind: str, seconds: float, clients: int,
+def _load(*, base: str, tokens: dict[str, list[str]], kind: str, seconds: float, clients: int,
           forum_tickets: list[int]) -> dict[str, Any]:
     """Run `clients` concurrent clients for `seconds`; return samples (ms), counts and errors."""
     samples: list[float] = []
@@ -101,6 +106,104 @@ def _tokens(base: str, usernames: list[str]) -> list[str]:
     return out
 
 
+# Web process configurations compared in the same run: name -> (server, extra environment of the web processes).
+# daphne (ASGI) is what serves pages and websockets; Django's docs advise against persistent connections under
+# ASGI, so it keeps one connection per request. gunicorn (WSGI, threads) may keep them (DATABASE_CONN_MAX_AGE).
+CONFIGS: dict[str, tuple[str, dict[str, str]]] = {
+    "daphne": ("daphne", {"DATABASE_CONN_MAX_AGE": "0"}),
+    "gunicorn": ("gunicorn", {"DATABASE_CONN_MAX_AGE": "0"}),
+    "gunicorn_persistent": ("gunicorn", {"DATABASE_CONN_MAX_AGE": "60"}),
+}
+
+
+def _configs() -> list[str]:
+    """BENCH_CLUSTER_SERVERS picks (comma list of CONFIGS); gunicorn ones only when it is installed."""
+    import importlib.util
+
+    wanted = [c for c in os.environ.get("BENCH_CLUSTER_SERVERS", ",".join(CONFIGS)).split(",") if c in CONFIGS]
+    return [c for c in wanted if CONFIGS[c][0] == "daphne" or importlib.util.find_spec(CONFIGS[c][0]) is not None]
+
+
+def _loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+def _cpu_seconds(groups: list[int]) -> float:
+    """User + system CPU of every process in these process groups (a web process and its workers, nginx)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) in groups:  # pgrp; utime and stime are fields 14 and 15 of stat
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+class _LockWaits:
+    """Samples pg_stat_activity of the run's database every 50 ms: how many backends are active, how many wait
+    for a lock (a hot row held to commit shows up here)."""
+
+    def __init__(self, url: str, database: str) -> None:
+        self.url, self.database = url, database
+        self.samples = self.active = self.waiting = 0
+        self.events: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> _LockWaits:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self._stop.wait(0.05):
+                rows = conn.execute(
+                    "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()", [self.database]).fetchall()
+                self.samples += 1
+                for state, wait_type, wait_event in rows:
+                    if state == "active":
+                        self.active += 1
+                    if wait_type == "Lock":
+                        self.waiting += 1
+                        self.events[wait_event] = self.events.get(wait_event, 0) + 1
+
+    def summary(self) -> dict[str, Any]:
+        n = max(1, self.samples)
+        return {"active_backends": round(self.active / n, 2), "lock_waiting_backends": round(self.waiting / n, 2),
+                "lock_wait_events": self.events}
+
+
+def _measured(stack: Any, kind: str, **kwargs: Any) -> dict[str, Any]:
+    """`_load` with the CPU each part spent per request (web processes, nginx, this load generator) and the
+    database's lock waits."""
+    web = [p.pid for name, p in stack.procs.items() if name.startswith("web") and p.alive()]
+    nginx = [stack.procs["nginx"].pid]
+    before = (_cpu_seconds(web), _cpu_seconds(nginx), time.process_time())
+    with _LockWaits(stack.admin_url, stack.db_name) as waits:
+        run = _load(kind=kind, **kwargs)
+    after = (_cpu_seconds(web), _cpu_seconds(nginx), time.process_time())
+    done = max(1, len(run["samples"]))
+    run["cpu_ms_per_request"] = {part: round((a - b) * 1000 / done, 2)
+                                 for part, a, b in zip(("web", "nginx", "load_generator"), after, before, strict=True)}
+    run["database"] = waits.summary()
+    return run
+
+
 def bench_cluster_throughput(ctx: Any) -> list[dict[str, Any]]:
     if ctx.db != "postgres":
         ctx.log("   (PostgreSQL only: skipped)")
@@ -120,33 +223,48 @@ def bench_cluster_throughput(ctx: Any) -> list[dict[str, Any]]:
         tokens = {"operators": _tokens(base, stack.world["operators"]),
                   "volunteers": _tokens(base, stack.world["volunteers"])}
         # Something to list and reply to.
-        seed = _load(base, tokens, kind="create", seconds=3, clients=4, forum_tickets=[])
+        seed = _load(base=base, tokens=tokens, kind="create", seconds=3, clients=4, forum_tickets=[])
         forum_tickets = seed["created"]
+        load = {"base": base, "tokens": tokens, "seconds": seconds, "clients": clients, "forum_tickets": forum_tickets}
         summary: dict[str, Any] = {}
-        for label, ports in (("one_web", stack.web_ports[:1]), ("two_web", stack.web_ports)):
-            stack.start_nginx(web_ports=ports)
-            _load(base, tokens, kind="baseline", seconds=2, clients=clients, forum_tickets=forum_tickets)  # warm-up
-            baseline = _load(base, tokens, kind="baseline", seconds=seconds, clients=clients, forum_tickets=forum_tickets)
-            mixed = _load(base, tokens, kind="mixed", seconds=seconds, clients=clients, forum_tickets=forum_tickets)
-            create = _load(base, tokens, kind="create", seconds=seconds, clients=clients, forum_tickets=forum_tickets)
-            summary[label] = {"baseline": baseline["per_second"], "mixed": mixed["per_second"],
-                              "create": create["per_second"]}
-            for name, run in (("mixed", mixed), ("create", create)):
-                results.append({
-                    "name": f"cluster.{name}.{label}", "samples_ms": run["samples"] or [0.0],
-                    "baseline": "plain_view_nginx", "baseline_samples_ms": baseline["samples"],
-                    "extra": {"requests_per_second": run["per_second"], "baseline_per_second": baseline["per_second"],
-                              "clients": clients, "seconds": round(run["elapsed"], 1), "counts": run["counts"],
-                              "errors": run["errors"]},
-                    **({"target": ">= 200 tickets/s"} if name == "create" else {}),
-                })
-            results.append({"name": f"cluster.plain_view.{label}", "samples_ms": baseline["samples"],
-                            "extra": {"requests_per_second": baseline["per_second"], "errors": baseline["errors"]}})
-        ratio = {k: round(summary["two_web"][k] / summary["one_web"][k], 2) if summary["one_web"][k] else None
-                 for k in ("baseline", "mixed", "create")}
-        ctx.log(f"   throughput (req/s) one web {summary['one_web']}, two web {summary['two_web']}, ratio {ratio}")
-        results.append({"name": "cluster.scaling", "samples_ms": [0.0],
-                        "extra": {"per_second": summary, "ratio_two_to_one": ratio, "cpus": os.cpu_count()}})
+        for config in _configs():
+            server, env = CONFIGS[config]
+            stack.restart_web(server, env)
+            for label, ports in (("one_web", stack.web_ports[:1]), ("two_web", stack.web_ports)):
+                stack.start_nginx(web_ports=ports)
+                key = f"{config}.{label}"
+                _load(kind="baseline", **{**load, "seconds": 2})  # warm-up
+                load_before = _loadavg()
+                baseline = _measured(stack, "baseline", **load)
+                mixed = _measured(stack, "mixed", **load)
+                create = _measured(stack, "create", **load)
+                summary[key] = {
+                    "baseline": baseline["per_second"], "mixed": mixed["per_second"], "create": create["per_second"],
+                    "create_to_baseline": round(create["per_second"] / baseline["per_second"], 3)
+                    if baseline["per_second"] else None,
+                    "create_cpu_ms": create["cpu_ms_per_request"], "create_db": create["database"],
+                    "loadavg": f"{load_before} -> {_loadavg()}",
+                }
+                ctx.log(f"   {key}: {summary[key]}")
+                for name, run in (("mixed", mixed), ("create", create)):
+                    results.append({
+                        "name": f"cluster.{name}.{key}", "samples_ms": run["samples"] or [0.0],
+                        "baseline": "plain_view_nginx", "baseline_samples_ms": baseline["samples"],
+                        "extra": {"requests_per_second": run["per_second"], "baseline_per_second": baseline["per_second"],
+                                  "clients": clients, "seconds": round(run["elapsed"], 1), "counts": run["counts"],
+                                  "errors": run["errors"], "cpu_ms_per_request": run["cpu_ms_per_request"],
+                                  "database": run["database"], "loadavg": summary[key]["loadavg"]},
+                        **({"target": ">= 200 tickets/s"} if name == "create" else {}),
+                    })
+                results.append({"name": f"cluster.plain_view.{key}", "samples_ms": baseline["samples"],
+                                "extra": {"requests_per_second": baseline["per_second"], "errors": baseline["errors"],
+                                          "cpu_ms_per_request": baseline["cpu_ms_per_request"]}})
+            one, two = summary[f"{config}.one_web"], summary[f"{config}.two_web"]
+            ratio = {k: round(two[k] / one[k], 2) if one[k] else None for k in ("baseline", "mixed", "create")}
+            ctx.log(f"   {config}: ratio two web / one web {ratio}")
+            results.append({"name": f"cluster.scaling.{config}", "samples_ms": [0.0],
+                            "extra": {"per_second": {"one_web": one, "two_web": two}, "ratio_two_to_one": ratio,
+                                      "cpus": os.cpu_count()}})
     finally:
         stack.stop()
     return results

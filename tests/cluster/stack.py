@@ -50,9 +50,12 @@ def render_nginx(site: str, *, listen: int, web_ports: list[int], tmp: Path, sta
         raise RuntimeError("deploy/nginx/helpdesk.conf: expected an upstream, a port-80 server and a TLS server")
     head, tls = blocks[0], "server {" + blocks[2]
     servers = "\n".join(f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in web_ports)
-    head, n = re.subn(r"(upstream helpdesk_web \{\n)(?:\s*server [^\n]*\n)+", rf"\1{servers}\n", head)
-    if n != 1:
-        raise RuntimeError("deploy/nginx/helpdesk.conf: upstream helpdesk_web not found")
+    # Pages, websockets and the API all go to the stack's web processes (daphne serves all three; under
+    # gunicorn, the runs that use it send no websockets).
+    head, n = re.subn(r"(upstream helpdesk_(?:web|api) \{\n(?:\s*#[^\n]*\n)*)(?:\s*server [^\n]*\n)+",
+                      rf"\1{servers}\n", head)
+    if n != 2:
+        raise RuntimeError("deploy/nginx/helpdesk.conf: upstreams helpdesk_web and helpdesk_api not found")
     tls = re.sub(r"\n\s*listen \[::\]:443[^\n]*", "", tls)
     tls, n = re.subn(r"listen 443 ssl[^;]*;", f"listen 127.0.0.1:{listen};", tls)
     if n != 1:
@@ -81,7 +84,8 @@ http {{
 
 class Stack:
     def __init__(self, *, web: int = 2, workers: int = 2, search_nodes: int = 2, heap: str = "512m",
-                 telegram: bool = True, keep: bool = False, admin_url: str = "") -> None:
+                 telegram: bool = True, keep: bool = False, admin_url: str = "",
+                 web_server: str = "daphne") -> None:
         self.admin_url = admin_url or postgres_url()
         self.tmp = Path(tempfile.mkdtemp(prefix="helpdesk-cluster-"))
         self.logs = self.tmp / "logs"
@@ -89,6 +93,8 @@ class Stack:
         self.keep = keep
         self.web_count, self.worker_count, self.node_count, self.heap = web, workers, search_nodes, heap
         self.telegram = telegram
+        self.web_server = web_server  # "daphne" (ASGI: HTTP and websockets) or "gunicorn" (WSGI: HTTP only)
+        self.web_env: dict[str, str] = {}  # on top of app_env(), for the web processes only
         ports = free_ports(6 + web + 2 * search_nodes)
         self.nginx_port, self.redis_port, self.fake_port = ports[0], ports[1], ports[2]
         self.web_ports = ports[6:6 + web]
@@ -268,9 +274,28 @@ class Stack:
         log(f"database {self.db_name} migrated and filled in {time.monotonic() - started:.0f}s")
 
     def web(self, n: int) -> Proc:
+        env = {**self.app_env(), **self.web_env}
+        if self.web_server == "gunicorn":
+            # One process with a few threads: database waits overlap, and the process count stays comparable
+            # with daphne's.
+            return self.proc(f"web{n + 1}", [sys.executable, "-m", "gunicorn", "--bind",
+                                             f"127.0.0.1:{self.web_ports[n]}", "--workers", "1", "--threads", "4",
+                                             "--graceful-timeout", "10", "helpdesk.wsgi:application"], env=env)
         return self.proc(f"web{n + 1}", [sys.executable, "-m", "daphne", "--bind", "127.0.0.1", "--port",
                                          str(self.web_ports[n]), "--application-close-timeout", "10",
-                                         "--ping-interval", "20", "--ping-timeout", "30", "helpdesk.asgi:application"])
+                                         "--ping-interval", "20", "--ping-timeout", "30", "helpdesk.asgi:application"],
+                         env=env)
+
+    def restart_web(self, server: str, env: dict[str, str] | None = None) -> None:
+        """Every web process again, under `server` ("daphne" or "gunicorn") with `env` on top, on the same ports."""
+        for n in range(self.web_count):
+            self.procs[f"web{n + 1}"].stop()
+        self.web_server = server
+        self.web_env = env or {}
+        for n in range(self.web_count):
+            self.web(n)
+        for n in range(self.web_count):
+            wait_for(lambda n=n: self.web_healthy(n), 90, f"web process {n + 1}")
 
     def worker(self, n: int) -> Proc:
         return self.proc(f"worker{n + 1}", [sys.executable, "manage.py", "run_worker"])

@@ -82,7 +82,8 @@ def test_the_debian_nginx_site_passes_nginx_t(tmp_path: Path) -> None:
 @pytest.mark.skipif(NGINX is None, reason="nginx is not installed (deploy/services/nginx.sh installs it)")
 def test_the_compose_nginx_config_passes_nginx_t(tmp_path: Path) -> None:
     site = _paths((DEPLOY / "compose" / "nginx.conf").read_text(), tmp_path)
-    site = site.replace("server web:8000", "server 127.0.0.1:8000")  # `web` resolves on the compose network only
+    # `web` and `api` resolve on the compose network only.
+    site = site.replace("server web:8000", "server 127.0.0.1:8000").replace("server api:8000", "server 127.0.0.1:8001")
     result = _nginx_t(tmp_path, site)
     assert result.returncode == 0, result.stderr
 
@@ -94,15 +95,16 @@ def test_nginx_overwrites_forwarded_for_and_matches_the_apps_limits(path: str) -
     text = (DEPLOY / path).read_text()
     # Overwritten, never appended: the app takes the last hop, which must be the address nginx saw.
     assert "$proxy_add_x_forwarded_for" not in text
-    assert text.count("proxy_set_header X-Forwarded-For $remote_addr;") == 2
+    assert text.count("proxy_set_header X-Forwarded-For $remote_addr;") == 3
     assert text.count("proxy_pass http://helpdesk_web;") == 2
+    assert text.count("proxy_pass http://helpdesk_api;") == 1 and "location /api/ {" in text
     body_mb = int(re.search(r"client_max_body_size (\d+)m;", text).group(1))  # type: ignore[union-attr]
     assert settings.ATTACHMENT_MAX_BYTES < body_mb * 1024 * 1024 <= settings.ATTACHMENT_MAX_BYTES + 4 * 1024 * 1024
     assert f"location {settings.ATTACHMENTS_X_ACCEL_PREFIX} {{\n        internal;" in text
     assert "location /ws/" in text and "proxy_set_header Upgrade $http_upgrade;" in text
 
 
-UNITS = ["helpdesk-migrate.service", "helpdesk-web@8001.service", "helpdesk-worker@1.service",
+UNITS = ["helpdesk-migrate.service", "helpdesk-web@8001.service", "helpdesk-api@8101.service", "helpdesk-worker@1.service",
          "helpdesk-telegram.service", "helpdesk.target"]
 
 
@@ -118,7 +120,8 @@ def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
             .replace("/etc/helpdesk/env", str(env))
         )
         (tmp_path / unit.name).write_text(text)
-    for template, instance in (("helpdesk-web@.service", "8001"), ("helpdesk-worker@.service", "1")):
+    for template, instance in (("helpdesk-web@.service", "8001"), ("helpdesk-api@.service", "8101"),
+                               ("helpdesk-worker@.service", "1")):
         os.symlink(tmp_path / template, tmp_path / template.replace("@.", f"@{instance}."))
     result = subprocess.run(
         ["systemd-analyze", "verify", "--man=no", *[str(tmp_path / unit) for unit in UNITS]],
@@ -128,7 +131,8 @@ def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
 
 
 def test_every_long_running_unit_stops_on_sigterm_within_a_bound() -> None:
-    for name in ("helpdesk-web@.service", "helpdesk-worker@.service", "helpdesk-telegram.service"):
+    for name in ("helpdesk-web@.service", "helpdesk-api@.service", "helpdesk-worker@.service",
+                 "helpdesk-telegram.service"):
         text = (DEPLOY / "systemd" / name).read_text()
         assert "KillSignal=SIGTERM" in text and re.search(r"^TimeoutStopSec=\d+$", text, re.M), name
         assert "EnvironmentFile=/etc/helpdesk/env" in text
@@ -155,8 +159,8 @@ def test_the_compose_file_matches_the_compose_spec_schema() -> None:
 def test_the_compose_file_runs_every_process_against_every_service() -> None:
     services = _compose()["services"]
     assert isinstance(services, dict)
-    assert {"postgres", "redis", "opensearch", "migrate", "web", "worker", "bridge", "nginx"} <= set(services)
-    for name in ("web", "worker", "bridge"):
+    assert {"postgres", "redis", "opensearch", "migrate", "web", "api", "worker", "bridge", "nginx"} <= set(services)
+    for name in ("web", "api", "worker", "bridge"):
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgres://") and env["REDIS_URL"].startswith("redis://")
         assert env["SEARCH_URL"].startswith("opensearch+http://") and env["BEHIND_PROXY"] == "1"
@@ -203,8 +207,9 @@ def test_the_site_serves_attachments_after_the_app_and_overwrites_forwarded_for(
     site = re.sub(r"\n\s*listen \[::\]:\d+[^;]*;", "", site)  # the test machine may have no IPv6
     site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl;")
     site = site.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
-    site = re.sub(r"server 127\.0\.0\.1:800\d [^;]*;", f"server 127.0.0.1:{upstream.server_address[1]};", site, count=1)
-    site = re.sub(r"\n\s*server 127\.0\.0\.1:800\d [^;]*;", "", site)
+    # Each upstream (helpdesk_web, helpdesk_api) becomes the one stand-in.
+    site = re.sub(r"(?:\n\s*server 127\.0\.0\.1:8[01]0\d [^;]*;)+", f"\n    server 127.0.0.1:{upstream.server_address[1]};",
+                  site)
     assert _nginx_t(tmp_path, site).returncode == 0
     (tmp_path / "media" / "attachments").mkdir(parents=True)
     (tmp_path / "media" / "attachments" / "bukti.png").write_bytes(b"\x89PNG-bytes")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,7 +12,6 @@ from helpdesk.accounts.models import User
 from helpdesk.core.deadlocks import retrying
 from helpdesk.core.markdown import render_markdown
 from helpdesk.core.pii import mask
-from helpdesk.regions.codes import province_abbreviation
 
 from .. import access, events, routing, sla
 from ..models import (
@@ -21,10 +20,10 @@ from ..models import (
     Priority,
     Status,
     Ticket,
-    TicketCounter,
     TicketEvent,
     Visibility,
 )
+from ..numbers import next_number
 from .common import (
     active_category,
     check_choice,
@@ -32,24 +31,6 @@ from .common import (
 )
 
 MAX_TITLE_CHARS = 200
-
-
-def next_number(desa_code: str) -> str:
-    """`NTB-000123`: the next number of the desa's province, taken inside the caller's transaction.
-
-    One UPSERT ... RETURNING: the row lock it takes is held to the end of the transaction, so numbers are
-    unique and never reused by a rolled-back ticket's neighbour.
-    """
-    prefix = province_abbreviation(desa_code)
-    table = TicketCounter._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (prefix, value) VALUES (%s, 1) "  # noqa: S608 - fixed table name
-            f"ON CONFLICT (prefix) DO UPDATE SET value = {table}.value + 1 RETURNING value",
-            [prefix],
-        )
-        value = cursor.fetchone()[0]
-    return f"{prefix}-{value:06d}"
 
 
 @retrying

@@ -1,0 +1,66 @@
+"""`realtime.batch()`: publications collected over a change are written at its end, numbered densely in order, in
+two statements whatever their count; a filing's live events therefore cost the same for two volunteers as for
+eight (issue 18: the stream heads were locked one by one over the rest of the filing)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from helpdesk import realtime
+from helpdesk.realtime.models import StreamEvent, StreamHead
+from tests.factories import volunteer
+from tests.tickets.conftest import World
+
+pytestmark = pytest.mark.django_db
+
+
+def _streams(world: World) -> tuple[str, str]:
+    return f"user:{world.op_a.pk}", f"user:{world.op_b.pk}"
+
+
+def test_a_batch_writes_at_its_end_in_order_with_dense_numbers(world: World) -> None:
+    first, second = _streams(world)
+    before = realtime.publish(first, "notification.created", {"n": 0})
+    assert before is not None and before["seq"] == 1
+    with CaptureQueriesContext(connection) as ctx, realtime.batch():
+        assert realtime.publish(first, "notification.created", {"n": 1}) is None
+        assert realtime.publish(second, "notification.created", {"n": 2}) is None
+        with realtime.batch():  # nested: written with the outer block
+            realtime.publish(first, "notification.created", {"n": 3})
+        assert not StreamEvent.objects.filter(data__n__gt=0).exists()
+    assert len(ctx.captured_queries) == 3  # the check above, the heads, the events
+    rows = list(StreamEvent.objects.order_by("pk").values_list("stream", "seq", "data"))
+    assert rows == [(first, 1, {"n": 0}), (first, 2, {"n": 1}), (second, 1, {"n": 2}), (first, 3, {"n": 3})]
+    assert dict(StreamHead.objects.values_list("stream", "seq")) == {first: 3, second: 1}
+
+
+def test_a_failed_batch_writes_nothing(world: World) -> None:
+    first, _ = _streams(world)
+    with pytest.raises(RuntimeError), transaction.atomic(), realtime.batch():
+        realtime.publish(first, "notification.created", {"n": 1})
+        raise RuntimeError("the change failed")
+    assert not StreamEvent.objects.exists() and not StreamHead.objects.exists()
+    assert realtime.publish(first, "notification.created", {"n": 2})["seq"] == 1  # type: ignore[index]
+
+
+def test_a_bad_publication_is_refused_at_once_inside_a_batch(world: World) -> None:
+    with pytest.raises(ValueError), realtime.batch():
+        realtime.publish("nothing:1", "x", {})
+
+
+def test_a_filing_costs_the_same_queries_for_two_volunteers_as_for_eight(world: World) -> None:
+    def filing_queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            world.ticket(world.op_b)
+        return len(ctx.captured_queries)
+
+    filing_queries()  # warm: the sequence check, cached per process
+    few = filing_queries()
+    for i in range(6):
+        volunteer(world.lotim, username=f"antre{i}")
+    assert filing_queries() == few
+    queue = f"queue:{world.lotim.pk}"
+    seqs = list(StreamEvent.objects.filter(stream=queue).order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(1, len(seqs) + 1)) and len(seqs) == 3

@@ -57,12 +57,18 @@ def raw_words(text: str) -> list[str]:
     return [m.group(0) for m in _TOKEN.finditer(normalize(text)) if len(m.group(0)) <= MAX_TOKEN_CHARS]
 
 
-def iter_raw_spans(text: str) -> Iterable[tuple[int, int, str]]:
-    """(start, end, normalised token) over the original text, for highlighting."""
+def raw_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, normalised token) over the original text, for highlighting. ASCII text (nearly all) is
+    lowercased once: lowercasing ASCII keeps every offset and every token boundary."""
+    if text.isascii():
+        found = ((*m.span(), m.group()) for m in _TOKEN.finditer(text.lower()))
+        return [span for span in found if span[1] - span[0] <= MAX_TOKEN_CHARS]
+    spans = []
     for m in _TOKEN.finditer(text):
         token = normalize(m.group(0))
         if len(token) <= MAX_TOKEN_CHARS:
-            yield m.start(), m.end(), token
+            spans.append((m.start(), m.end(), token))
+    return spans
 
 
 @lru_cache(maxsize=1)

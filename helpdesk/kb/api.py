@@ -7,6 +7,8 @@ SQL and emoji mean nothing), so it never causes a 500.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -23,6 +25,8 @@ from . import access, deflection, searchlog, selectors
 from .limits import check_search_rate
 from .models import DeflectionLog, Entry
 from .selectors import MAX_Q_CHARS, parse_search_params, run_search
+
+log = logging.getLogger(__name__)
 
 
 @extend_schema_serializer(component_name="KbHit")
@@ -97,11 +101,33 @@ class KbSearchApi(APIView):
         check_search_rate(request)
         params = parse_search_params(request.query_params)
         results = run_search(params)
-        if params.offset == 0:
-            searchlog.record_search(text=params.q, results=results.total, backend=results.backend,
-                                    fallback=results.fallback, channel="api", request=request)
-        return Response({"results": [hit_out(request, h) for h in results.hits], "total": results.total,
-                         **answered_by(results)})
+        body = {"results": [hit_out(request, h) for h in results.hits], "total": results.total,
+                **answered_by(results)}
+        if params.offset > 0:
+            return Response(body)
+        return ThenResponse(body, then=lambda: searchlog.record_search(
+            text=params.q, results=results.total, backend=results.backend, fallback=results.fallback,
+            channel="api", request=request))
+
+
+class ThenResponse(Response):
+    """A response that writes something once it has been sent: the server calls `close()` after the last byte
+    (WSGI servers and Django's ASGI handler alike), and Django's test client before it returns. The API's search
+    log row is written so, by the same worker before its next request, instead of while the caller waits (on
+    PostgreSQL a commit waits for the disk). Before the rest of `close()`, which may close the connection."""
+
+    def __init__(self, data: Any, *, then: Callable[[], object]) -> None:
+        super().__init__(data)
+        self._then: Callable[[], object] | None = then
+
+    def close(self) -> None:
+        then, self._then = self._then, None
+        if then is not None:
+            try:
+                then()
+            except Exception:  # the answer is already sent: say so in the log, do not fail the response
+                log.exception("work after the response failed")
+        super().close()
 
 
 class KbSuggestApi(APIView):

@@ -18,7 +18,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from ..analysis import QueryPlan, plan_query
-from ..highlight import highlight, snippet
+from ..highlight import Highlighter
 from ..models import SearchDocument
 from ..scoring import IDENTIFIER_BOOST, Candidate, CorpusStats, PreparedPlan, Scored, score
 from ..synonyms import current_synonyms
@@ -394,7 +394,7 @@ class DatabaseBackend:
         if not page:
             return []
         rows = SearchDocument.objects.using(self.using).in_bulk([s.id for s in page])
-        marks = frozenset(plan.terms)
+        marks = Highlighter(frozenset(plan.terms))
         hits = []
         for s in page:
             row = rows[s.id]
@@ -405,8 +405,8 @@ class DatabaseBackend:
                     doc_id=row.doc_id,
                     external_id=row.external_id,
                     title=row.title,
-                    title_html=highlight(row.title, marks),
-                    snippet=snippet(row.body or row.title, marks),
+                    title_html=marks.highlight(row.title),
+                    snippet=marks.snippet(row.body or row.title),
                     url=row.url,
                     score=round(s.score, 4),
                     category=row.category,

@@ -28,7 +28,7 @@ from typing import Any
 from rapidfuzz.distance import OSA
 
 from ..analysis import STOPWORDS, Concept, QueryPlan
-from ..highlight import highlight, snippet
+from ..highlight import Highlighter
 from ..scoring import IDENTIFIER_BOOST
 from ..types import SearchHit, SearchResults
 from .engine_mapping import FRESHNESS_BOOST, FRESHNESS_HALF_LIFE_DAYS, doc_key
@@ -340,7 +340,7 @@ def _hit_id(doc_type: str, doc_id: str) -> int:
 def read_results(response: dict[str, Any], plan: QueryPlan, *, backend: str, took_ms: float,
                  count_total: bool = True) -> SearchResults:
     """The engine's answer as SearchResults, highlighted with the plan's terms."""
-    marks = frozenset(plan.terms)
+    marks = Highlighter(frozenset(plan.terms))
     hits = []
     for raw in response.get("hits", {}).get("hits", []):
         source = raw.get("_source") or {}
@@ -355,8 +355,8 @@ def read_results(response: dict[str, Any], plan: QueryPlan, *, backend: str, too
                 doc_id=doc_id,
                 external_id=str(source.get("external_id", "")),
                 title=title,
-                title_html=highlight(title, marks),
-                snippet=snippet(body or title, marks),
+                title_html=marks.highlight(title),
+                snippet=marks.snippet(body or title),
                 url=str(source.get("url", "")),
                 score=round(float(raw.get("_score") or 0.0), 4),
                 category=str(source.get("category", "")),

@@ -18,6 +18,7 @@ def main() -> int:
     parser.add_argument("--queries", required=True)
     parser.add_argument("--corpus", required=True)
     parser.add_argument("--judged", default="", help="a kb_export_judged file, evaluated and reported separately")
+    parser.add_argument("--holdout", default="", help="held-out questions, evaluated and reported separately")
     args = parser.parse_args()
     if args.backend == "postgres":
         os.environ["HELPDESK_TEST_DATABASE"] = "postgres"
@@ -35,6 +36,7 @@ def main() -> int:
 
     from search.backends.database import DatabaseBackend
     from tests.search_eval.core import (
+        HELD_OUT,
         baseline_plain_bm25,
         baseline_postgres,
         evaluate_backend,
@@ -46,6 +48,7 @@ def main() -> int:
     )
 
     queries = load_queries(Path(args.queries))
+    holdout = load_queries(Path(args.holdout)) if args.holdout else []
     entries = load_corpus(Path(args.corpus))
     judged, judged_skipped = (load_judged(Path(args.judged), {e.external_id for e in entries}) if args.judged
                               else ([], 0))
@@ -53,15 +56,21 @@ def main() -> int:
     results: dict[str, Any] = {}
     try:
         if args.backend in ("opensearch", "elasticsearch"):
-            results.update(evaluate_engine(args.backend, entries, queries, judged))
+            results.update(evaluate_engine(args.backend, entries, queries, judged, holdout))
         elif args.backend == "sqlite":
             results[f"database ({connection.vendor})"] = evaluate_backend(DatabaseBackend(), entries, queries)
+            if holdout:
+                results[f"{HELD_OUT}database ({connection.vendor})"] = evaluate_indexed(DatabaseBackend(), holdout)
             if judged:
                 results[f"judged from the log: database ({connection.vendor})"] = evaluate_indexed(
                     DatabaseBackend(), judged)
             results["baseline: plain single-word BM25 (FTS5)"] = baseline_plain_bm25(entries, queries)
+            if holdout:
+                results[f"{HELD_OUT}baseline: plain single-word BM25 (FTS5)"] = baseline_plain_bm25(entries, holdout)
         else:
             results[f"database ({connection.vendor})"] = evaluate_backend(DatabaseBackend(), entries, queries)
+            if holdout:
+                results[f"{HELD_OUT}database ({connection.vendor})"] = evaluate_indexed(DatabaseBackend(), holdout)
             if judged:
                 results[f"judged from the log: database ({connection.vendor})"] = evaluate_indexed(
                     DatabaseBackend(), judged)
@@ -79,19 +88,19 @@ def main() -> int:
         connection.creation.destroy_test_db(old_name, verbosity=0)
     for name, result in results.items():
         print(summary_line(name, result), file=sys.stderr)
-    print(json.dumps({"backend": args.backend, "results": results, "judged": len(judged),
+    print(json.dumps({"backend": args.backend, "results": results, "holdout": len(holdout), "judged": len(judged),
                       "judged_skipped": judged_skipped}, ensure_ascii=False))
     return 0
 
 
-def evaluate_engine(kind: str, entries: Any, queries: Any, judged: Any = ()) -> dict[str, Any]:
+def evaluate_engine(kind: str, entries: Any, queries: Any, judged: Any = (), holdout: Any = ()) -> dict[str, Any]:
     """Our engine backend on the test OpenSearch node (the Elasticsearch client through the test-only
     compatibility proxy), plus what the engine's own analysis achieves, under a throwaway index prefix."""
     from helpdesk.settings.env import search_config
     from search.backends.engine import EngineBackend
     from search.synonym_defaults import DEFAULT_RULES
     from tests.search.engine_proxy import EngineProxy
-    from tests.search_eval.core import baseline_engine_native, evaluate_backend, evaluate_indexed
+    from tests.search_eval.core import HELD_OUT, baseline_engine_native, evaluate_backend, evaluate_indexed
 
     upstream = search_config(os.environ["HELPDESK_TEST_SEARCH_URL"]).url
     proxy = EngineProxy(upstream, elasticsearch=True).start() if kind == "elasticsearch" else None
@@ -103,6 +112,8 @@ def evaluate_engine(kind: str, entries: Any, queries: Any, judged: Any = ()) -> 
         server = backend.ping()
         name = f"engine ({kind} client, {server.get('distribution', kind)} {server.get('version', '')})"
         results[name] = evaluate_backend(backend, entries, queries)
+        if holdout:
+            results[f"{HELD_OUT}{name}"] = evaluate_indexed(backend, holdout)
         if judged:
             results[f"judged from the log: {name}"] = evaluate_indexed(backend, judged)
         if kind == "opensearch":

@@ -15,6 +15,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERIES = Path(__file__).resolve().parent / "queries.tsv"
+# Questions written after the ranking was tuned on QUERIES, never tuned on: reported apart from the tuned set.
+HOLDOUT = Path(__file__).resolve().parent / "queries_holdout.tsv"
+HELD_OUT = "held-out: "  # the prefix of their results' names
 # Queries coordinators judged on /kb/pencarian/, exported by `manage.py kb_export_judged`; read when present.
 JUDGED = ROOT / "var" / "search-eval" / "judged.jsonl"
 DEFAULT_TSV = ROOT.parent / "shared" / "data" / "opensid-release-notes.tsv"

@@ -50,6 +50,11 @@ def is_verified_operator(user: AnyUser) -> TypeGuard[User]:
     return signed_in(user) and user.desa_id is not None and user.operator_status == User.OperatorStatus.VERIFIED
 
 
+def is_pending_operator(user: AnyUser) -> TypeGuard[User]:
+    """Signed up for a desa and waiting for verification: may prepare a draft ticket, not file one."""
+    return signed_in(user) and user.desa_id is not None and user.operator_status == User.OperatorStatus.PENDING
+
+
 def forum_roles(user: AnyUser) -> dict[int, str]:
     """{forum_id: role} of the user's active memberships in active forums (cached on the user object)."""
     if not signed_in(user):

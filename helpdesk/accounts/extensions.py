@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from helpdesk.core.registry import Registry
 
-from .models import ForumMembership
+from .models import ForumMembership, User
 
 # Template names included on the profile page with `user` in the context, keyed by the app that adds them.
 profile_sections: Registry[str] = Registry("accounts.profile_sections")
@@ -40,7 +40,7 @@ for _event, _spec in {
     "ticket_assigned": NotificationEvent(_("Tiket diserahkan kepada saya")),
     "sla_warning": NotificationEvent(_("Tiket saya mendekati batas waktu layanan"), email=False),
     "sla_breach": NotificationEvent(_("Tiket melewati batas waktu layanan")),
-    "operator_pending": NotificationEvent(_("Operator baru menunggu verifikasi"), telegram=False),
+    "operator_pending": NotificationEvent(_("Operator baru menunggu verifikasi")),
 }.items():
     notification_events.register(_event, _spec)
 
@@ -52,3 +52,14 @@ class MembershipDeactivated(Protocol):
 
 
 membership_deactivated: Registry[MembershipDeactivated] = Registry("accounts.membership_deactivated")
+
+
+class OperatorChanged(Protocol):
+    """Called inside the transaction of an operator's sign-up (`event` "registered") or review ("verified",
+    "rejected", "deactivated"), after it is saved. May return something filed on the operator's behalf as
+    (label, path), e.g. the ticket they prepared while waiting, which the review's e-mail then names."""
+
+    def __call__(self, operator: User, event: str) -> tuple[str, str] | None: ...
+
+
+operator_changed: Registry[OperatorChanged] = Registry("accounts.operator_changed")

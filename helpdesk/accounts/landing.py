@@ -10,7 +10,16 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from .access import AnyUser, forums_of, is_admin, is_operator, is_planner, is_verified_operator, signed_in
+from .access import (
+    AnyUser,
+    forums_of,
+    is_admin,
+    is_operator,
+    is_pending_operator,
+    is_planner,
+    is_verified_operator,
+    signed_in,
+)
 
 # Tried in order: the first URL name that exists in this project is the planner's landing page.
 
@@ -21,7 +30,7 @@ class NavLinks:
 
     tickets: bool = False  # "Tiket desa": the operator's own desa
     queue: bool = False  # "Antrean": a team's tickets
-    new_ticket: bool = False  # "Lapor masalah": a verified operator
+    new_ticket: bool = False  # "Lapor masalah": a verified operator (a pending one prepares a draft there)
     notifications: bool = False
 
 
@@ -29,7 +38,7 @@ def nav_links(user: AnyUser) -> NavLinks:
     if not signed_in(user):
         return NavLinks()
     in_team = bool(forums_of(user)) or is_admin(user)
-    return NavLinks(tickets=is_operator(user), queue=in_team, new_ticket=is_verified_operator(user),
+    return NavLinks(tickets=is_operator(user), queue=in_team, new_ticket=is_verified_operator(user) or is_pending_operator(user),
                     notifications=True)
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from helpdesk.regions.codes import ancestor_codes
 
-from .access import forums_of, is_admin
+from .access import forum_for_region, forums_of, is_admin
 from .models import Forum, ForumMembership, ForumRegion, Invitation, User
 
 PENDING_LIST_LIMIT = 500
@@ -150,3 +150,14 @@ def user_memberships(*, user: User) -> list[ForumMembership]:
 
 def user_by_username(username: str) -> User | None:
     return User.objects.filter(username__iexact=(username or "").strip()).first()
+
+
+def coordinators_for_desa(desa_code: str) -> list[User]:
+    """The active coordinators of the team covering this desa: who verifies its operators."""
+    forum = forum_for_region(desa_code)
+    if forum is None:
+        return []
+    return list(User.objects.filter(
+        memberships__forum=forum, memberships__role=ForumMembership.Role.COORDINATOR,
+        memberships__is_active=True, is_active=True,
+    ).distinct())

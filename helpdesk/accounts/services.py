@@ -25,10 +25,12 @@ from helpdesk.core import outbox
 from helpdesk.core.errors import DomainError
 
 from . import throttling
-from .access import can_verify_operator, forum_for_region
+from .access import can_verify_operator
 from .authentication import token_is_current
-from .models import ERASED_PREFIX, ForumMembership, OperatorReview, User
+from .extensions import operator_changed
+from .models import ERASED_PREFIX, OperatorReview, User
 from .preferences import TIMEZONE_CHOICES, clean_prefs, wants_notification
+from .selectors import coordinators_for_desa
 from .validation import (
     FieldErrors,
     check_email,
@@ -97,7 +99,15 @@ def operator_register(
         if owner is not None:
             tell_owner_of_attempt(owner)
         _tell_coordinators_of_pending(user)
+        if user.pk is not None:
+            _announce(user, "registered")
     return user
+
+
+def _announce(operator: User, event: str) -> list[tuple[str, str]]:
+    """The apps above hear of the operator's change (accounts.extensions.operator_changed), in its transaction."""
+    filed = [listener(operator, event) for listener in operator_changed.values()]
+    return [item for item in filed if item is not None]
 
 
 def save_new_user(user: User) -> User | None:
@@ -168,18 +178,10 @@ def email_change_confirm(*, token: str) -> User:
 
 
 def _tell_coordinators_of_pending(operator: User) -> None:
+    """By e-mail here; in the app and on Telegram through the notifications app (operator_changed "registered")."""
     assert operator.desa_id is not None
-    forum = forum_for_region(operator.desa_id)
-    if forum is None:
-        return
-    coordinators = User.objects.filter(
-        memberships__forum=forum,
-        memberships__role=ForumMembership.Role.COORDINATOR,
-        memberships__is_active=True,
-        is_active=True,
-    ).exclude(email="")
-    for coordinator in coordinators:
-        if wants_notification(coordinator, "operator_pending", "email"):
+    for coordinator in coordinators_for_desa(operator.desa_id):
+        if coordinator.email and wants_notification(coordinator, "operator_pending", "email"):
             outbox.enqueue(
                 EMAIL_KIND,
                 {"template": "operator_pending", "user": coordinator.pk, "operator": operator.pk},
@@ -203,12 +205,14 @@ def operator_review(*, actor: User, operator: User, decision: str, note: str = "
         if not User.objects.filter(pk=operator.pk, operator_status=current).update(operator_status=decision):
             raise DomainError(_("Status operator baru saja diubah orang lain. Muat ulang halaman."))
         review = OperatorReview.objects.create(operator=operator, reviewer=actor, decision=decision, note=note)
+        operator.operator_status = decision
+        filed = _announce(operator, decision)  # e.g. the ticket the operator prepared while waiting is filed
         outbox.enqueue(
             EMAIL_KIND,
-            {"template": f"operator_{decision}", "user": operator.pk, "note": note},
+            {"template": f"operator_{decision}", "user": operator.pk, "note": note,
+             "filed": [{"label": label, "path": path} for label, path in filed]},
             key=f"accounts.operator-review:{review.pk}",
         )
-    operator.operator_status = decision
     return review
 
 

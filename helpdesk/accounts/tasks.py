@@ -57,6 +57,8 @@ def _context(template: str, user: User, payload: dict[str, Any]) -> dict[str, An
         context["review_url"] = settings.SITE_URL + reverse("accounts:pending-operators")
     else:
         context["signin_url"] = settings.SITE_URL + reverse("accounts:login")
+        context["filed"] = [{"label": str(item.get("label", "")), "url": settings.SITE_URL + str(item.get("path", ""))}
+                            for item in payload.get("filed") or [] if isinstance(item, dict)]
     return context
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.accounts.extensions import NotificationEvent, notification_events, profile_sections
 from helpdesk.tickets import extensions as tickets
 
-from . import access, indexing, jobs, limits, listeners  # noqa: F401 - jobs' periodic task registers on import
+from . import access, indexing, jobs, limits, listeners, selectors  # noqa: F401 - jobs' periodic task registers
 
 notification_events.register("forum_answer_accepted", NotificationEvent(_("Jawaban saya diterima")))
 notification_events.register(
@@ -25,3 +26,18 @@ tickets.post_rules.register("forum", limits.post_rule)
 tickets.ticket_panels.register("forum", "community/_ticket_panel.html")
 profile_sections.register("forum", "community/_profile_section.html")
 indexing.register()
+
+
+class QuestionSearchKind:
+    """Public questions in the site's one search box (`tickets.extensions.search_kinds`)."""
+
+    label = _("Forum")
+
+    def visible(self, ids: list[int]) -> set[int]:
+        return set(selectors.public_questions().filter(pk__in=ids).values_list("pk", flat=True))
+
+    def searched(self, request: HttpRequest, text: str, *, found: int, backend: str, fallback: bool) -> str:
+        return ""
+
+
+tickets.search_kinds.register(indexing.DOC_TYPE, QuestionSearchKind())

@@ -61,6 +61,22 @@ class PublishedAnswers:
         return [tickets.Answer(h.title, h.url, h.snippet) for h in selectors.suggest_or_nothing(text, limit=limit)]
 
 
+class KbSearchKind:
+    """Published entries in the site's one search box (`tickets.extensions.search_kinds`); each search of its
+    first page is logged like one of the KB's own, and the links carry the log's id (`?cari=`)."""
+
+    label = _("Basis pengetahuan")
+
+    def visible(self, ids: list[int]) -> set[int]:
+        return selectors.published_ids(ids)
+
+    def searched(self, request: HttpRequest, text: str, *, found: int, backend: str, fallback: bool) -> str:
+        logged = searchlog.record_search(text=text, results=found, backend=backend, fallback=fallback, channel="web",
+                                         request=request)
+        return f"cari={logged.pk}"
+
+
 tickets.ticket_panels.register("kb", "kb/_ticket_panel.html")
 tickets.ticket_form_steps.register("kb", BeforeFiling())
 tickets.answer_finders.register("kb", PublishedAnswers())
+tickets.search_kinds.register(indexing.DOC_TYPE, KbSearchKind())

@@ -63,7 +63,7 @@ def backend_family(backend: str) -> str:
     return backend.split(":", 1)[0] or "database"
 
 
-def _published_ids(ids: list[int]) -> set[int]:
+def published_ids(ids: list[int]) -> set[int]:
     """The index says what matched; the database confirms each is still published (an engine may lag behind)."""
     if not ids:
         return set()
@@ -72,7 +72,7 @@ def _published_ids(ids: list[int]) -> set[int]:
 
 def _hits(results: Any) -> list[Hit]:
     raw = [h for h in results.hits if h.doc_type == DOC_TYPE and h.doc_id.isdigit()]
-    live = _published_ids([int(h.doc_id) for h in raw])
+    live = published_ids([int(h.doc_id) for h in raw])
     return [
         Hit(int(h.doc_id), h.external_id, h.title, h.title_html, h.snippet, round(float(h.score), 4), h.url,
             h.category, h.region_code)

@@ -7,4 +7,4 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifikasi"
 
     def ready(self) -> None:
-        from . import tasks  # noqa: F401
+        from . import hooks, tasks  # noqa: F401

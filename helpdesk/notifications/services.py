@@ -32,10 +32,13 @@ def notify(
     url: str = "",
     ticket_id: int | None = None,
     group_key: str = "",
+    email: bool = True,
 ) -> Notification | None:
+    """`email=False` when the caller mails the person itself (the accounts app's own e-mails)."""
     if not user.is_active:
         return None
-    notification = _build(user, event=event, text=text, url=url, ticket_id=ticket_id, group_key=group_key)
+    notification = _build(user, event=event, text=text, url=url, ticket_id=ticket_id, group_key=group_key,
+                          email=email)
     notification.save()
     _deliver(notification, Notification.objects.filter(user=user, read_at__isnull=True).count())
     return notification
@@ -65,8 +68,8 @@ def notify_many(users: list[User], **kwargs: Any) -> int:
 
 
 def _build(user: User, *, event: str, text: str, url: str = "", ticket_id: int | None = None,
-           group_key: str = "") -> Notification:
-    email = bool(user.email) and wants_notification(user, event, "email")
+           group_key: str = "", email: bool = True) -> Notification:
+    email = email and bool(user.email) and wants_notification(user, event, "email")
     return Notification(
         user=user, type=event, text=text[:500], url=url, ticket_id=ticket_id, group_key=group_key, wants_email=email
     )

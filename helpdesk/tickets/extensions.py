@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
+from django.utils.functional import Promise
 
 from helpdesk.accounts.models import User
 from helpdesk.core.registry import Registry
@@ -124,3 +125,29 @@ class ContributionListener(Protocol):
 
 contribution_listeners: Registry[ContributionListener] = Registry("tickets.contribution_listeners")
 
+
+
+# --- the one search box (search_page.py) ----------------------------------------------------------------------
+
+
+class SearchKind(Protocol):
+    """A kind of public document found by the site's one search box, keyed by its `doc_type` in search/: the
+    knowledge base registers "kb", the community forum "question". The page asks the search backend for all the
+    kinds at once (one ranked list) and each kind for which of its hits may still be shown."""
+
+    @property
+    def label(self) -> Promise:
+        """What a hit of this kind is called on the results page ("Basis pengetahuan", "Forum")."""
+        ...
+
+    def visible(self, ids: list[int]) -> set[int]:
+        """Which of these documents anyone may see now (published, still public)."""
+        ...
+
+    def searched(self, request: HttpRequest, text: str, *, found: int, backend: str, fallback: bool) -> str:
+        """Told once per search of the first page (the knowledge base logs it); returns a query string
+        (without "?") to put on the links to this kind's hits, or ""."""
+        ...
+
+
+search_kinds: Registry[SearchKind] = Registry("tickets.search_kinds")

@@ -360,3 +360,30 @@ class CannedReply(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class TicketDraft(models.Model):
+    """The first ticket of an operator still waiting for verification: not a ticket yet (no number, no queue, no
+    SLA, seen by nobody else), filed through `ticket_create` the moment they are verified, dropped if rejected.
+
+    The attachment is kept in the row (it already passed `core.uploads.check_upload`), so it lives and dies with
+    the draft, in the same transaction, however long the verification takes."""
+
+    reporter = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ticket_draft")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    category = models.CharField(max_length=50)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    opensid_version = models.CharField(max_length=40, blank=True)
+    hosting = models.CharField(max_length=10, choices=Hosting.choices, default=Hosting.LAINNYA)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE)
+    file_name = models.CharField(max_length=200, blank=True)
+    file_content = models.BinaryField(blank=True, default=b"")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("draf tiket")
+        verbose_name_plural = _("draf tiket")
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,12 +1,13 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from . import personal_data, views, views_canned
+from . import personal_data, search_page, views, views_canned, views_new
 
 urlpatterns = [
     path("profil/data-saya/", personal_data.personal_data_page, name="personal-data"),
+    path("cari/", search_page.search_page, name="search"),
     path("tiket/", views.ticket_list_page, name="tickets"),
-    path("tiket/baru/", views.ticket_new, name="ticket-new"),
+    path("tiket/baru/", views_new.ticket_new, name="ticket-new"),
     path("tiket/id/<int:ticket_id>/", views.ticket_redirect, name="ticket-by-id"),
     path("tiket/<str:number>/", views.ticket_page, name="ticket"),
     path("tiket/<str:number>/balas/", views.ticket_reply, name="ticket-reply"),

@@ -20,33 +20,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from helpdesk.accounts.access import forums_of, is_verified_operator
+from helpdesk.accounts.access import forums_of
 from helpdesk.accounts.models import User
 from helpdesk.accounts.presenters import current_user
 from helpdesk.categories.selectors import category_list
 from helpdesk.core import ratelimit
 from helpdesk.core.errors import RateLimited, StorageFull
-from helpdesk.core.held_uploads import held_upload, hold_upload, release_upload
 from helpdesk.core.idempotency import FORM_FIELD, form_token, web_once, web_replay
 from helpdesk.core.ids import query_id, to_id
-from helpdesk.core.refusals import REFUSALS, person_message, show_on_form
+from helpdesk.core.refusals import REFUSALS, person_message
 from helpdesk.core.uploads import CheckedFile, UploadRejected, check_upload, max_upload_bytes
 from helpdesk.notifications import services as notification_services
 
 from . import access, canned, selectors, services
-from .extensions import ticket_form_steps, ticket_panels
-from .models import Channel, Hosting, Message, Priority, Rating, Status, Ticket, Visibility
+from .extensions import ticket_panels
+from .models import Channel, Message, Priority, Rating, Status, Ticket
 from .presenters import attachment_file_response, ticket_actions
-
-
-def _presubmit(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any] | None:
-    if request.POST.get("confirm"):
-        return None
-    for step in ticket_form_steps.values():
-        shown = step.before(request, data)
-        if shown:
-            return shown
-    return None
 
 
 class CheckedFileField(forms.FileField):
@@ -62,41 +51,13 @@ class CheckedFileField(forms.FileField):
             raise forms.ValidationError(str(exc.message)) from None
 
 
-class TicketForm(forms.Form):
-    title = forms.CharField(label=gettext_lazy("Judul masalah"), max_length=200)
-    description = forms.CharField(
-        label=gettext_lazy("Uraian"),
-        widget=forms.Textarea(attrs={"rows": 8}),
-        required=False,
-        max_length=65536,
-        help_text=gettext_lazy("Apa yang Anda lakukan, apa yang terjadi, pesan galat yang muncul. Bisa memakai format sederhana: **tebal**, daftar, tautan."),
-    )
-    category = forms.ChoiceField(label=gettext_lazy("Kategori"))
-    priority = forms.ChoiceField(label=gettext_lazy("Prioritas"), choices=Priority.choices, initial=Priority.NORMAL)
-    opensid_version = forms.CharField(
-        label=gettext_lazy("Versi OpenSID"), max_length=40, required=False,
-        widget=forms.TextInput(attrs={"placeholder": "v2410.0.0"}),
-    )
-    hosting = forms.ChoiceField(label=gettext_lazy("Jenis hosting"), choices=Hosting.choices, initial=Hosting.LAINNYA)
-    visibility = forms.ChoiceField(
-        label=gettext_lazy("Siapa yang boleh melihat"), choices=Visibility.choices, initial=Visibility.PRIVATE,
-        widget=forms.RadioSelect,
-    )
-    file = CheckedFileField(label=gettext_lazy("Tangkapan layar atau log (opsional)"), required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        choices = [("", "—")] + [(c.slug, c.name) for c in category_list()]
-        self.fields["category"].choices = choices  # type: ignore[attr-defined]
-
-
 class ReplyForm(forms.Form):
     body = forms.CharField(label=gettext_lazy("Balasan"), widget=forms.Textarea(attrs={"rows": 5}), max_length=65536)
     internal = forms.BooleanField(label=gettext_lazy("Catatan internal (hanya relawan)"), required=False)
     file = CheckedFileField(label=gettext_lazy("Lampiran (opsional)"), required=False)
 
 
-def _rate_ok(request: HttpRequest, scope: str) -> bool:
+def rate_ok(request: HttpRequest, scope: str) -> bool:
     try:
         ratelimit.check(scope, current_user(request).pk)
     except RateLimited as exc:
@@ -105,7 +66,7 @@ def _rate_ok(request: HttpRequest, scope: str) -> bool:
     return True
 
 
-def _attach(request: HttpRequest, ticket: Ticket, upload: Any, message: Message | None = None) -> bool:
+def attach_upload(request: HttpRequest, ticket: Ticket, upload: Any, message: Message | None = None) -> bool:
     """Attach an upload (raw, or already checked by a form's CheckedFileField)."""
     if not upload:
         return True
@@ -122,66 +83,9 @@ def _attach(request: HttpRequest, ticket: Ticket, upload: Any, message: Message 
     return True
 
 
-def _held_file(request: HttpRequest, form: TicketForm) -> tuple[CheckedFile | None, str]:
-    """The ticket's file: the one just sent, else the one held since the form was last shown (and its token)."""
-    owner = current_user(request).pk
-    fresh = form.cleaned_data.get("file") if hasattr(form, "cleaned_data") else None
-    if isinstance(fresh, CheckedFile):
-        return fresh, ""
-    token = request.POST.get("upload_token", "")
-    held = held_upload(owner_id=owner, token=token)
-    return held, token if held is not None else ""
-
-
 def upload_limits() -> dict[str, Any]:
     """For the file inputs' data attributes: upload-check.js refuses a file before a slow upload starts."""
     return {"max_bytes": max_upload_bytes(), "max_mb": max_upload_bytes() // (1024 * 1024)}
-
-
-@login_required
-def ticket_new(request: HttpRequest) -> HttpResponse:
-    if not is_verified_operator(request.user):
-        return render(request, "tickets/not_operator.html", status=403)
-    if request.method == "POST" and (replayed := web_replay(request)) is not None:
-        return replayed  # the same form submitted twice: the ticket was filed by the first submit
-    form = TicketForm(request.POST or None, request.FILES or None)
-    presubmit = None
-    valid = request.method == "POST" and form.is_valid()
-    upload, token = _held_file(request, form) if request.method == "POST" else (None, "")
-    if valid:
-        presubmit = _presubmit(request, form.cleaned_data)
-    if valid and presubmit is None and _rate_ok(request, "ticket_create"):
-        data = dict(form.cleaned_data)
-        data.pop("file", None)
-
-        def create() -> tuple[HttpResponse, bool]:
-            try:
-                ticket = services.ticket_create(reporter=current_user(request), channel=Channel.WEB, **data)
-            except ValidationError as exc:
-                show_on_form(form, exc)
-                return _new_page(request, form, presubmit, upload, token), False
-            for step in ticket_form_steps.values():
-                step.after(request, ticket)
-            _attach(request, ticket, upload)
-            release_upload(owner_id=current_user(request).pk, token=token)
-            messages.success(request, _("Tiket %(number)s terkirim ke %(forum)s.") % {
-                "number": ticket.number, "forum": ticket.forum.name})
-            return redirect(ticket.get_absolute_url()), True
-
-        return web_once(request, create)
-    return _new_page(request, form, presubmit, upload, token)
-
-
-def _new_page(request: HttpRequest, form: TicketForm, presubmit: Any, upload: CheckedFile | None = None,
-              upload_token: str = "") -> HttpResponse:
-    """The form, shown again with everything kept: a checked file is held on the server until the ticket files."""
-    if upload is not None and not upload_token:
-        upload_token = hold_upload(owner_id=current_user(request).pk, checked=upload)
-    token = request.POST.get(FORM_FIELD, "") or form_token()  # kept across a re-shown form until it files
-    return render(request, "tickets/new.html", {
-        "form": form, "presubmit": presubmit, "form_token": token, "upload_limits": upload_limits(),
-        "held": {"token": upload_token, "name": upload.name} if upload is not None else None,
-    })
 
 
 @login_required
@@ -335,7 +239,7 @@ def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
     form = ReplyForm(post, request.FILES)
     if not form.is_valid():  # refused whole (a refused file too): the errors next to the fields, the text kept
         return render(request, "tickets/detail.html", _ticket_context(request, ticket, form), status=400)
-    if not _rate_ok(request, "message_create"):
+    if not rate_ok(request, "message_create"):
         return _back(ticket)
 
     def create() -> tuple[HttpResponse, bool]:
@@ -347,7 +251,7 @@ def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
         except REFUSALS as exc:
             messages.error(request, person_message(exc))
             return _back(ticket), False
-        _attach(request, ticket, form.cleaned_data.get("file"), message)
+        attach_upload(request, ticket, form.cleaned_data.get("file"), message)
         return HttpResponseRedirect(f"{ticket.get_absolute_url()}#pesan-{message.pk}"), True
 
     return web_once(request, create)
@@ -475,7 +379,7 @@ def csat_page(request: HttpRequest, forum_id: int) -> HttpResponse:
 @require_POST
 def ticket_attach(request: HttpRequest, number: str) -> HttpResponse:
     ticket = access.access_ticket(request.user, number, by_number=True)
-    if _rate_ok(request, "attachment_create") and _attach(request, ticket, request.FILES.get("file")):
+    if rate_ok(request, "attachment_create") and attach_upload(request, ticket, request.FILES.get("file")):
         messages.success(request, _("Lampiran ditambahkan."))
     return _back(ticket)
 

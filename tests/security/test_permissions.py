@@ -164,6 +164,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "forum/usulan/<int:proposal_id>/": ("GET", "*=200 anon=login op2=404 vol2=404 plan=404"),
     "kb/": ("GET", "*=200"),
     "kb/cari/": ("GET", "*=200"),
+    "cari/": ("GET", "*=200"),  # the one search box (issue 15 item 7); tickets only through the ticket access door
     "kb/baru/": ("GET", "*=200 anon=login op=403 op2=403 plan=403"),
     "kb/tinjau/": ("GET", "*=403 anon=login coord=200 admin=200"),
     "kb/pencarian/": ("GET", "*=403 anon=login coord=200 admin=200"),  # reviewers, as kb/tinjau/

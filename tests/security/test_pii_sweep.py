@@ -71,7 +71,7 @@ def _public_urls(o: Objects) -> list[str]:
             urls.append(url_of(o, p))
     for secret in map(quote, SECRETS):
         urls += [f"/api/v1/kb/search/?q={secret}", f"/api/v1/kb/suggest/?q={secret}", f"/kb/cari/?q={secret}",
-                 f"/forum/?q={secret}", f"/api/v1/forum/questions/?q={secret}", f"/api/v1/tickets/?q={secret}"]
+                 f"/cari/?q={secret}", f"/forum/?q={secret}", f"/api/v1/forum/questions/?q={secret}", f"/api/v1/tickets/?q={secret}"]
     urls += ["/api/v1/tickets/", "/api/v1/forum/questions/", f"/forum/pengguna/{o.world.op_a.username}/",
              f"/api/v1/forum/users/{o.world.op_a.username}/"]
     return urls

@@ -51,7 +51,7 @@ def _poison(o: Objects) -> None:
 def test_no_field_renders_as_markup_on_any_page(objects: Objects) -> None:
     _poison(objects)
     urls = [url_of(objects, p) for p in patterns() if TABLE[p.key][0] == "GET" and not p.key.startswith("admin/")]
-    urls += ["/kb/cari/?q=" + PAYLOAD, "/forum/?q=" + PAYLOAD, "/tiket/?q=" + PAYLOAD, "/antrian/?q=" + PAYLOAD]
+    urls += ["/kb/cari/?q=" + PAYLOAD, "/cari/?q=" + PAYLOAD, "/forum/?q=" + PAYLOAD, "/tiket/?q=" + PAYLOAD, "/antrian/?q=" + PAYLOAD]
     urls += [f"/admin/{m}/" for m in ("tickets/ticket", "tickets/message", "accounts/user", "kb/entry", "forum/comment")]
     shown = 0
     wrong = []

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from helpdesk.core import outbox
 
@@ -49,7 +50,7 @@ class OutboundMessageAdmin(admin.ModelAdmin):
                 outbox.enqueue(SEND_KIND, {"outbound": row.pk}, key=f"telegram:{row.key}:again:{row.attempts}",
                                ordering_key=f"telegram:{row.chat_id}")
             count += 1
-        self.message_user(request, _("%(n)d pesan dijadwalkan kirim ulang.") % {"n": count}, messages.SUCCESS)
+        self.message_user(request, ngettext("%(n)d pesan dijadwalkan kirim ulang.", "%(n)d pesan dijadwalkan kirim ulang.", count) % {"n": count}, messages.SUCCESS)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -66,7 +67,7 @@ class TelegramUpdateAdmin(admin.ModelAdmin):
     @admin.action(description=_("Coba terapkan lagi"))
     def retry(self, request: HttpRequest, queryset: QuerySet[TelegramUpdate]) -> None:
         count = retry_failed(list(queryset.values_list("update_id", flat=True)))
-        self.message_user(request, _("%(n)d update akan diterapkan lagi.") % {"n": count}, messages.SUCCESS)
+        self.message_user(request, ngettext("%(n)d update akan diterapkan lagi.", "%(n)d update akan diterapkan lagi.", count) % {"n": count}, messages.SUCCESS)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

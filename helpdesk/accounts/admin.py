@@ -7,6 +7,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from helpdesk.core.refusals import REFUSALS, person_message
 
@@ -73,7 +74,7 @@ class UserAdmin(DjangoUserAdmin):
                 done += 1
             except REFUSALS as exc:
                 self.message_user(request, f"{operator.username}: {person_message(exc)}", messages.WARNING)
-        self.message_user(request, _("%(n)d operator diperbarui dan diberi tahu.") % {"n": done}, messages.SUCCESS)
+        self.message_user(request, ngettext("%(n)d operator diperbarui dan diberi tahu.", "%(n)d operator diperbarui dan diberi tahu.", done) % {"n": done}, messages.SUCCESS)
 
     @admin.action(description=_("Verifikasi operator terpilih"))
     def verify_operators(self, request: HttpRequest, queryset: QuerySet[User]) -> None:

@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from helpdesk.accounts.models import User
 from helpdesk.core.refusals import REFUSALS, person_message
@@ -46,7 +47,7 @@ def _review(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QueryS
             done += services.flag_review(reviewer=request.user, flag=flag, decision=decision)
         except REFUSALS as exc:
             modeladmin.message_user(request, f"{flag.target}: {person_message(exc)}", messages.ERROR)
-    modeladmin.message_user(request, _("%(n)d laporan ditinjau.") % {"n": done}, messages.SUCCESS)
+    modeladmin.message_user(request, ngettext("%(n)d laporan ditinjau.", "%(n)d laporan ditinjau.", done) % {"n": done}, messages.SUCCESS)
 
 
 @admin.action(description=_("Setujui: sembunyikan tulisan"))
@@ -116,7 +117,7 @@ class ReputationEventAdmin(ReadOnlyAdmin):
 @admin.action(description=_("Hitung ulang dari catatan reputasi"))
 def rebuild(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Reputation]) -> None:
     count = reputation.rebuild(list(queryset.values_list("user_id", flat=True)))
-    modeladmin.message_user(request, _("%(n)d pengguna dihitung ulang.") % {"n": count}, messages.SUCCESS)
+    modeladmin.message_user(request, ngettext("%(n)d pengguna dihitung ulang.", "%(n)d pengguna dihitung ulang.", count) % {"n": count}, messages.SUCCESS)
 
 
 @admin.register(Reputation)

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from helpdesk.accounts.models import Forum
 from helpdesk.core.scheduler import periodic
@@ -47,7 +48,8 @@ def leaderboard_text(forum: Forum, since: datetime, until: datetime, leaders: li
         for rank, leader in enumerate(leaders, start=1):
             where = f" ({escape(leader.user.desa.name)})" if leader.user.desa_id and leader.user.desa else ""
             lines.append(
-                _("%(rank)d. %(name)s%(where)s: %(points)d poin")
+                ngettext("%(rank)d. %(name)s%(where)s: %(points)d poin", "%(rank)d. %(name)s%(where)s: %(points)d poin",
+                         leader.points)
                 % {"rank": rank, "name": escape(leader.user.display_name), "where": where, "points": leader.points}
             )
         lines += ["", _("Terima kasih sudah saling membantu. Papan lengkap: %(url)s")

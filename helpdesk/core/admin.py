@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import OutboxJob, PeriodicJob, WorkerHeartbeat
 from .outbox import retry_parked
@@ -25,7 +26,7 @@ class OutboxJobAdmin(admin.ModelAdmin):
     @admin.action(description=_("Coba lagi pekerjaan yang diparkir"))
     def retry(self, request: HttpRequest, queryset: QuerySet[OutboxJob]) -> None:
         count = retry_parked(list(queryset.values_list("id", flat=True)))
-        self.message_user(request, _("%(n)d pekerjaan dijadwalkan ulang.") % {"n": count}, messages.SUCCESS)
+        self.message_user(request, ngettext("%(n)d pekerjaan dijadwalkan ulang.", "%(n)d pekerjaan dijadwalkan ulang.", count) % {"n": count}, messages.SUCCESS)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

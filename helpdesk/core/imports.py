@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError, OutputWrapper
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 MAX_ERRORS_SHOWN = 50
 
@@ -28,7 +29,7 @@ def refusal(errors: Sequence[object]) -> CommandError:
     """The import was refused whole: the first bad lines, with their numbers, and what to do."""
     shown = "\n".join(f"  {e}" for e in errors[:MAX_ERRORS_SHOWN])
     more = len(errors) - MAX_ERRORS_SHOWN
-    tail = ("\n  " + _("... dan %(n)d baris lain") % {"n": more}) if more > 0 else ""
+    tail = ("\n  " + ngettext("... dan %(n)d baris lain", "... dan %(n)d baris lain", more) % {"n": more}) if more > 0 else ""
     return CommandError(
         _("Impor dibatalkan, tidak ada yang ditulis. %(n)d baris bermasalah:\n%(lines)s%(tail)s\n"
           "Perbaiki barisnya, atau jalankan dengan --skip-invalid untuk melewatinya.")
@@ -38,6 +39,6 @@ def refusal(errors: Sequence[object]) -> CommandError:
 
 def list_skipped(stderr: OutputWrapper, skipped: Sequence[object]) -> None:
     if skipped:
-        stderr.write(_("%(n)d baris dilewati:") % {"n": len(skipped)})
+        stderr.write(ngettext("%(n)d baris dilewati:", "%(n)d baris dilewati:", len(skipped)) % {"n": len(skipped)})
         for error in skipped:
             stderr.write(f"  {error}")

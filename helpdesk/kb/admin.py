@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from helpdesk.core.refusals import REFUSALS, person_message
 
@@ -26,7 +27,7 @@ def _run(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[
             modeladmin.message_user(request, f"{entry.pk}: {person_message(exc)}", messages.WARNING)
         else:
             done += 1
-    modeladmin.message_user(request, _("%(n)d entri diproses.") % {"n": done}, messages.SUCCESS)
+    modeladmin.message_user(request, ngettext("%(n)d entri diproses.", "%(n)d entri diproses.", done) % {"n": done}, messages.SUCCESS)
 
 
 @admin.action(description=_("Terbitkan"))

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from helpdesk.accounts.access import AnyUser
 from helpdesk.accounts.models import ForumMembership, User
@@ -139,6 +140,10 @@ def _week(today: date) -> str:
     return f"{year}-W{week:02d}"
 
 
+def _times(n: int) -> str:
+    return ngettext("%(n)d kali", "%(n)d kali", n) % {"n": n}
+
+
 def send_digest(*, now: datetime | None = None) -> int:
     """To every coordinator, once per ISO week (idempotent: a second run that week sends nothing): the most
     asked searches of the last seven days that found no answer."""
@@ -151,8 +156,10 @@ def send_digest(*, now: datetime | None = None) -> int:
         is_active=True, memberships__role=ForumMembership.Role.COORDINATOR, memberships__is_active=True,
     ).distinct()
     already = set(Notification.objects.filter(type="kb_search_digest", group_key=key).values_list("user_id", flat=True))
-    top = "; ".join(f"“{g.example}” ({g.count} kali)" for g in groups[:5])
-    text = _("%(n)d kelompok pencarian minggu ini tanpa jawaban. Terbanyak: %(top)s") % {"n": len(groups), "top": top}
+    top = "; ".join(f"“{g.example}” ({_times(g.count)})" for g in groups[:5])
+    text = ngettext("%(n)d kelompok pencarian minggu ini tanpa jawaban. Terbanyak: %(top)s",
+                    "%(n)d kelompok pencarian minggu ini tanpa jawaban. Terbanyak: %(top)s",
+                    len(groups)) % {"n": len(groups), "top": top}
     sent = 0
     for user in coordinators:
         if user.pk in already:

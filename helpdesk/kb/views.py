@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from helpdesk.accounts.access import can_manage_forum, forums_of, is_admin
@@ -186,8 +187,12 @@ def _entry_input(form: EntryForm) -> services.EntryInput:
 def _after_save(request: HttpRequest, saved: services.Saved) -> HttpResponseRedirect:
     entry = saved.entry
     if saved.new_findings:
-        messages.warning(request, _("%(n)d data pribadi ditemukan dan disamarkan. Periksa daftarnya di bawah; centang "
-                                    "\"tampilkan\" hanya bila itu bukan data pribadi.") % {"n": len(saved.new_findings)})
+        messages.warning(request, ngettext(
+            "%(n)d data pribadi ditemukan dan disamarkan. Periksa daftarnya di bawah; centang \"tampilkan\" hanya "
+            "bila itu bukan data pribadi.",
+            "%(n)d data pribadi ditemukan dan disamarkan. Periksa daftarnya di bawah; centang \"tampilkan\" hanya "
+            "bila itu bukan data pribadi.",
+            len(saved.new_findings)) % {"n": len(saved.new_findings)})
     if saved.outcome == "published":
         messages.success(request, _("Entri terbit dan bisa dicari semua orang."))
         return redirect(entry.get_absolute_url())

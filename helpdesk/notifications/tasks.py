@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import ngettext, override
 
 from helpdesk.core.models import OutboxJob
 from helpdesk.core.outbox import handler
@@ -30,7 +30,7 @@ def send_grouped_email(payload: dict[str, Any], job: OutboxJob) -> None:
         return
     user = pending[0].user
     with override(user.language or "id"):
-        subject = pending[0].text if len(pending) == 1 else _("%(n)d kabar baru di SID Helpdesk") % {"n": len(pending)}
+        subject = pending[0].text if len(pending) == 1 else ngettext("%(n)d kabar baru di SID Helpdesk", "%(n)d kabar baru di SID Helpdesk", len(pending)) % {"n": len(pending)}
         lines = [f"- {n.text}\n  {settings.SITE_URL}{n.url}" if n.url else f"- {n.text}" for n in pending]
         body = "\n".join([_("Halo %(name)s,") % {"name": user.display_name}, "", *lines, "",
                           _("Atur notifikasi di halaman profil Anda."), f"{settings.SITE_URL}/profil/"])

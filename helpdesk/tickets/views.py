@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from helpdesk.accounts.access import forums_of
@@ -354,7 +354,7 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
     results = services.tickets_bulk(actor=current_user(request), ids=ids, action=action, channel=Channel.WEB)
     ok = [i for i, r in results.items() if r == "ok"]
     if ok:
-        messages.success(request, _("%(n)d tiket diproses.") % {"n": len(ok)})
+        messages.success(request, ngettext("%(n)d tiket diproses.", "%(n)d tiket diproses.", len(ok)) % {"n": len(ok)})
     for ticket_id, result in results.items():
         if result != "ok":
             messages.warning(request, f"#{ticket_id}: {result}")

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from tqdm import tqdm
 
 from search import get_backend
@@ -75,7 +76,8 @@ class Command(BaseCommand):
         total = sum(counts.values())
         detail = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "-"
         self.stdout.write(
-            self.style.SUCCESS(_("%(total)d dokumen diindeks (%(detail)s) di %(backend)s.")
+            self.style.SUCCESS(ngettext("%(total)d dokumen diindeks (%(detail)s) di %(backend)s.",
+                                        "%(total)d dokumen diindeks (%(detail)s) di %(backend)s.", total)
                                % {"total": total, "detail": detail, "backend": backend.name})
         )
         if isinstance(backend, EngineBackend):

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from helpdesk.kb import selectors
 from search import SearchQueryError
@@ -56,4 +57,5 @@ class Command(BaseCommand):
             self.stdout.write(f"{rank:>2}. {hit.title}{ext}  ({hit.score:.3f})  {hit.url}")
             if hit.snippet:
                 self.stdout.write("    " + " ".join(html.unescape(strip_tags(hit.snippet)).split()))
-        self.stdout.write(_("%(n)d hasil · %(ms).1f ms") % {"n": results.total, "ms": results.took_ms})
+        self.stdout.write(ngettext("%(n)d hasil · %(ms).1f ms", "%(n)d hasil · %(ms).1f ms", results.total)
+                          % {"n": results.total, "ms": results.took_ms})

@@ -43,10 +43,10 @@ WEIGHTS: list[PageWeight] = []  # filled by the walkthrough tests, read by the s
 
 
 @pytest.fixture(scope="module")
-def walk_server(django_db_setup: Any, django_db_blocker: Any,
-                tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsgiServer]:
-    """One server for the module: each test's data is committed (transactional_db) and flushed after it."""
-    with django_db_blocker.unblock(), running_daphne(tmp_path_factory.mktemp("walk") / "daphne.log") as server:
+def walk_server(django_db_setup: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsgiServer]:
+    """One server for the module, on the test database: each test's data is committed (transactional_db) and
+    flushed after it."""
+    with running_daphne(tmp_path_factory.mktemp("walk") / "daphne.log") as server:
         yield server
 
 

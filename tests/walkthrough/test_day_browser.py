@@ -194,7 +194,9 @@ class Walk:
             "link[rel=stylesheet][href], script[src]", "els => els.map(e => e.href || e.src)"
         ):
             if url not in ASSET_BYTES:
-                ASSET_BYTES[url] = len(self.page.request.get(url).body())
+                asset = self.page.request.get(url)
+                assert asset.ok, (url, asset.status)
+                ASSET_BYTES[url] = len(asset.body())
             assets += ASSET_BYTES[url]
         return PageWeight(role=self.role, width=self.width, js=self.js, step=step, path=self.path(), html=html,
                           html_gzip=wire, assets=assets)

@@ -1,8 +1,9 @@
 """Snapshots of the dashboard's figures: the rollup that keeps a province's dashboard under a second at 1M tickets.
 
 Every figure is exact when computed (`selectors.live_figures`), but over a province's year at 1M tickets the
-aggregates take seconds. A periodic job (`jobs.refresh_figures`, every `EVERY`) computes the figures of the
-default period for the whole country, each province and each kabupaten with tickets, and stores them here.
+aggregates take seconds. A periodic job (`jobs.refresh_figure_snapshots`, every `EVERY`, oldest first for up
+to `BUDGET`) computes the figures of the default period for the whole country, each province and each
+kabupaten with tickets, and stores them here.
 A request with the default period, a region (or the whole country for a scope that covers it) and no forum,
 category or priority filter reads the snapshot, if one is younger than `DASHBOARD_SNAPSHOT_MAX_AGE_MINUTES`;
 any other request, or a missing or older snapshot, computes the figures on the spot. So a ticket's change
@@ -26,7 +27,10 @@ from .access import Scope
 from .models import FigureSnapshot
 from .params import StatsFilters, default_range
 
-EVERY = timedelta(minutes=10)
+# The job runs every minute and refreshes the oldest snapshots for up to BUDGET (one outbox lease is 60 s),
+# so each is refreshed every few minutes while a full round costs less than MAX_AGE's worth of budgets.
+EVERY = timedelta(minutes=1)
+BUDGET = timedelta(seconds=30)
 # Every region's figures, volunteers included: what a snapshot stores.
 FULL_SCOPE = Scope(roots=None, sees_people=True, sees_tickets=True)
 # The fields of `selectors.Figures` a snapshot stores (all but the filters and the time they were computed).
@@ -82,9 +86,3 @@ def to_data(figures: Any) -> dict[str, Any]:
 
 def store(f: StatsFilters, data: dict[str, Any], computed_at: datetime) -> None:
     FigureSnapshot.objects.update_or_create(key=snapshot_key(f), defaults={"computed_at": computed_at, "data": data})
-
-
-def forget_older_than(moment: datetime) -> int:
-    """Drop the snapshots not refreshed since `moment` (periods that ended, regions without tickets)."""
-    deleted, _ = FigureSnapshot.objects.filter(computed_at__lt=moment).delete()
-    return deleted

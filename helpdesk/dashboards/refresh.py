@@ -35,8 +35,9 @@ def snapshot_regions(f: StatsFilters) -> list[str]:
 def refresh_figures(progress: Callable[[str], None] | None = None, *, budget: timedelta | None = None) -> int:
     """Recompute the snapshots of the default period in the desk's time zone, oldest first; returns how many.
 
-    With a `budget`, stop starting new regions once it is spent (at least one is always done): the periodic
-    job runs inside one outbox lease, so it does a share of the work each minute rather than all of it at once.
+    With a `budget` (the periodic job), only snapshots older than `REFRESH_AFTER` are due, and no new region is
+    started once the budget is spent (at least one is always done): the job runs inside one outbox lease, so
+    it does a share of the work each minute rather than all of it at once.
     Snapshots of other periods or of regions without tickets are dropped.
     """
     with timezone.override(timezone.get_default_timezone()):
@@ -51,8 +52,9 @@ def _refresh(progress: Callable[[str], None] | None, budget: timedelta | None) -
     FigureSnapshot.objects.exclude(key__in=wanted).delete()
     ages = dict(FigureSnapshot.objects.filter(key__in=wanted).values_list("key", "computed_at"))
     never = datetime.min.replace(tzinfo=UTC)
+    due = [key for key in wanted if budget is None or ages.get(key, never) < timezone.now() - snapshots.REFRESH_AFTER]
     stored = 0
-    for key in sorted(wanted, key=lambda k: (ages.get(k, never), k)):
+    for key in sorted(due, key=lambda k: (ages.get(k, never), k)):
         if stored and budget is not None and time.monotonic() - started >= budget.total_seconds():
             break
         f = wanted[key]

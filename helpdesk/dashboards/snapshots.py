@@ -27,10 +27,12 @@ from .access import Scope
 from .models import FigureSnapshot
 from .params import StatsFilters, default_range
 
-# The job runs every minute and refreshes the oldest snapshots for up to BUDGET (one outbox lease is 60 s),
-# so each is refreshed every few minutes while a full round costs less than MAX_AGE's worth of budgets.
+# The job runs every minute and refreshes the snapshots older than REFRESH_AFTER, oldest first, for up to
+# BUDGET (one outbox lease is 60 s): each is refreshed 5 to 6 minutes after the last time while a round fits
+# in the budget, and well within the maximum age while it takes up to about ten budgets.
 EVERY = timedelta(minutes=1)
 BUDGET = timedelta(seconds=30)
+REFRESH_AFTER = timedelta(minutes=5)
 # Every region's figures, volunteers included: what a snapshot stores.
 FULL_SCOPE = Scope(roots=None, sees_people=True, sees_tickets=True)
 # The fields of `selectors.Figures` a snapshot stores (all but the filters and the time they were computed).

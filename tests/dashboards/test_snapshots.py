@@ -165,3 +165,6 @@ def test_a_budgeted_refresh_does_the_oldest_snapshots_first(dash: Dash, november
     FigureSnapshot.objects.filter(key__contains=":52:").delete()
     assert refresh.refresh_figures(budget=timedelta(0)) == 1
     assert FigureSnapshot.objects.filter(key__contains=":52:").exists()
+    # Nothing older than REFRESH_AFTER: the job has nothing to do; the command refreshes everything.
+    assert refresh.refresh_figures(budget=timedelta(seconds=30)) == 0
+    assert refresh.refresh_figures() == 4

@@ -72,9 +72,9 @@ def read(scope: Scope, f: StatsFilters) -> tuple[dict[str, Any], datetime] | Non
     if not servable(scope, f):
         return None
     snapshot = FigureSnapshot.objects.filter(key=snapshot_key(f), computed_at__gte=timezone.now() - max_age()).first()
-    if snapshot is None:
-        return None
-    data = {name: snapshot.data.get(name) for name in STORED}
+    if snapshot is None or not all(name in snapshot.data for name in STORED):
+        return None  # none, or written before a figure was added: computed on the spot until refreshed
+    data = {name: snapshot.data[name] for name in STORED}
     if not scope.sees_people:
         data["volunteers"] = None
     return data, snapshot.computed_at

@@ -121,6 +121,9 @@ def test_other_periods_and_old_snapshots_are_not_served(dash: Dash, november: No
     refresh.refresh_figures()
     other = StatsFilters(region="52.03", start=date(2025, 11, 2), end=date(2025, 11, 30))
     assert dashboard_figures(EVERYWHERE, other).computed_at is None
+    # A snapshot written before a figure existed is not served.
+    FigureSnapshot.objects.filter(key__contains=":52.03:").update(data={"summary": {"opened": 99}})
+    assert dashboard_figures(EVERYWHERE, nov("52.03")).summary == {"opened": 5, "solved": 3, "open": 2}
     FigureSnapshot.objects.update(computed_at=timezone.now() - timedelta(days=1))
     refresh.refresh_figures()
     FigureSnapshot.objects.create(key="stats:Asia/Makassar:52.09:2025-11-01:2025-11-30", computed_at=timezone.now() - timedelta(days=1),

@@ -27,4 +27,4 @@ def probe_village_sites() -> None:
 
 @periodic("dashboards.figures", every=snapshots.EVERY)
 def refresh_figure_snapshots() -> None:
-    refresh_figures()
+    refresh_figures(budget=snapshots.BUDGET)

@@ -1,8 +1,9 @@
 """Snapshots of the dashboard's figures: the rollup that keeps a province's dashboard under a second at 1M tickets.
 
 Every figure is exact when computed (`selectors.live_figures`), but over a province's year at 1M tickets the
-aggregates take seconds. A periodic job (`jobs.refresh_figures`, every `EVERY`) computes the figures of the
-default period for the whole country, each province and each kabupaten with tickets, and stores them here.
+aggregates take seconds. A periodic job (`jobs.refresh_figure_snapshots`, every `EVERY`, oldest first for up
+to `BUDGET`) computes the figures of the default period for the whole country, each province and each
+kabupaten with tickets, and stores them here.
 A request with the default period, a region (or the whole country for a scope that covers it) and no forum,
 category or priority filter reads the snapshot, if one is younger than `DASHBOARD_SNAPSHOT_MAX_AGE_MINUTES`;
 any other request, or a missing or older snapshot, computes the figures on the spot. So a ticket's change
@@ -26,7 +27,12 @@ from .access import Scope
 from .models import FigureSnapshot
 from .params import StatsFilters, default_range
 
-EVERY = timedelta(minutes=10)
+# The job runs every minute and refreshes the snapshots older than REFRESH_AFTER, oldest first, for up to
+# BUDGET (one outbox lease is 60 s): each is refreshed 5 to 6 minutes after the last time while a round fits
+# in the budget, and well within the maximum age while it takes up to about ten budgets.
+EVERY = timedelta(minutes=1)
+BUDGET = timedelta(seconds=30)
+REFRESH_AFTER = timedelta(minutes=5)
 # Every region's figures, volunteers included: what a snapshot stores.
 FULL_SCOPE = Scope(roots=None, sees_people=True, sees_tickets=True)
 # The fields of `selectors.Figures` a snapshot stores (all but the filters and the time they were computed).
@@ -66,9 +72,9 @@ def read(scope: Scope, f: StatsFilters) -> tuple[dict[str, Any], datetime] | Non
     if not servable(scope, f):
         return None
     snapshot = FigureSnapshot.objects.filter(key=snapshot_key(f), computed_at__gte=timezone.now() - max_age()).first()
-    if snapshot is None:
-        return None
-    data = {name: snapshot.data.get(name) for name in STORED}
+    if snapshot is None or not all(name in snapshot.data for name in STORED):
+        return None  # none, or written before a figure was added: computed on the spot until refreshed
+    data = {name: snapshot.data[name] for name in STORED}
     if not scope.sees_people:
         data["volunteers"] = None
     return data, snapshot.computed_at
@@ -82,9 +88,3 @@ def to_data(figures: Any) -> dict[str, Any]:
 
 def store(f: StatsFilters, data: dict[str, Any], computed_at: datetime) -> None:
     FigureSnapshot.objects.update_or_create(key=snapshot_key(f), defaults={"computed_at": computed_at, "data": data})
-
-
-def forget_older_than(moment: datetime) -> int:
-    """Drop the snapshots not refreshed since `moment` (periods that ended, regions without tickets)."""
-    deleted, _ = FigureSnapshot.objects.filter(computed_at__lt=moment).delete()
-    return deleted

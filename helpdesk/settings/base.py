@@ -342,6 +342,6 @@ REALTIME_RETENTION_SECONDS = env_int("REALTIME_RETENTION_SECONDS", 3600, minimum
 ADOPTION_TARGET_PERCENT = env_int("ADOPTION_TARGET_PERCENT", 70, minimum=1)
 ADOPTION_CURRENT_VERSION = env_str("ADOPTION_CURRENT_VERSION", "v2407")
 OPEN_DATA_LICENSE = env_str("OPEN_DATA_LICENSE", "CC BY 4.0")
-# The figures of each region over the default period are recomputed by a job every 10 minutes; a snapshot
+# The figures of each region over the default period are refreshed by a job (oldest first, every minute); a snapshot
 # older than this is never shown (the figures are computed on the spot instead).
 DASHBOARD_SNAPSHOT_MAX_AGE_MINUTES = env_int("DASHBOARD_SNAPSHOT_MAX_AGE_MINUTES", 15, minimum=1)

@@ -182,7 +182,7 @@ def bench_dashboards(ctx: Any) -> list[dict[str, Any]]:
                         "extra": {"rows": province.count()}})
         results.append({"name": f"dashboards.baseline_count.kabupaten.{label}", "samples_ms": kab_baseline,
                         "extra": {"rows": kabupaten.count()}})
-        # What the periodic job does every 10 minutes (docs/dashboards.md, "Speed"): timed once.
+        # A full round of what the periodic job does a share of each minute (docs/dashboards.md, "Speed"): timed once.
         refreshed = ctx.timed(refresh_figures, repeat=1, warmup=0)
         results.append({"name": f"dashboards.snapshot_refresh.{label}", "samples_ms": refreshed,
                         "baseline_samples_ms": baseline, "baseline": "count_same_rows",

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -120,8 +121,11 @@ def test_other_periods_and_old_snapshots_are_not_served(dash: Dash, november: No
     refresh.refresh_figures()
     other = StatsFilters(region="52.03", start=date(2025, 11, 2), end=date(2025, 11, 30))
     assert dashboard_figures(EVERYWHERE, other).computed_at is None
+    # A snapshot written before a figure existed is not served.
+    FigureSnapshot.objects.filter(key__contains=":52.03:").update(data={"summary": {"opened": 99}})
+    assert dashboard_figures(EVERYWHERE, nov("52.03")).summary == {"opened": 5, "solved": 3, "open": 2}
     FigureSnapshot.objects.update(computed_at=timezone.now() - timedelta(days=1))
-    refresh.refresh_figures()  # drops what it did not refresh
+    refresh.refresh_figures()
     FigureSnapshot.objects.create(key="stats:Asia/Makassar:52.09:2025-11-01:2025-11-30", computed_at=timezone.now() - timedelta(days=1),
                                   data={})
     refresh.refresh_figures()
@@ -146,3 +150,24 @@ def test_the_refresh_is_a_periodic_job() -> None:
     schedule = registered_schedules()["dashboards.figures"]
     assert schedule.every == snapshots.EVERY
     assert snapshots.max_age() > snapshots.EVERY  # refreshed well within the default maximum age
+    assert snapshots.BUDGET.total_seconds() < settings.TASKS["LEASE_SECONDS"]  # one run fits in its lease
+
+
+def test_a_budgeted_refresh_does_the_oldest_snapshots_first(dash: Dash, november: None) -> None:
+    refresh.refresh_figures()
+    old = timezone.now() - timedelta(minutes=10)
+    FigureSnapshot.objects.filter(key__contains=":52.06:").update(computed_at=old)
+    FigureSnapshot.objects.filter(key__contains=":52.03:").update(computed_at=old - timedelta(minutes=1))
+    # A spent budget still refreshes one snapshot: the oldest.
+    assert refresh.refresh_figures(budget=timedelta(0)) == 1
+    assert FigureSnapshot.objects.get(key__contains=":52.03:").computed_at > old
+    assert FigureSnapshot.objects.get(key__contains=":52.06:").computed_at == old
+    assert refresh.refresh_figures(budget=timedelta(0)) == 1
+    assert FigureSnapshot.objects.get(key__contains=":52.06:").computed_at > old
+    # A missing snapshot comes before any stored one.
+    FigureSnapshot.objects.filter(key__contains=":52:").delete()
+    assert refresh.refresh_figures(budget=timedelta(0)) == 1
+    assert FigureSnapshot.objects.filter(key__contains=":52:").exists()
+    # Nothing older than REFRESH_AFTER: the job has nothing to do; the command refreshes everything.
+    assert refresh.refresh_figures(budget=timedelta(seconds=30)) == 0
+    assert refresh.refresh_figures() == 4

@@ -1,4 +1,4 @@
-"""`manage.py dashboards_refresh`: recompute every figure snapshot now (the periodic job does it every 10 minutes)."""
+"""`manage.py dashboards_refresh`: recompute every figure snapshot now (the periodic job does a share each minute)."""
 
 from __future__ import annotations
 

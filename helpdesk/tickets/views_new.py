@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -143,9 +143,7 @@ def _keep_draft(request: HttpRequest, form: TicketForm, data: dict[str, Any], up
     user = current_user(request)
     try:
         drafts.draft_save(reporter=user, upload=upload, **data)
-    except (ValidationError, PermissionDenied) as exc:
-        if isinstance(exc, PermissionDenied):
-            raise
+    except ValidationError as exc:  # the same checks as filing: shown beside the fields
         show_on_form(form, exc)
         return _new_page(request, form, None, upload, token, drafts.draft_of(user))
     release_upload(owner_id=user.pk, token=token)

@@ -51,7 +51,7 @@ def test_public_kb_pages_fit_a_phone_without_an_account(world: World, asgi_serve
     page = context.new_page()
     page.goto("/kb/")
     page.fill("#kb-q", "tdk bisa login layanan mandiri")
-    page.click("form.site-search button")
+    page.click("main form.site-search button")
     page.wait_for_url("**/cari/?q=*")
     page.click(f"a[href^='{entry.get_absolute_url()}?cari=']")  # the link carries its search-log id
     page.wait_for_selector("text=Apakah ini membantu?")

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0004_forum_fields'),
+        ('tickets', '0005_number_sequences'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

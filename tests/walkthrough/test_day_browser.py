@@ -353,11 +353,32 @@ def operator_follows_the_notification_and_rates(walk: Walk, who: People, ticket:
     assert Rating.objects.get(ticket=ticket).score == 5
 
 
-def waiting_operator_signs_in(walk: Walk, who: People) -> None:
-    """A new operator before verification: their desa's tickets, and no link that refuses them. (Issue 15,
-    item 9: preparing the draft that is filed on verification belongs here, once drafts exist.)"""
+def waiting_operator_prepares_a_draft(walk: Walk, who: People, screenshot: Path) -> None:
+    """A new operator before verification: their desa's tickets, and no link that refuses them. They prepare
+    their first ticket with its screenshot (through the suggestion step without JavaScript); it is kept as a draft
+    that nobody else sees, and nothing is filed yet (issue 15, item 9)."""
     walk.sign_in(who.waiting)
     walk.audit("waiting")
+    walk.menu("Lapor masalah")
+    assert walk.path() == "/tiket/baru/"
+    page = walk.page
+    assert "menunggu verifikasi" in page.locator("#draf").inner_text()
+    walk.audit("draft-form")
+    page.fill("#id_title", "Impor data penduduk Excel gagal: Data too long for column")
+    page.fill("#id_description", "Desa Pijot juga mendapat galat ini saat impor file Excel penduduk.")
+    page.select_option("#id_category", "kependudukan")
+    page.set_input_files("#id_file", str(screenshot))
+    if walk.javascript:  # the suggestions show while typing; the form then keeps the draft directly
+        page.locator("#saran li a").first.wait_for(state="visible", timeout=10_000)
+    page.click("form.ticket-form > button[type=submit]")
+    if not walk.javascript:  # the suggestion step shows first; the screenshot is held across it
+        page.get_by_role("heading", name="Sebelum mengirim, apakah ini jawabannya?").wait_for()
+        assert screenshot.name in page.locator(".held").inner_text()
+        page.click("button[name=tetap]")
+    page.wait_for_selector("text=tersimpan sebagai draf")
+    assert screenshot.name in page.locator("#draf").inner_text()  # the page says what is kept
+    assert not Ticket.objects.filter(reporter=who.waiting).exists()  # a draft: no number, no queue, nobody sees it
+    walk.audit("draft-saved")
     walk.close()
 
 
@@ -378,15 +399,22 @@ def coordinator_verifies_the_waiting_operator(walk: Walk, who: People) -> None:
     assert who.waiting.operator_status == User.OperatorStatus.VERIFIED
 
 
-def waiting_operator_after_verification(walk: Walk, who: People) -> None:
-    """The operator who waited, signing in after the coordinator verified them: they may file now.
-
-    Issue 15, item 9: the assertion that the draft ticket they prepared while waiting was filed on verification
-    (and that they were told) belongs here, once drafts exist.
-    """
+def waiting_operator_after_verification(walk: Walk, who: People, screenshot: Path) -> None:
+    """The operator who waited, signing in after the coordinator verified them: the draft they prepared was filed
+    the moment they were verified, with its screenshot, and a notification tells them so."""
+    ticket = Ticket.objects.get(reporter=who.waiting)
+    assert attachments_of(ticket) == [screenshot.name]  # the draft's screenshot arrived with the ticket
     walk.sign_in(who.waiting)
     assert walk.page.locator("header.top a[href='/tiket/baru/']").count() == 1  # folded in the menu on a phone
+    assert walk.page.locator("#notif-badge .count").inner_text() == "1"
+    assert ticket.number in walk.page.locator("main").inner_text()  # on their desa's tickets
     walk.audit("after-verified")
+    walk.page.click("#notif-badge")
+    walk.page.wait_for_url("**/notifikasi/")
+    walk.page.locator("ul.notifications").get_by_role("link", name=ticket.number).first.click()
+    walk.page.wait_for_url(f"**{ticket.get_absolute_url()}")
+    assert walk.page.locator(".files img").count() == 1
+    walk.audit("draft-filed")
     walk.close()
 
 
@@ -410,9 +438,9 @@ def test_each_role_walks_their_day(day: Day, width: int, javascript: bool) -> No
     refused.write_bytes(b"MZ\x90\x00\x03" + bytes(512))  # a Windows program
     volunteer_answers_with_a_canned_reply(day.walk("volunteer", width, javascript), who, ticket, log, refused)
     operator_follows_the_notification_and_rates(day.walk("operator", width, javascript), who, ticket)
-    waiting_operator_signs_in(day.walk("waiting", width, javascript), who)
+    waiting_operator_prepares_a_draft(day.walk("waiting", width, javascript), who, screenshot)
     coordinator_verifies_the_waiting_operator(day.walk("coordinator", width, javascript), who)
-    waiting_operator_after_verification(day.walk("waiting", width, javascript), who)
+    waiting_operator_after_verification(day.walk("waiting", width, javascript), who, screenshot)
     planner_lands_on_the_dashboard(day.walk("planner", width, javascript), who)
     assert attachments_of(ticket) == sorted([screenshot.name, log.name])  # no file dropped along the day
 

@@ -70,6 +70,11 @@ MAX_PHOTO = 10 * 1024 * 1024
 _origin_chat: contextvars.ContextVar[int | None] = contextvars.ContextVar("telegram_origin_chat", default=None)
 
 
+def origin_chat() -> int | None:
+    """The chat a change came from (inside `from_chat`): it has the change already, so no copy goes back there."""
+    return _origin_chat.get()
+
+
 @contextmanager
 def from_chat(chat_id: int) -> Iterator[None]:
     token = _origin_chat.set(chat_id)

@@ -4,7 +4,7 @@ The rule for what reaches the operator (issue 20), in one place (`is_public_repl
 topic becomes a public reply when it replies to the ticket card or to a message relayed from the operator, or
 uses /balas; everything else is kept as an internal note, which volunteers see on the web. A forum can switch
 to "every message is a reply" (ForumTelegramSettings). Captions are read like text (a screenshot captioned
-`/catatan ...` is a note), the files of an album join one ticket message, and an edit is acknowledged.
+`/catatan ...` is a note), the files of an album join one ticket message; edits are in ticket_edits.py.
 
 Commands: /balas, /catatan, /selesai, /tiket (knows the ticket of the topic it is sent in), /antrian
 (/antrean), and the "Saya tangani" button.
@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -31,7 +29,7 @@ from helpdesk.core.refusals import REFUSALS_OR_ABSENT, person_message
 from helpdesk.tickets import access, selectors, services
 from helpdesk.tickets.models import Channel, Message, Ticket
 
-from .handlers import Ask, Context, UsageError, callback_handler, command, edit_handler, message_handler
+from .handlers import Ask, Context, UsageError, callback_handler, command, message_handler
 from .linking import hold_unlinked, linked_user
 from .models import OutboundMessage
 from .outbound import outbound_by_message, telegram_send
@@ -43,7 +41,6 @@ from .ticket_render import local_time, parse_subject, subject_of, summary
 log = logging.getLogger(__name__)
 
 FILE_KIND = "telegram.ticket_file"
-EDIT_WINDOW = timedelta(minutes=10)
 REFUSALS = REFUSALS_OR_ABSENT
 T = TypeVar("T")
 
@@ -248,20 +245,6 @@ def group_message(ctx: Context) -> bool:
         return False
     user = acting_user(ctx)
     reply_from_telegram(ctx, ticket, user, internal=not is_public_reply(ctx, ticket))
-    return True
-
-
-@edit_handler("ticket-edit")
-def edited(ctx: Context) -> bool:
-    """An edit of a message that became a ticket message: within a few minutes, say that the ticket keeps the
-    first version (the operator may already have read it) and how to correct it."""
-    if ctx.message is None:
-        return False
-    mapped = TicketChatMessage.objects.filter(chat_id=ctx.chat_id, message_id=ctx.message.message_id).first()
-    if mapped is None or mapped.created_at < timezone.now() - EDIT_WINDOW:
-        return False
-    ctx.reply(_("✏️ Perubahan pesan tidak ikut tersimpan di tiket. Kirim koreksinya sebagai pesan baru."),
-              parse_mode=None, silent=True)
     return True
 
 

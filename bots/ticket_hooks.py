@@ -11,7 +11,7 @@ from helpdesk.accounts.models import Forum
 from helpdesk.notifications.extensions import channels, team_channels
 from helpdesk.tickets.extensions import listeners
 
-from . import chats, linking, private_chat, ticket_bridge, ticket_group  # noqa: F401 - commands, handlers and jobs register on import
+from . import chats, linking, private_chat, ticket_bridge, ticket_edits, ticket_group  # noqa: F401 - commands, handlers and jobs register on import
 from .models import TelegramChatEvent
 from .outbound import telegram_send
 
@@ -28,6 +28,7 @@ notification_events.register(
     "telegram_link_moved", NotificationEvent(gettext_lazy("Akun Telegram saya ditautkan ke akun lain"), telegram=False)
 )
 listeners.register("bots", ticket_bridge.on_ticket_event)
+listeners.register("bots.edits", ticket_edits.on_ticket_event)
 channels.register("telegram", private_chat.telegram_channel)
 team_channels.register("telegram", post_to_team)
 profile_sections.register("bots", "bots/_profile_telegram.html")

@@ -26,7 +26,7 @@ def follow_tickets(kind: str, ticket: Ticket, **details: Any) -> None:
     if kind == "ticket_created":
         if ticket.is_public:
             indexing.sync_question(ticket.pk)
-    elif kind == "message_created":
+    elif kind in ("message_created", "message_edited"):
         if ticket.is_public and details["message"].kind == Message.Kind.REPLY:
             indexing.sync_question(ticket.pk)
     elif kind == "ticket_updated":

@@ -7,10 +7,15 @@ volunteers and admins only. Planners read aggregates, never tickets.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from helpdesk.accounts.access import (
     AnyUser,
@@ -20,9 +25,14 @@ from helpdesk.accounts.access import (
     is_verified_operator,
     signed_in,
 )
+from helpdesk.core.errors import DomainError
 
 from . import extensions
-from .models import Status, Ticket, TicketForumHistory, Visibility
+from .models import Message, Status, Ticket, TicketForumHistory, Visibility
+
+# How long after sending its author may still change a reply or an internal note (the web page and Telegram
+# alike): long enough to fix a typo or a wrong word, short enough that the other side has rarely acted on it.
+MESSAGE_EDIT_WINDOW = timedelta(minutes=10)
 
 
 def handling_forum_ids(ticket: Ticket) -> set[int]:
@@ -172,3 +182,46 @@ def access_ticket(user: AnyUser, ticket_id: int | str, *, by_number: bool = Fals
     if not can_see(user, ticket):
         raise Http404
     return ticket
+
+
+def access_message(user: AnyUser, message_id: int | str) -> tuple[Message, Ticket]:
+    """A reply or an internal note with its ticket, if `user` may read it; otherwise 404 (system lines too)."""
+    try:
+        message = Message.objects.select_related("author").get(pk=message_id)
+    except (Message.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    ticket = access_ticket(user, message.ticket_id)
+    if message.kind == Message.Kind.SYSTEM or (message.is_internal and not can_see_internal(user, ticket)):
+        raise Http404
+    return message, ticket
+
+
+def edit_window_open(message: Message, *, now: datetime | None = None) -> bool:
+    return (now or timezone.now()) - message.created_at <= MESSAGE_EDIT_WINDOW
+
+
+def can_edit_message(user: AnyUser, ticket: Ticket, message: Message, *, now: datetime | None = None) -> bool:
+    """Its author, within `MESSAGE_EDIT_WINDOW`, while they may still write that kind of message on the ticket."""
+    try:
+        check_edit_message(user, ticket, message, now=now)
+    except (PermissionDenied, DomainError):
+        return False
+    return True
+
+
+def check_edit_message(user: AnyUser, ticket: Ticket, message: Message, *, now: datetime | None = None) -> None:
+    """Raise PermissionDenied (not theirs, or they may no longer write here) or DomainError (too late)."""
+    if not signed_in(user) or message.author_id != user.pk or message.kind == Message.Kind.SYSTEM:
+        raise PermissionDenied(_("Hanya penulisnya yang bisa mengubah pesan ini."))
+    if message.is_hidden:
+        raise PermissionDenied(_("Pesan yang disembunyikan moderator tidak bisa diubah."))
+    allowed = can_add_internal_note(user, ticket) if message.is_internal else can_reply(user, ticket)
+    if not allowed:
+        raise PermissionDenied(_("Anda tidak bisa lagi menulis di tiket ini."))
+    if not edit_window_open(message, now=now):
+        minutes = int(MESSAGE_EDIT_WINDOW.total_seconds() // 60)
+        raise DomainError(
+            ngettext("Pesan hanya bisa diubah dalam %(n)d menit setelah dikirim.",
+                     "Pesan hanya bisa diubah dalam %(n)d menit setelah dikirim.", minutes) % {"n": minutes},
+            code="edit_window_closed",
+        )

@@ -68,6 +68,7 @@ class PostOut(serializers.Serializer):
 class MessageOut(PostOut):
     kind = serializers.CharField()
     internal = serializers.BooleanField(source="is_internal")
+    edited_at = serializers.DateTimeField(allow_null=True, help_text="when its author last changed it, or null")
 
 
 class TicketOut(serializers.Serializer):

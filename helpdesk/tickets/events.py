@@ -24,6 +24,11 @@ def message_created(ticket: Ticket, message: Message) -> None:
     _fanout("message_created", ticket, {"message": message})
 
 
+def message_edited(ticket: Ticket, message: Message, *, previous: str) -> None:
+    """Its author changed a reply or a note (`message` holds the new text, `previous` the one it replaced)."""
+    _fanout("message_edited", ticket, {"message": message, "previous": previous})
+
+
 def ticket_updated(ticket: Ticket, changes: dict[str, Any], actor: Any = None) -> None:
     """`changes` maps a field (status, assignee, priority, category, forum, sla) to (old, new)."""
     _fanout("ticket_updated", ticket, {"changes": changes, "actor": actor})

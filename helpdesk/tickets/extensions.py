@@ -23,8 +23,8 @@ from .models import Ticket
 
 class Listener(Protocol):
     """Called as `listener(kind, ticket, **details)` inside the service's transaction, for each kind of
-    `events.py`: "ticket_created", "message_created" (details: message), "ticket_updated" (details: changes,
-    actor). A listener records its work (an event-log row, a notification, an outbox job); nothing leaves
+    `events.py`: "ticket_created", "message_created" (details: message), "message_edited" (details: message,
+    previous), "ticket_updated" (details: changes, actor). A listener records its work (an event-log row, a notification, an outbox job); nothing leaves
     before commit."""
 
     def __call__(self, kind: str, ticket: Ticket, **details: Any) -> None: ...

@@ -117,6 +117,7 @@ def _message(ticket: Ticket, message: Message) -> dict[str, Any]:
         "source": message.source,
         "by_volunteer": message.by_volunteer,
         "created_at": message.created_at,
+        "edited_at": message.edited_at,
     }
 
 
@@ -143,6 +144,12 @@ def publish_ticket_events(kind: str, ticket: Ticket, **details: Any) -> None:
         realtime.publish(
             ticket_stream(ticket.pk), "message.created", _message(ticket, message),
             audience="internal" if message.is_internal else None,
+        )
+    elif kind == "message_edited":
+        edited: Message = details["message"]
+        realtime.publish(
+            ticket_stream(ticket.pk), "message.edited", _message(ticket, edited),
+            audience="internal" if edited.is_internal else None,
         )
     elif kind == "ticket_updated":
         _ticket_updated(ticket, details.get("changes") or {}, details.get("actor"))

@@ -53,7 +53,7 @@ def message_dict(m: Message) -> dict[str, Any]:
     return {
         "id": m.pk, "kind": m.kind, "internal": m.is_internal, "author": person(m.author), "body": m.body,
         "body_html": m.body_html, "source": m.source, "created_at": iso(m.created_at),
-        "attachments": [attachment_dict(a) for a in m.attachments.all()],
+        "edited_at": iso(m.edited_at), "attachments": [attachment_dict(a) for a in m.attachments.all()],
     }
 
 

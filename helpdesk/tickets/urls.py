@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from . import personal_data, search_page, views, views_canned, views_new
+from . import personal_data, search_page, views, views_canned, views_edit, views_new
 
 urlpatterns = [
     path("profil/data-saya/", personal_data.personal_data_page, name="personal-data"),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("tiket/<str:number>/balas/", views.ticket_reply, name="ticket-reply"),
     path("tiket/<str:number>/lampiran/", views.ticket_attach, name="ticket-attach"),
     path("tiket/<str:number>/aksi/<slug:action>/", views.ticket_action, name="ticket-action"),
+    path("pesan/<int:message_id>/ubah/", views_edit.message_edit_page, name="message-edit"),
     path("antrian/", views.queue_page, name="queue"),
     path("antrian/massal/", views.queue_bulk, name="queue-bulk"),
     # A ForSID team's page lives under /forsid/ with the team's other pages (accounts/urls.py); /forum/ is the

@@ -36,6 +36,7 @@ from . import access, canned, selectors, services
 from .extensions import ticket_panels
 from .models import Channel, Message, Priority, Rating, Status, Ticket
 from .presenters import attachment_file_response, ticket_actions
+from .views_edit import editable_message_ids
 
 
 class CheckedFileField(forms.FileField):
@@ -193,6 +194,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm)
         # The reporter and the assignee hear about the ticket anyway: no "Ikuti tiket" for them.
         "follows_by_role": request.user.pk in {ticket.reporter_id, ticket.assignee_id},
         "panels": list(ticket_panels.values()),
+        "editable": editable_message_ids(request.user, ticket, thread),
     }
 
 

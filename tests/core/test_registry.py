@@ -41,7 +41,7 @@ def test_the_real_extension_points_hold_what_the_apps_register() -> None:
     from helpdesk.notifications.extensions import channels, team_channels
     from helpdesk.tickets import extensions as tickets
 
-    assert list(tickets.listeners) == ["tickets.notify", "tickets.live", "forum", "bots"]
+    assert list(tickets.listeners) == ["tickets.notify", "tickets.live", "forum", "bots", "bots.edits"]
     assert list(tickets.ticket_panels) == ["forum", "kb"]
     assert list(tickets.duplicate_rules) == list(tickets.post_rules) == ["forum"]
     assert list(tickets.ticket_form_steps) == list(tickets.answer_finders) == ["kb"]

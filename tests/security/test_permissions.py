@@ -183,6 +183,9 @@ TABLE: dict[str, tuple[str, str]] = {
     "notifikasi/": ("GET", "*=200 anon=login"),
     "notifikasi/baca/": ("POST", "*=302 anon=login"),
     "telegram/webhook/": ("POST", "*=404"),
+    # Changing one's own reply within 10 minutes (issue 20): `message_id` is the volunteer's answer on the public
+    # question, which everyone may read and only its author may change.
+    "pesan/<int:message_id>/ubah/": ("GET", "*=403 anon=login vol=200"),
     "profil/data-saya/": ("GET", "*=200 anon=login"),
     "profil/hapus/": ("POST", "*=302 anon=login"),  # a wrong password: back to the profile
     "profil/telegram/": ("POST", "*=200 anon=login"),

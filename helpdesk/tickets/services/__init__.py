@@ -11,11 +11,13 @@ Callers use this package's names (`services.ticket_claim(...)`); the modules beh
 | `common.py` | the shared steps: input checks, the audit trail, the row lock, status moves, change events |
 | `intake.py` | `ticket_create` and the ticket number |
 | `messages.py` | `message_create` (replies, internal notes), `attachment_add` |
+| `editing.py` | `message_edit`: the author changes a reply or a note within `access.MESSAGE_EDIT_WINDOW` |
 | `transitions.py` | claim, resolve, close, reopen, update, rate, watch, the bulk actions |
 | `merging.py` | `ticket_mark_duplicate`, `ticket_merge` |
 | `housekeeping.py` | `release_tickets_of` (a volunteer leaves), `auto_close_solved` (the scheduled job) |
 """
 
+from .editing import message_edit
 from .housekeeping import AUTO_CLOSE_AFTER, auto_close_solved, release_tickets_of
 from .intake import MAX_TITLE_CHARS, next_number, ticket_create
 from .merging import ticket_mark_duplicate, ticket_merge
@@ -39,6 +41,7 @@ __all__ = [
     "attachment_add",
     "auto_close_solved",
     "message_create",
+    "message_edit",
     "next_number",
     "release_tickets_of",
     "ticket_claim",

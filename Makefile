@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 
-.PHONY: run test bench cluster-test lint typecheck check messages search-eval services services-stop clean distclean lock audit
+.PHONY: run test bench cluster-test soak lint typecheck check messages search-eval services services-stop clean distclean lock audit
 
 # Dependencies come from the lock files (exact versions, hashes checked); the project itself is installed
 # on top without its dependencies. `make lock` regenerates both after a change to pyproject.toml.
@@ -43,6 +43,12 @@ bench: $(VENV)/.installed-dev
 # nginx (both from deploy/services/start-all.sh); CLUSTER_ARGS e.g. --tickets 100. Ends with one line of counts.
 cluster-test: $(VENV)/.installed-dev
 	$(PY) -m tests.cluster $(CLUSTER_ARGS)
+
+# A mixed load on the cluster test's fleet for SOAK_SECONDS (default 1800): error rate, p95 latencies, memory
+# per process and outbox lag over time, in var/soak/*.json and a summary; fails on any error or growing memory.
+SOAK_SECONDS ?= 1800
+soak: $(VENV)/.installed-dev
+	SOAK_SECONDS=$(SOAK_SECONDS) $(PY) -m tests.soak $(SOAK_ARGS)
 
 search-eval: $(VENV)/.installed-dev
 	$(PY) -m tests.search_eval $(EVAL_ARGS)

@@ -187,6 +187,15 @@ class _Upstream(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b"ok")
 
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        received = len(self.rfile.read(length))
+        type(self).seen.append({"path": self.path, "method": "POST", "received": str(received)})
+        self.send_response(201)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
@@ -240,10 +249,30 @@ def test_the_site_serves_attachments_after_the_app_and_overwrites_forwarded_for(
             assert web.get(f"{base}/static/app.css").text == "body{}"
             plain = httpx.get(f"http://127.0.0.1:{http_port}/masuk/", headers={"Host": "bantuan.example.id"})
             assert plain.status_code == 301 and plain.headers["location"].startswith("https://")
+
+            # The upload limit (issue 16): a body over client_max_body_size is refused by nginx before the app
+            # sees a byte of it; one under the limit reaches the app whole.
+            limit = _max_body_bytes(site)
+            url = f"{base}/api/v1/tickets/1/attachments/"
+            _Upstream.seen.clear()
+            over = web.post(url, content=b"x" * (limit + 1), headers={"Content-Type": "application/octet-stream"})
+            assert over.status_code == 413
+            assert not _Upstream.seen, "a body over the limit reached the app"
+            size = limit - 64 * 1024
+            under = web.post(url, content=b"x" * size, headers={"Content-Type": "application/octet-stream"})
+            assert under.status_code == 201
+            assert _Upstream.seen[-1] == {"path": "/api/v1/tickets/1/attachments/", "method": "POST",
+                                          "received": str(size)}
     finally:
         subprocess.run([NGINX, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-s", "stop"],
                        capture_output=True, timeout=30)
         upstream.shutdown()
+
+
+def _max_body_bytes(site: str) -> int:
+    match = re.search(r"client_max_body_size (\d+)([km]?);", site)
+    assert match, "client_max_body_size not found in the site"
+    return int(match.group(1)) * {"": 1, "k": 1024, "m": 1024 * 1024}[match.group(2)]
 
 
 def _answers(web: Any, base: str) -> bool:

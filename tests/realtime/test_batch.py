@@ -30,7 +30,8 @@ def test_a_batch_writes_at_its_end_in_order_with_dense_numbers(world: World) -> 
         with realtime.batch():  # nested: written with the outer block
             realtime.publish(first, "notification.created", {"n": 3})
         assert not StreamEvent.objects.filter(data__n__gt=0).exists()
-    assert len(ctx.captured_queries) == 3  # the check above, the heads, the events
+    # The check above, then the heads and the events: one statement on PostgreSQL, two on SQLite.
+    assert len(ctx.captured_queries) == (2 if connection.vendor == "postgresql" else 3)
     rows = list(StreamEvent.objects.order_by("pk").values_list("stream", "seq", "data"))
     assert rows == [(first, 1, {"n": 0}), (first, 2, {"n": 1}), (second, 1, {"n": 2}), (first, 3, {"n": 3})]
     assert dict(StreamHead.objects.values_list("stream", "seq")) == {first: 3, second: 1}

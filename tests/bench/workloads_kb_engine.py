@@ -219,11 +219,17 @@ def plain_query(text: str) -> dict[str, Any]:
 
 
 def _interleaved(questions: list[str], runs: dict[str, Callable[[str], Any]], rounds: int) -> dict[str, list[float]]:
-    """Each question through every run in turn, `rounds` times: a burst of load hits them all alike."""
+    """Each question through every run in turn, `rounds` times: a burst of load hits them all alike. The order
+    turns with every question, so that no run always follows the same one (the first request after the API's
+    burst of Python work waits longer for the CPU on a loaded machine)."""
     samples: dict[str, list[float]] = {name: [] for name in runs}
+    names = list(runs)
+    turn = 0
     for _ in range(rounds):
         for q in questions:
-            for name, run in runs.items():
+            turn += 1
+            for name in names[turn % len(names):] + names[:turn % len(names)]:
+                run = runs[name]
                 started = time.perf_counter()
                 run(q)
                 samples[name].append((time.perf_counter() - started) * 1000)

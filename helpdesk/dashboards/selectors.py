@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.db.models import (
     Avg,
     Count,
@@ -19,6 +20,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -29,6 +31,8 @@ from helpdesk.tickets.models import OPEN_STATUSES, Ticket
 from . import snapshots
 from .access import Scope
 from .expressions import EpochSeconds, MonthKey
+from .grouped import grouped_counts
+from .guard import figures_transaction
 from .params import StatsFilters
 from .percentiles import duration_stats, in_database, percentile_aggregates, stats_from
 
@@ -141,17 +145,24 @@ def summary_and_sla(rows: QuerySet[Ticket]) -> tuple[dict[str, Any], dict[str, A
     return summary, first, resolution
 
 
-def month_series(scope: Scope, f: StatsFilters) -> list[dict[str, Any]]:
-    """Per month: opened, solved, and open at the month's end (open before the period plus the running balance)."""
+def month_series(scope: Scope, f: StatsFilters, opened: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """Per month: opened, solved, and open at the month's end (open before the period plus the running balance).
+
+    `opened` (per month) when already counted (`grouped.py`)."""
     undated = ticket_rows(scope, f, dated=False)
     period = Q(created_at__gte=f.since, created_at__lt=f.until)
-    opened = dict(undated.filter(period).annotate(m=MonthKey("created_at")).values("m").annotate(n=Count("pk"))
-                  .values_list("m", "n").order_by())
-    solved = dict(undated.filter(resolved_at__gte=f.since, resolved_at__lt=f.until)
-                  .annotate(m=MonthKey("resolved_at")).values("m").annotate(n=Count("pk")).values_list("m", "n")
-                  .order_by())
-    done = dict(undated.annotate(done=_done()).filter(done__gte=f.since, done__lt=f.until)
-                .annotate(m=MonthKey("done")).values("m").annotate(n=Count("pk")).values_list("m", "n").order_by())
+    if opened is None:
+        opened = dict(undated.filter(period).annotate(m=MonthKey("created_at")).values("m").annotate(n=Count("pk"))
+                      .values_list("m", "n").order_by())
+    # A ticket with `resolved_at` was finished then (`done` = COALESCE(resolved_at, closed_at)), so the solved
+    # ones are the finished ones with `resolved_at`: one pass over the period's finished tickets counts both.
+    solved, done = {}, {}
+    for month, n_done, n_solved in (
+        undated.annotate(done=_done()).filter(done__gte=f.since, done__lt=f.until).annotate(m=MonthKey("done"))
+        .values("m").annotate(n=Count("pk"), s=Count("pk", filter=Q(resolved_at__isnull=False)))
+        .values_list("m", "n", "s").order_by()
+    ):
+        done[month], solved[month] = n_done, n_solved
     carried = undated.filter(created_at__lt=f.since).annotate(done=_done()).filter(
         Q(done__isnull=True) | Q(done__gte=f.since)
     ).count()
@@ -195,15 +206,17 @@ def csat(rows: QuerySet[Ticket]) -> dict[str, Any]:
             "distribution": {str(score): counts.get(score, 0) for score in range(1, 6)}}
 
 
-def volunteer_rows(rows: QuerySet[Ticket]) -> list[dict[str, Any]]:
-    """Workload, first response and accepted answers per volunteer (two queries)."""
+def volunteer_rows(rows: QuerySet[Ticket], data: Any = None) -> list[dict[str, Any]]:
+    """Workload, first response and accepted answers per volunteer (two queries; one when the workload per
+    assignee, `data`, was already counted by `grouped.py`)."""
     span = EpochSeconds("created_at", "first_response_at")
-    data = (rows.filter(assignee__isnull=False)
-            .values("assignee_id", "assignee__name", "assignee__username")
-            .annotate(assigned=Count("pk"), open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-                      solved=Count("pk", filter=Q(resolved_at__isnull=False)),
-                      avg_first=Avg(span, filter=Q(first_response_at__isnull=False)))
-            .order_by())
+    if data is None:
+        data = (rows.filter(assignee__isnull=False)
+                .values("assignee_id", "assignee__name", "assignee__username")
+                .annotate(assigned=Count("pk"), open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+                          solved=Count("pk", filter=Q(resolved_at__isnull=False)),
+                          avg_first=Avg(span, filter=Q(first_response_at__isnull=False)))
+                .order_by())
     people: dict[int, dict[str, Any]] = {}
     for r in data:
         avg = r["avg_first"]  # seconds
@@ -228,21 +241,28 @@ def volunteer_rows(rows: QuerySet[Ticket]) -> list[dict[str, Any]]:
                   key=lambda p: (-p["assigned"], -p["accepted_answers"], p["name"]))
 
 
-def villages(scope: Scope, f: StatsFilters, rows: QuerySet[Ticket]) -> dict[str, Any]:
-    """Villages in the region that never filed a ticket, and the ones that keep asking in the period."""
+def villages(scope: Scope, f: StatsFilters, rows: QuerySet[Ticket],
+             keep_asking: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Villages in the region that never filed a ticket, and the ones that keep asking in the period (given when
+    already counted by `grouped.py`)."""
     in_scope = Region.objects.filter(scope_q(scope, f.region, ""), level=4).annotate(
         asked=Exists(Ticket.objects.filter(desa_id=OuterRef("code")))
     )
     counts = in_scope.aggregate(total=Count("code"), never=Count("code", filter=Q(asked=False)))
     never = list(in_scope.filter(asked=False).order_by("code").values("code", "name")[:NEVER_ASKED_SHOWN])
-    repeat = (rows.values("desa_id", "desa__name").annotate(tickets=Count("pk"))
-              .filter(tickets__gte=REPEAT_MIN_TICKETS).order_by("-tickets", "desa_id")[:TOP_VILLAGES])
+    # Grouped by the ticket's own column and named per group: a join to the regions before grouping makes
+    # PostgreSQL walk the tickets village by village through an index, several times slower than one scan.
+    if keep_asking is None:
+        name = Subquery(Region.objects.filter(code=OuterRef("desa_id")).values("name")[:1])
+        repeat = (rows.values("desa_id").annotate(tickets=Count("pk")).filter(tickets__gte=REPEAT_MIN_TICKETS)
+                  .annotate(desa__name=name).order_by("-tickets", "desa_id")[:TOP_VILLAGES])
+        keep_asking = [{"code": r["desa_id"], "name": r["desa__name"], "tickets": r["tickets"]} for r in repeat]
     return {
         "total": counts["total"], "never_asked": counts["never"],
         "never_asked_rate": _rate(counts["never"], counts["total"]),
         "never_asked_list": never,
         "repeat_min_tickets": REPEAT_MIN_TICKETS,
-        "keep_asking": [{"code": r["desa_id"], "name": r["desa__name"], "tickets": r["tickets"]} for r in repeat],
+        "keep_asking": keep_asking,
     }
 
 
@@ -263,22 +283,33 @@ def deflection(scope: Scope, f: StatsFilters) -> dict[str, Any] | None:
     return {**c, "deflection_rate": _rate(c["deflected"], c["opened"])}
 
 
-def live_figures(scope: Scope, f: StatsFilters) -> Figures:
-    """Every figure, computed now from the tickets."""
+def live_figures(scope: Scope, f: StatsFilters, *, timeout_ms: int | None = None) -> Figures:
+    """Every figure, computed now from the tickets, in one transaction (`guard.py`): with `timeout_ms` a query
+    running longer raises `FiguresTooSlow` (503)."""
     rows = ticket_rows(scope, f)
-    summary, first, resolution = summary_and_sla(rows)
-    return Figures(
-        filters=f, summary=summary, first_response=first, resolution=resolution,
-        months=month_series(scope, f), categories=top_categories(rows), forums=forum_rows(rows), csat=csat(rows),
-        villages=villages(scope, f, rows), deflection=deflection(scope, f),
-        volunteers=volunteer_rows(rows) if scope.sees_people else None,
-    )
+    with figures_transaction(timeout_ms=timeout_ms):
+        summary, first, resolution = summary_and_sla(rows)
+        if in_database():  # PostgreSQL: five groupings in one pass
+            g = grouped_counts(rows, top_categories=TOP_CATEGORIES, top_villages=TOP_VILLAGES,
+                               repeat_min=REPEAT_MIN_TICKETS)
+            return Figures(
+                filters=f, summary=summary, first_response=first, resolution=resolution,
+                months=month_series(scope, f, g.opened_by_month), categories=g.categories, forums=g.forums,
+                csat=csat(rows), villages=villages(scope, f, rows, g.keep_asking), deflection=deflection(scope, f),
+                volunteers=volunteer_rows(rows, g.assignees) if scope.sees_people else None,
+            )
+        return Figures(
+            filters=f, summary=summary, first_response=first, resolution=resolution,
+            months=month_series(scope, f), categories=top_categories(rows), forums=forum_rows(rows), csat=csat(rows),
+            villages=villages(scope, f, rows), deflection=deflection(scope, f),
+            volunteers=volunteer_rows(rows) if scope.sees_people else None,
+        )
 
 
 def dashboard_figures(scope: Scope, f: StatsFilters) -> Figures:
     """The figures the dashboard shows: from a fresh snapshot when one serves these filters, else live."""
     stored = snapshots.read(scope, f)
     if stored is None:
-        return live_figures(scope, f)
+        return live_figures(scope, f, timeout_ms=settings.DASHBOARD_STATEMENT_TIMEOUT_MS)
     data, computed_at = stored
     return Figures(filters=f, computed_at=computed_at, **data)

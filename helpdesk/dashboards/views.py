@@ -31,6 +31,7 @@ from helpdesk.tickets.models import Priority
 from . import services, svg
 from .access import Scope, check_region, dashboard_scope
 from .adoption import Adoption, adoption_by_child
+from .guard import FiguresTooSlow
 from .models import VillageAdoption
 from .params import StatsFilters, default_range, parse_filters
 from .selectors import Figures, dashboard_figures
@@ -143,9 +144,17 @@ def _context(scope: Scope, region: Region | None, f: StatsFilters, fig: Figures,
     }
 
 
+def _too_slow(request: HttpRequest, exc: FiguresTooSlow) -> HttpResponse:
+    """The figures passed the request's time limit (`guard.py`): say so, and offer the unfiltered dashboard."""
+    return render(request, "dashboards/too_slow.html", {"message": str(exc.detail)}, status=exc.status_code)
+
+
 def _dashboard(request: HttpRequest, scope: Scope, region: Region | None) -> HttpResponse:
     f, errors = _filters(request, region)
-    fig = dashboard_figures(scope, f)
+    try:
+        fig = dashboard_figures(scope, f)
+    except FiguresTooSlow as exc:
+        return _too_slow(request, exc)
     adoption = adoption_by_child(f.region)
     context = _context(scope, region, f, fig, adoption)
     context.update(
@@ -184,7 +193,10 @@ def monthly_report(request: HttpRequest, code: str) -> HttpResponse:
         messages.error(request, _("Bulan harus berformat TTTT-BB."))
     assert span is not None
     f = StatsFilters(region=region.code, start=span[0], end=span[1])
-    fig = dashboard_figures(scope, f)
+    try:
+        fig = dashboard_figures(scope, f)
+    except FiguresTooSlow as exc:
+        return _too_slow(request, exc)
     adoption = adoption_by_child(region.code)
     context = _context(scope, region, f, fig, adoption)
     context["month"] = span[0]

@@ -345,3 +345,7 @@ OPEN_DATA_LICENSE = env_str("OPEN_DATA_LICENSE", "CC BY 4.0")
 # The figures of each region over the default period are refreshed by a job (oldest first, every minute); a snapshot
 # older than this is never shown (the figures are computed on the spot instead).
 DASHBOARD_SNAPSHOT_MAX_AGE_MINUTES = env_int("DASHBOARD_SNAPSHOT_MAX_AGE_MINUTES", 15, minimum=1)
+# Figures computed on the spot (filters, other periods; PostgreSQL): sort memory for their transaction, so the
+# median and p90 sorts stay in memory, and the longest a request's query may run before the page answers 503.
+DASHBOARD_WORK_MEM = env_str("DASHBOARD_WORK_MEM", "64MB")
+DASHBOARD_STATEMENT_TIMEOUT_MS = env_int("DASHBOARD_STATEMENT_TIMEOUT_MS", 10_000, minimum=100)

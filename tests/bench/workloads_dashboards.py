@@ -13,8 +13,9 @@ import random
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -209,6 +210,13 @@ def bench_dashboards(ctx: Any) -> list[dict[str, Any]]:
                                     base, target=target))
         # A filter (here a priority every bench ticket has) is computed from the tickets on the spot.
         url = f"/api/v1/stats/?region=52&priority=normal&{period}"
-        results.append(_measure(ctx, f"dashboards.stats_api.province_filtered_live.{label}",
-                                lambda c=admin_client, u=url: c.get(u), max(3, repeat // 10), baseline))
+        # Timed with the request path's statement_timeout raised, so that a slow answer is timed as what it costs,
+        # not as a quick 503; whether it fits the limit people get is reported beside it.
+        with override_settings(DASHBOARD_STATEMENT_TIMEOUT_MS=600_000):
+            answer = admin_client.get(url)
+            assert answer.status_code == 200, (url, answer.status_code, answer.content[:200])
+            measured = _measure(ctx, f"dashboards.stats_api.province_filtered_live.{label}",
+                                lambda c=admin_client, u=url: c.get(u), max(3, repeat // 10), baseline)
+        measured.setdefault("extra", {})["within_statement_timeout_ms"] = settings.DASHBOARD_STATEMENT_TIMEOUT_MS
+        results.append(measured)
     return results

@@ -108,8 +108,13 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "helpdesk" / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # Django's own loaders (cached, then the directories and the apps), reading the project's HTML
+            # templates without their indentation and blank lines (helpdesk/core/template_loaders.py).
+            "loaders": [("django.template.loaders.cached.Loader", [
+                "helpdesk.core.template_loaders.FilesystemLoader",
+                "helpdesk.core.template_loaders.AppDirectoriesLoader",
+            ])],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
@@ -204,7 +209,8 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 MEDIA_URL = "/media/"  # never served directly: attachments go through an access-checked view
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # WhiteNoise's hashed and precompressed files, with the project's CSS and JS minified first.
+    "staticfiles": {"BACKEND": "helpdesk.core.staticfiles.MinifiedStaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # 1 behind nginx: an attachment that passed the access check is sent by nginx (X-Accel-Redirect to this

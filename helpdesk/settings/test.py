@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -42,5 +43,12 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "test-media"
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+if os.environ.get("HELPDESK_TEST_STATIC_ROOT"):
+    # A server started by the page-weight tests serves static files as production does: collected there
+    # beforehand, minified, hashed and precompressed (tests/static_files.py).
+    STATIC_ROOT = Path(os.environ["HELPDESK_TEST_STATIC_ROOT"])
+    STORAGES["staticfiles"] = {"BACKEND": "helpdesk.core.staticfiles.MinifiedStaticFilesStorage"}
+    WHITENOISE_AUTOREFRESH = False
+    WHITENOISE_USE_FINDERS = False
 TASKS["BACKOFF_BASE_SECONDS"] = 1  # noqa: F405
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]  # noqa: F405

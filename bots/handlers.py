@@ -3,7 +3,7 @@
     @command("tiket", help=_("ringkasan tiket: /tiket <nomor>"), chats="group")
     def tiket(ctx: Context) -> None:
         if not ctx.args:
-            raise UsageError(_("Pakai: /tiket <nomor>"))
+            raise Ask(_("Nomor tiketnya? Contoh: NTB-000123."))  # a bare command asks for its argument
         ctx.reply(...)
 
 Handlers run inside the transaction that marks the update applied: their database writes and the replies

@@ -126,10 +126,13 @@ def _markup(buttons: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup 
     return InlineKeyboardMarkup.de_json({"inline_keyboard": buttons}, None)
 
 
-def _media(path: str) -> InputFile:
+def _media(path: str, *, attach: bool = False) -> InputFile:
+    """A stored file to upload. In an album each file must be attached (`attach://<name>` in the media list):
+    python-telegram-bot drops the media field of an InputMedia whose file is not, and Telegram refuses the
+    album ("there is no photo in the request")."""
     with default_storage.open(path, "rb") as fh:
         data = fh.read()
-    return InputFile(data, filename=PurePosixPath(path).name)
+    return InputFile(data, filename=PurePosixPath(path).name, attach=attach)
 
 
 def _album(part: Part, options: dict[str, Any]) -> list[InputMediaPhoto | InputMediaDocument]:
@@ -138,9 +141,9 @@ def _album(part: Part, options: dict[str, Any]) -> list[InputMediaPhoto | InputM
         caption = part.text if index == 0 and part.text else None
         mode = part.parse_mode if caption else None
         if kind == "photo":
-            items.append(InputMediaPhoto(_media(path), caption=caption, parse_mode=mode))
+            items.append(InputMediaPhoto(_media(path, attach=True), caption=caption, parse_mode=mode))
         else:
-            items.append(InputMediaDocument(_media(path), caption=caption, parse_mode=mode))
+            items.append(InputMediaDocument(_media(path, attach=True), caption=caption, parse_mode=mode))
     return items
 
 

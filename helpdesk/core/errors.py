@@ -57,4 +57,4 @@ class StorageFull(DomainError):
     """The server could not store a file: its disk (or quota) is full. Nothing of the request was kept."""
 
     code = "storage_full"
-    default_message = gettext_lazy("Ruang penyimpanan server penuh, jadi file tidak disimpan. Coba lagi nanti.")
+    default_message = gettext_lazy("Ruang penyimpanan server penuh, jadi berkas tidak disimpan. Coba lagi nanti.")

@@ -88,7 +88,7 @@ def _check_zip(content: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             entries = archive.infolist()
             if len(entries) > ZIP_MAX_ENTRIES:
-                raise UploadRejected(_("Arsip ZIP berisi terlalu banyak file."))
+                raise UploadRejected(_("Arsip ZIP berisi terlalu banyak berkas."))
             total = 0
             for entry in entries:
                 total += entry.file_size
@@ -97,7 +97,7 @@ def _check_zip(content: bytes) -> None:
                 if total > ZIP_MAX_TOTAL_BYTES:
                     raise UploadRejected(_("Arsip ZIP ditolak: isinya terlalu besar setelah diekstrak."))
     except zipfile.BadZipFile:
-        raise UploadRejected(_("File ZIP rusak atau bukan ZIP.")) from None
+        raise UploadRejected(_("Berkas ZIP rusak atau bukan ZIP.")) from None
 
 
 def _clean_image(content: bytes, content_type: str) -> tuple[bytes, bytes]:
@@ -130,19 +130,19 @@ def check_upload(name: str, stream: IO[bytes], *, declared_size: int | None = No
     """Read, check and clean an upload, or raise UploadRejected with a message for the user."""
     limit = max_upload_bytes()
     if declared_size is not None and declared_size > limit:
-        raise UploadRejected(_("File terlalu besar (maks. %(mb)d MB).") % {"mb": limit // (1024 * 1024)}, too_large=True)
+        raise UploadRejected(_("Berkas terlalu besar (maks. %(mb)d MB).") % {"mb": limit // (1024 * 1024)}, too_large=True)
     content = stream.read(limit + 1)
     if len(content) > limit:
-        raise UploadRejected(_("File terlalu besar (maks. %(mb)d MB).") % {"mb": limit // (1024 * 1024)}, too_large=True)
+        raise UploadRejected(_("Berkas terlalu besar (maks. %(mb)d MB).") % {"mb": limit // (1024 * 1024)}, too_large=True)
     if not content:
-        raise UploadRejected(_("File kosong."))
+        raise UploadRejected(_("Berkas kosong."))
     content_type = _sniff(content[:4096])
     if content_type not in ALLOWED_TYPES:
         if not content_type and _is_text(content):
             content_type = "text/plain"
         else:
             raise UploadRejected(
-                _("Jenis file tidak diizinkan. Kirim gambar (PNG/JPEG/GIF/WebP), PDF, teks/log, atau ZIP.")
+                _("Jenis berkas tidak diizinkan. Kirim gambar (PNG/JPEG/GIF/WebP), PDF, teks/log, atau ZIP.")
             )
     thumbnail = None
     if content_type == "application/zip":

@@ -351,7 +351,7 @@ class AttachmentCreateApi(APIView):
             raise _too_large(limit)
         upload = request.FILES.get("file")
         if upload is None:
-            raise exceptions.ValidationError({"file": [_("Pilih file yang akan dilampirkan.")]})
+            raise exceptions.ValidationError({"file": [_("Pilih berkas yang akan dilampirkan.")]})
         message = None
         message_id = request.data.get("message")
         if message_id not in (None, ""):
@@ -370,7 +370,7 @@ class AttachmentCreateApi(APIView):
 
 
 def _too_large(limit: int) -> TooLarge:
-    return TooLarge(_("File terlalu besar (maks. %(mb)d MB).") % {"mb": limit // (1024 * 1024)})
+    return TooLarge(_("Berkas terlalu besar (maks. %(mb)d MB).") % {"mb": limit // (1024 * 1024)})
 
 
 def detail_response(request: Request, ticket: Ticket, *, status_code: int = 200) -> Response:

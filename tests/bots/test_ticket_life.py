@@ -95,7 +95,8 @@ def ticket_life(fake: FakeTelegram, world: World) -> tuple[Counts, Ticket, int]:
 
 def test_ticket_life(bridge: FakeTelegram, world: World) -> None:
     """Before issue 20 (commit 0b4a834): 10 messages to the group, all 10 notifying, and one more refused with
-    TOPIC_CLOSED (the "status Selesai" line after the topic was closed); the assignee got 5 private messages,
+    TOPIC_CLOSED (the close's "📌 Operator Tanjung Luar: status menjadi Ditutup." line, after /selesai had closed
+    the topic; "status menjadi Selesai" itself was posted before it closed); the assignee got 5 private messages,
     the other volunteer 1. After: the card (notifies), the screenshot (silent), the operator's two replies
     (notify) and their file (silent), the answer to /selesai (silent); the claim, the status changes and the
     close only edit the card. The SLA warning goes to the assignee privately, the one private message left."""

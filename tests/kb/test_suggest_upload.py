@@ -52,5 +52,5 @@ def test_a_refused_file_refuses_the_ticket_with_the_error_beside_the_field(world
     html = page.content.decode()
     assert Ticket.objects.count() == 0
     field = html.split('id="id_file_error"')[1].split("</ul>")[0]
-    assert "Jenis file tidak diizinkan" in field
+    assert "Jenis berkas tidak diizinkan" in field
     assert 'value="Impor data penduduk dari Excel gagal terus"' in html  # what was typed stays

@@ -50,8 +50,8 @@ def test_a_log_file_is_accepted_as_text(world: World) -> None:
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("foto.png", b"MZ\x90\x00\x03" + b"\x00" * 200, "Jenis file tidak diizinkan"),
-        ("foto.png", b"\x7fELF\x02\x01\x01" + b"\x00" * 200, "Jenis file tidak diizinkan"),
+        ("foto.png", b"MZ\x90\x00\x03" + b"\x00" * 200, "Jenis berkas tidak diizinkan"),
+        ("foto.png", b"\x7fELF\x02\x01\x01" + b"\x00" * 200, "Jenis berkas tidak diizinkan"),
         ("rusak.png", b"\x89PNG\r\n\x1a\n" + b"bukan gambar" * 10, "Gambar rusak"),
         ("kosong.txt", b"", "kosong"),
     ],

@@ -26,7 +26,7 @@ def test_a_disguised_exe_refuses_the_reply_whole(world: World) -> None:
     html = _reply(world, ticket, SimpleUploadedFile("layar.png", b"MZ\x90\x00" + b"\x00" * 500, "image/png"))
     assert not Message.objects.filter(ticket=ticket, body__contains="tangkapan layar").exists()
     field = html.split('id="id_file_error"')[1].split("</ul>")[0]
-    assert "Jenis file tidak diizinkan" in field
+    assert "Jenis berkas tidak diizinkan" in field
     assert ">Lihat tangkapan layar terlampir.</textarea>" in html
 
 
@@ -34,7 +34,7 @@ def test_a_too_large_image_refuses_the_reply_whole(world: World, settings: Any) 
     settings.ATTACHMENT_MAX_BYTES = 1024
     ticket = world.ticket()
     html = _reply(world, ticket, SimpleUploadedFile("besar.png", png_bytes(size=(400, 400)), "image/png"))
-    assert "File terlalu besar" in html.split('id="id_file_error"')[1].split("</ul>")[0]
+    assert "Berkas terlalu besar" in html.split('id="id_file_error"')[1].split("</ul>")[0]
     assert not Attachment.objects.filter(ticket=ticket).exists()
     assert 'data-max-bytes="1024"' in html  # upload-check.js refuses it before the upload, with JavaScript
 

@@ -313,7 +313,7 @@ def refused_file_is_refused_whole(walk: Walk, ticket: Ticket, refused: Path) -> 
         page.click("text=Kirim balasan")
         page.wait_for_load_state()
     error = page.locator("#id_file_error")
-    assert "Jenis file tidak diizinkan" in error.inner_text()
+    assert "Jenis berkas tidak diizinkan" in error.inner_text()
     error_box, field_box = error.bounding_box(), page.locator("#id_file").bounding_box()
     assert error_box is not None and field_box is not None and abs(field_box["y"] - error_box["y"]) < 120
     assert page.eval_on_selector("#id_file", "input => input.files.length") == 0

@@ -107,7 +107,7 @@ def attachment_add(
     internal = message is not None and message.kind == Message.Kind.INTERNAL
     allowed = access.can_add_internal_note(actor, ticket) if internal else access.can_reply(actor, ticket)
     if not allowed:
-        raise PermissionDenied(_("Anda tidak bisa melampirkan file pada tiket ini."))
+        raise PermissionDenied(_("Anda tidak bisa melampirkan berkas pada tiket ini."))
     attachment = Attachment(
         ticket=ticket,
         message=message,

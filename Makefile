@@ -46,6 +46,8 @@ cluster-test: $(VENV)/.installed-dev
 
 # A mixed load on the cluster test's fleet for SOAK_SECONDS (default 1800): error rate, p95 latencies, memory
 # per process and outbox lag over time, in var/soak/*.json and a summary; fails on any error or growing memory.
+# Then the long schema fuzz against a live server for SOAK_SECONDS/3 (SOAK_FUZZ_EXAMPLES per operation and role,
+# default 200; SOAK_ARGS="--fuzz-seconds 0" leaves it out).
 SOAK_SECONDS ?= 1800
 soak: $(VENV)/.installed-dev
 	SOAK_SECONDS=$(SOAK_SECONDS) $(PY) -m tests.soak $(SOAK_ARGS)

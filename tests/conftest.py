@@ -52,13 +52,14 @@ class AsgiServer:
 
 
 @contextmanager
-def running_daphne(log: Path) -> Iterator[AsgiServer]:
-    """A real daphne process serving the app against the test database (websockets need ASGI)."""
+def running_daphne(log: Path, **env: str) -> Iterator[AsgiServer]:
+    """A real daphne process serving the app against the test database (websockets need ASGI); `env` adds to
+    its environment (settings read from it, such as the RATE_* limits)."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "helpdesk.asgi:application"],
         cwd=ROOT,
-        env=subprocess_env(DJANGO_SETTINGS_MODULE="helpdesk.settings.test"),
+        env=subprocess_env(DJANGO_SETTINGS_MODULE="helpdesk.settings.test", **env),
         stdout=open(log, "ab"),  # noqa: SIM115
         stderr=subprocess.STDOUT,
     )

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from helpdesk.accounts.access import AnyUser
 from helpdesk.accounts.models import Forum
 from helpdesk.accounts.presenters import current_user, person
-from helpdesk.core.ids import IdField, query_id
+from helpdesk.core.ids import IdField, query_id, to_id
 from helpdesk.core.presenters import iso
 from helpdesk.tickets.api import PersonOut, PostOut
 from helpdesk.tickets.models import Channel, Hosting, Message, Ticket
@@ -223,12 +223,12 @@ class QuestionListApi(APIView):
         q = params.get("q", "").strip()
         if q:
             rows = selectors.search_questions(q, category=params.get("category", "").strip(),
-                                    limit=min(int(limit) if limit.isdigit() else 20, 50) or 20)
+                                    limit=min(to_id(limit) or 20, 50))
             return Response({"results": [question_summary(t, request) for t in rows], "next": None})
         try:
             rows, next_cursor = selectors.question_list(
                 filter=which, category=params.get("category", "").strip(), region=params.get("region", "").strip(),
-                cursor=params.get("cursor", ""), limit=int(limit) if limit.isdigit() else selectors.DEFAULT_PAGE,
+                cursor=params.get("cursor", ""), limit=to_id(limit) or selectors.DEFAULT_PAGE,
             )
         except selectors.BadCursor:
             raise exceptions.ValidationError({"cursor": [_("Kursor tidak valid.")]}) from None

@@ -24,7 +24,7 @@ from helpdesk.accounts.presenters import current_user
 from helpdesk.categories.selectors import category_list
 from helpdesk.core import ratelimit
 from helpdesk.core.errors import RateLimited
-from helpdesk.core.ids import query_id
+from helpdesk.core.ids import query_id, to_id
 from helpdesk.core.refusals import REFUSALS, person_message, show_on_form
 from helpdesk.regions.models import Region
 from helpdesk.tickets import access as ticket_access
@@ -182,7 +182,8 @@ def question_page(request: HttpRequest, number: str) -> HttpResponse:
 
 def answer_page_number(request: HttpRequest) -> int:
     raw = request.POST.get("halaman", "") or request.GET.get("halaman", "")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 10_000 else 1
+    number = to_id(raw)
+    return number if number is not None and number < 10_000 else 1
 
 
 def _decide_tools(user: Any, ticket: Ticket, page: selectors.QuestionPage, *, moderator: bool, can_flag: bool,

@@ -38,7 +38,7 @@ def to_id(raw: Any) -> int | None:
     if isinstance(raw, int):
         return raw if 0 < raw <= MAX_ID else None
     text = str(raw if raw is not None else "").strip()
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # "¹".isdigit() holds, and int("¹") raises
         return None
     digits = text.lstrip("0")
     if not digits or len(digits) > 19:

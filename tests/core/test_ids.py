@@ -12,10 +12,13 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+from helpdesk.community.services import question_url
 from helpdesk.core.ids import MAX_ID, query_id, to_id
 from tests.factories import ForumFactory, UserFactory, volunteer
+from tests.tickets.conftest import World, world
 
 pytestmark = pytest.mark.django_db
+__all__ = ["world"]  # a fixture
 
 HUGE = "18446744073709551616"  # 2**64
 JUST_OVER = str(MAX_ID + 1)
@@ -109,3 +112,21 @@ def test_the_helpers() -> None:
     with pytest.raises(Exception) as err:
         query_id({"forum": "9" * 5000}, "forum")
     assert "forum" in err.value.message_dict  # type: ignore[attr-defined]
+
+
+# str.isdigit() holds for each, and int() refuses the first two: found by the schema fuzzing (GET
+# /api/v1/sla/policies/%C2%B9/ answered 500).
+NOT_ASCII_DIGITS = ["¹", "²³", "١٢"]
+
+
+@pytest.mark.parametrize("raw", NOT_ASCII_DIGITS)
+def test_digits_that_are_not_ascii_are_no_ids(world: World, raw: str) -> None:
+    assert to_id(raw) is None
+    client = api(world.admin)
+    assert client.get(f"/api/v1/sla/policies/{raw}/").status_code == 404
+    for path in (f"/api/v1/forum/questions/?limit={raw}", f"/api/v1/forum/questions/?q=impor&limit={raw}"):
+        response = client.get(path)
+        assert response.status_code == 200, response.content[:300]
+    question = world.ticket(reporter=world.op_b, visibility="public")
+    page = web(world.admin).get(f"{question_url(question)}?halaman={raw}")
+    assert page.status_code == 200

@@ -129,5 +129,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     """The figure issue 16 asks for: how many generated API requests the schema fuzzing sent."""
     from . import test_schema_fuzz
 
-    if test_schema_fuzz.CASES["run"]:
-        terminalreporter.write_line(f"schema fuzzing: {test_schema_fuzz.CASES['run']} cases run")
+    cases = test_schema_fuzz.CASES
+    if cases["run"] or cases["sweep"]:
+        terminalreporter.write_line(f"schema fuzzing: {cases['run'] + cases['sweep']} cases run against a live server "
+                                    f"({cases['run']} generated, {cases['sweep']} in the canary sweep)")

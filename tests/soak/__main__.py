@@ -12,6 +12,11 @@ time, and the outbox's lag over time. Fails when any request failed or was retri
 Flat: after the warm-up (the first quarter of the run, at least 20 s), the median RSS of each app process (web,
 worker, bridge) over the last third of the samples exceeds the median over the first third by no more than
 max(8 MiB, 5 %). The least-squares slope (MiB/hour) is reported beside it.
+
+Then, with the fleet stopped, the long schema fuzz (tests/security/test_schema_fuzz.py: a live server, as
+anonymous, an operator and a volunteer, on PostgreSQL) for a third of the soak's time (--fuzz-seconds; 0 skips
+it), with --fuzz-examples (SOAK_FUZZ_EXAMPLES, default 200) examples per operation and role and schemathesis'
+coverage phase. It fails the soak like any other failure.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import json
 import os
 import signal
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -29,7 +35,7 @@ from typing import Any
 
 from tests.cluster.__main__ import django_setup, drain_outbox
 from tests.cluster.drive import Options
-from tests.cluster.stack import ROOT, Stack, log
+from tests.cluster.stack import ROOT, Stack, log, postgres_url
 
 from .load import SoakDriver
 
@@ -138,7 +144,19 @@ def summary(report: dict[str, Any], path: Path) -> str:
     return "\n".join(lines)
 
 
+def schema_fuzz(seconds: float, examples: int, env: dict[str, str]) -> int:
+    """The long schema fuzz in a pytest process of its own (the soak process is set up for the fleet)."""
+    log(f"soak: schema fuzzing for up to {seconds:.0f}s, {examples} examples per operation and role")
+    env = {**env, "DJANGO_SETTINGS_MODULE": "helpdesk.settings.test", "HELPDESK_TEST_DATABASE": "postgres",
+           "HELPDESK_TEST_POSTGRES_URL": postgres_url(), "HELPDESK_FUZZ_SECONDS": f"{seconds:.0f}",
+           "HELPDESK_FUZZ_EXAMPLES": str(examples), "HELPDESK_FUZZ_COVERAGE": "1"}
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--no-header", "-rfE",
+               "tests/security/test_schema_fuzz.py"]
+    return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
+
+
 def main() -> int:
+    environment = dict(os.environ)  # before the fleet's settings are added to it
     parser = argparse.ArgumentParser(prog="make soak")
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("SOAK_SECONDS") or 1800))
     parser.add_argument("--concurrency", type=int, default=int(os.environ.get("SOAK_CONCURRENCY", 4)))
@@ -149,7 +167,11 @@ def main() -> int:
                         choices=[0, 1])
     parser.add_argument("--sample-every", type=float, default=5.0)
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs) after the run")
+    parser.add_argument("--fuzz-seconds", type=float, default=None,
+                        help="the schema fuzz's time budget after the load (default: a third of --seconds; 0: none)")
+    parser.add_argument("--fuzz-examples", type=int, default=int(os.environ.get("SOAK_FUZZ_EXAMPLES", 200)))
     args = parser.parse_args()
+    fuzz_seconds = args.seconds / 3 if args.fuzz_seconds is None else args.fuzz_seconds
     options = Options(tickets=0, concurrency=args.concurrency, operators=args.operators, volunteers=args.volunteers,
                       ws_clients=args.ws_clients, search_interval=1.0)
 
@@ -202,6 +224,11 @@ def main() -> int:
         except Exception:
             pass
         stack.stop()
+    if fuzz_seconds > 0:
+        fuzzed = schema_fuzz(fuzz_seconds, args.fuzz_examples, environment)
+        if fuzzed:
+            print(f"FAIL: schema fuzzing (pytest exit status {fuzzed})", file=sys.stderr)
+        status = status or (1 if fuzzed else 0)
     return status
 
 

@@ -43,6 +43,11 @@ DESA_A, DESA_B, DESA_BIMA = "52.03.01.2001", "52.03.01.2002", "52.06.01.2001"
 
 @pytest.fixture
 def world(db: Any) -> World:
+    return make_world()
+
+
+def make_world() -> World:
+    """The world's rows, for fixtures that commit them outside a test's transaction (tests/security's live fuzzing)."""
     ensure_default_categories()  # transactional tests on PostgreSQL truncate the migration's rows
     region("52", "Nusa Tenggara Barat")
     region("52.03", "Kabupaten Lombok Timur")

@@ -42,6 +42,11 @@ PHRASE_BONUS = 0.25
 # Candidates per shard that get the phrase bonus, the engine's own analysis and the boosts.
 RESCORE_WINDOW = 200
 SUGGEST_TERMS = 12
+# Filters that keep at least this share of the index are applied to the collected hits (`post_filter`) rather
+# than joined to the query: same hits, scores and totals, but the engine keeps its fast path for a plain
+# disjunction (measured on OpenSearch 2.19 at 1M entries, docs/search.md). A narrower filter stays in the query,
+# where it lets the engine skip what it excludes (as a post_filter it was 5x slower at 1 %).
+POST_FILTER_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -169,13 +174,32 @@ def rescores(window: int, extras: dict[str, Any] | None) -> list[dict[str, Any]]
     return steps
 
 
+def broad_filters(filters: Filters) -> bool:
+    """Only the document types and the visibility (no category, region or version): the filters that usually
+    keep most of the index."""
+    return not (filters.category or filters.region or filters.version)
+
+
+def filter_share(filters: Filters, counts: dict[str, int], private: int, total: int) -> float:
+    """At least the share of the index's documents that `filters` keep (document types and visibility only):
+    the documents of those types less every non-public one. `counts`: documents per type."""
+    if total <= 0:
+        return 0.0
+    kept = sum(counts.get(t, 0) for t in filters.doc_types) if filters.doc_types else sum(counts.values())
+    return max(0, kept - private) / total
+
+
 def search_body(plan: QueryPlan, filters: Filters, *, limit: int, offset: int, timeout_ms: int,
-                suggest: dict[str, Any] | None = None, **weights: float) -> dict[str, Any] | None:
+                suggest: dict[str, Any] | None = None, post_filter: bool = False,
+                **weights: float) -> dict[str, Any] | None:
+    """`post_filter`: the filters are applied to the collected hits instead of joined to the query (for filters
+    that keep most of the index, see POST_FILTER_SHARE); the hits, their scores and the total are the same."""
     relevance = concepts_query(plan)
     if relevance is None:
         return None
+    clauses = filter_clauses(filters)
     body: dict[str, Any] = {
-        "query": {"bool": {"must": [relevance], "filter": filter_clauses(filters)}},
+        "query": relevance if post_filter else {"bool": {"must": [relevance], "filter": clauses}},
         "rescore": rescores(max(RESCORE_WINDOW, offset + limit), extras_query(plan, **weights)),
         "from": offset,
         "size": limit,
@@ -183,6 +207,8 @@ def search_body(plan: QueryPlan, filters: Filters, *, limit: int, offset: int, t
         "_source": SOURCE_FIELDS,
         "timeout": f"{timeout_ms}ms",
     }
+    if post_filter:
+        body["post_filter"] = {"bool": {"filter": clauses}}
     if suggest:
         body["suggest"] = suggest
     return body

@@ -267,15 +267,19 @@ def test_a_misspelt_word_costs_a_second_request_only_once(engine_factory: Engine
     backend = engine_factory(proxy=proxy)
     backend.index(CORPUS)
 
-    def searches() -> int:
-        return sum(1 for method, path, body in proxy.requests if path.split("?")[0].endswith("/_search"))
+    def searches(*, counts: bool = False) -> int:
+        # The documents per type (which filters go to post_filter) are asked once a minute: a request apart.
+        return sum(1 for method, path, body in proxy.requests
+                   if path.split("?")[0].endswith("/_search") and (b'"aggs"' in body) == counts)
 
     proxy.requests.clear()
     assert [h.doc_id for h in backend.search(SearchQuery(text="cara bakcup database")).hits][:1] == ["8"]
     assert searches() == 2  # the suggester found `backup`; the corrected question is asked again
+    assert searches(counts=True) == 1
     proxy.requests.clear()
     assert [h.doc_id for h in backend.search(SearchQuery(text="bakcup database lagi")).hits][:1] == ["8"]
     assert searches() == 1  # known for a minute: corrected before the first request
+    assert searches(counts=True) == 0  # kept for a minute
     body = json.loads(proxy.requests[-1][2])
     assert "suggest" in body and set(body["suggest"]) == {"m0"}  # only `lagi` was new
 
@@ -295,3 +299,75 @@ def test_suggestions_correct_misspelt_words_as_searches_do(engine_factory: Engin
     assert [h.doc_id for h in backend.suggest("kehadran perangkat kami").hits][:1] == ["6"]
     assert searches() == 1  # corrected from the cache before the first request
     assert [h.doc_id for h in backend.suggest("kehadran").hits][:1] == ["6"]  # the misspelt word alone
+
+
+# --- filters that keep most of the index go to post_filter ------------------------------------------------
+
+
+def test_filters_on_the_collected_hits_give_the_same_hits_scores_and_totals(engine_factory: EngineFactory) -> None:
+    backend = engine_factory()
+    backend.index([
+        *CORPUS,
+        Document("ticket", "t1", "Gagal impor data penduduk", "Sudah dicoba dua kali."),
+        Document("ticket", "p1", "Rahasia: NIK bocor di impor", "Isi tiket privat.", is_public=False,
+                 audience=("forum:3",)),
+        Document("kb", "p2", "Cara backup database desa", "Menu Database > Backup.", is_public=False,
+                 audience=("forum:3",)),
+    ])
+    queries = [
+        SearchQuery(text="impor data penduduk"),
+        SearchQuery(text="impor data penduduk", doc_types=("kb",), limit=3, offset=1),
+        SearchQuery(text="nik bocor impor", audiences=frozenset({"forum:3"})),
+        SearchQuery(text="backup database", doc_types=("kb",), audiences=frozenset({"forum:3"})),
+        SearchQuery(text="kehadran perangkat", doc_types=("kb", "ticket")),
+        SearchQuery(text="layanan mandiri pin", category="layanan-mandiri"),
+    ]
+    sent: list[dict[str, Any]] = []
+    search = backend.client.search
+
+    def record(index: str, body: dict[str, Any], *, timeout: float | None = None) -> dict[str, Any]:
+        sent.append(body)
+        return search(index, body, timeout=timeout)
+
+    backend.client.search = record  # type: ignore[method-assign]
+
+    def answers(post_filter: bool) -> list[Any]:
+        backend.words.clear()
+        backend._post_filter = lambda filters, started: post_filter  # type: ignore[method-assign]
+        found = []
+        for query in queries:
+            results = backend.search(query)
+            assert not results.fallback
+            found.append(([(h.doc_id, h.score) for h in results.hits], results.total, results.total_capped))
+        return found
+
+    in_query = answers(False)
+    assert not any("post_filter" in body for body in sent)
+    sent.clear()
+    assert answers(True) == in_query
+    assert all("post_filter" in body for body in sent)
+    assert in_query[3][0][0][0] == "p2" and "p1" in [doc_id for doc_id, _ in in_query[2][0]]
+
+
+def test_only_filters_that_keep_a_quarter_of_the_index_go_to_post_filter(engine_factory: EngineFactory) -> None:
+    backend = engine_factory()
+    tickets = [Document("ticket", f"t{i}", f"Tiket {i} impor penduduk", "Isi tiket.") for i in range(30)]
+    backend.index([*CORPUS, *tickets])  # 8 kb entries of 38 documents
+    sent: list[dict[str, Any]] = []
+    search = backend.client.search
+
+    def record(index: str, body: dict[str, Any], *, timeout: float | None = None) -> dict[str, Any]:
+        sent.append(body)
+        return search(index, body, timeout=timeout)
+
+    backend.client.search = record  # type: ignore[method-assign]
+
+    def post_filtered(query: SearchQuery) -> bool:
+        sent.clear()
+        assert backend.search(query).hits
+        return "post_filter" in sent[-1]
+
+    assert not post_filtered(SearchQuery(text="impor penduduk", doc_types=("kb",)))  # 21 %
+    assert post_filtered(SearchQuery(text="impor penduduk", doc_types=("ticket",)))  # 79 %
+    assert post_filtered(SearchQuery(text="impor penduduk"))
+    assert not post_filtered(SearchQuery(text="impor penduduk", category="kependudukan"))

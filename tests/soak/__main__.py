@@ -135,7 +135,7 @@ def summary(report: dict[str, Any], path: Path) -> str:
                  "(slope MiB/h)")
     for name, row in report["memory"]["processes"].items():
         mark = ("flat" if row["flat"] else "GROWING") if row["checked"] else "not checked"
-        lines.append(f"  {name:<18} {row['start_mib']:>7} -> {row['early_mib']:>7} -> {row['late_mib']:>7} "
+        lines.append(f"  {name:<18} {row['start_mib']:>7.1f} -> {row['early_mib']:>7.1f} -> {row['late_mib']:>7.1f} "
                      f"({row['slope_mib_per_hour']:+.1f}) {mark}")
     ob = report["outbox"]
     lines.append(f"  outbox: {ob['jobs']} jobs, lag p95 {ob['lag_p95_s']} s, max {ob['lag_max_s']} s, "

@@ -52,7 +52,7 @@ from .engine_query import (
     suggester,
     typo_candidates,
 )
-from .engine_state import REINDEX_COMMAND, Breaker, IndexState, read_state
+from .engine_state import REINDEX_COMMAND, Breaker, DocCounts, IndexState, read_state
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,6 @@ BATCH = 500
 # engine still gives an answer within SEARCH_TIMEOUT_SECONDS.
 ENGINE_SHARE = 0.75
 STATE_TTL_SECONDS = 30.0
-# How long the documents per type (which filters go to `post_filter`, engine_query.POST_FILTER_SHARE) are kept.
-COUNTS_TTL_SECONDS = 60.0
 
 __all__ = ["ELASTICSEARCH_MAJOR", "EngineBackend", "EngineError", "EngineUnavailable", "make_client"]
 
@@ -106,7 +104,7 @@ class EngineBackend:
         self.breaker = Breaker()
         self.words = WordCache()
         self._state: tuple[float, IndexState] | None = None
-        self._counts: tuple[float, tuple[dict[str, int], int, int] | None] | None = None
+        self._counts = DocCounts()
         self._server: dict[str, str] = {}
 
     # --- plumbing ---------------------------------------------------------------------------------------
@@ -137,35 +135,13 @@ class EngineBackend:
 
     def forget_state(self) -> None:
         self._state = None
-        self._counts = None
-
-    def _doc_counts(self, timeout: float) -> tuple[dict[str, int], int, int] | None:
-        """(documents per type, non-public documents, all documents), kept COUNTS_TTL_SECONDS; None when the
-        engine did not say (then filters stay in the query, as before)."""
-        cached = self._counts
-        if cached is not None and time.monotonic() - cached[0] < COUNTS_TTL_SECONDS:
-            return cached[1]
-        body = {"size": 0, "track_total_hits": True, "query": {"match_all": {}},
-                "aggs": {"types": {"terms": {"field": "doc_type", "size": 100}},
-                         "private": {"filter": {"term": {"is_public": False}}}}}
-        found: tuple[dict[str, int], int, int] | None
-        try:
-            response = self.client.search(self.alias, body, timeout=timeout)
-            aggs = response.get("aggregations") or {}
-            counts = {str(b["key"]): int(b["doc_count"]) for b in aggs.get("types", {}).get("buckets", [])}
-            found = (counts, int(aggs.get("private", {}).get("doc_count", 0)),
-                     int(response.get("hits", {}).get("total", {}).get("value", 0)))
-        except (EngineError, KeyError, TypeError, ValueError) as exc:
-            log.info("search engine document counts unavailable: %s", str(exc)[:200])
-            found = None
-        self._counts = (time.monotonic(), found)
-        return found
+        self._counts.forget()
 
     def _post_filter(self, filters: Filters, started: float) -> bool:
         """Whether the filters keep enough of the index to be applied to the collected hits (same results)."""
         if not broad_filters(filters):
             return False
-        counts = self._doc_counts(min(0.5, self._remaining(started)))
+        counts = self._counts.get(self.client, self.alias, timeout=min(0.5, self._remaining(started)))
         return counts is not None and filter_share(filters, *counts) >= POST_FILTER_SHARE
 
     def _usable(self) -> str:

@@ -6,11 +6,15 @@ while either says no.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
 
+from .engine_client import EngineError
 from .engine_mapping import MAPPING_VERSION, fingerprint
+
+log = logging.getLogger(__name__)
 
 REINDEX_COMMAND = "python manage.py search_reindex"
 
@@ -84,3 +88,40 @@ def read_state(alias: str, found: dict[str, dict[str, Any]]) -> IndexState:
                else "mapping differs from this code's (same version number)")
         return IndexState(index, version, stamp, problem=f"index {index}: {why}; run {REINDEX_COMMAND}")
     return IndexState(index, version, stamp)
+
+
+# How long the documents per type (which filters go to `post_filter`, engine_query.POST_FILTER_SHARE) are kept.
+COUNTS_TTL_SECONDS = 60.0
+Counts = tuple[dict[str, int], int, int]
+
+
+class DocCounts:
+    """(documents per type, non-public documents, all documents) behind the alias, asked of the engine at most
+    once per COUNTS_TTL_SECONDS with one size-0 request; None when the engine did not say (then the filters stay
+    in the query)."""
+
+    def __init__(self) -> None:
+        self._held: tuple[float, Counts | None] | None = None
+
+    def forget(self) -> None:
+        self._held = None
+
+    def get(self, client: Any, alias: str, *, timeout: float) -> Counts | None:
+        held = self._held
+        if held is not None and time.monotonic() - held[0] < COUNTS_TTL_SECONDS:
+            return held[1]
+        body = {"size": 0, "track_total_hits": True, "query": {"match_all": {}},
+                "aggs": {"types": {"terms": {"field": "doc_type", "size": 100}},
+                         "private": {"filter": {"term": {"is_public": False}}}}}
+        found: Counts | None
+        try:
+            response = client.search(alias, body, timeout=timeout)
+            aggs = response.get("aggregations") or {}
+            counts = {str(b["key"]): int(b["doc_count"]) for b in aggs.get("types", {}).get("buckets", [])}
+            found = (counts, int(aggs.get("private", {}).get("doc_count", 0)),
+                     int(response.get("hits", {}).get("total", {}).get("value", 0)))
+        except (EngineError, KeyError, TypeError, ValueError) as exc:
+            log.info("search engine document counts unavailable: %s", str(exc)[:200])
+            found = None
+        self._held = (time.monotonic(), found)
+        return found

@@ -3,17 +3,16 @@ counted exactly when many people vote at once (PostgreSQL)."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from helpdesk.community import services
 from helpdesk.community.models import PostScore, ReputationEvent, Vote
 from helpdesk.core.errors import DomainError
 from helpdesk.tickets.models import Message, Ticket
 from tests.community.conftest import DESA_B, World, answer, client_for, fresh, give_points, question
+from tests.concurrency import run_together
 from tests.factories import OperatorFactory
 
 
@@ -132,30 +131,6 @@ def test_answers_are_ordered_accepted_first_then_score_then_time(world: World) -
 # --- concurrency ---------------------------------------------------------------------------------------------------
 
 
-def _run_together(fns: list[Any]) -> list[Any]:
-    barrier = threading.Barrier(len(fns))
-    results: list[Any] = []
-    lock = threading.Lock()
-
-    def run(fn: Any) -> None:
-        try:
-            barrier.wait(timeout=30)
-            result: Any = fn()
-        except Exception as exc:
-            result = exc
-        finally:
-            connection.close()  # this thread's own connection, so the test database can be dropped
-        with lock:
-            results.append(result)
-
-    threads = [threading.Thread(target=run, args=(fn,)) for fn in fns]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_thirty_simultaneous_votes_are_counted_exactly(world: World) -> None:
@@ -170,7 +145,7 @@ def test_thirty_simultaneous_votes_are_counted_exactly(world: World) -> None:
         return lambda: services.vote_cast(voter=fresh(user), message=Message.objects.get(pk=a.pk), value=value,
                                           reason="" if value == 1 else "kurang tepat")
 
-    results = _run_together([vote(u, v) for u, v in zip(voters, values, strict=True)])
+    results = run_together([vote(u, v) for u, v in zip(voters, values, strict=True)])
     assert all(isinstance(r, services.Score) for r in results), results
     assert _score(a) == (10, 20, 10)
     assert Vote.objects.filter(message=a).count() == 30
@@ -185,7 +160,7 @@ def test_thirty_simultaneous_votes_are_counted_exactly(world: World) -> None:
 def test_one_person_voting_from_ten_tabs_at_once_counts_once(world: World) -> None:
     q = question(world)
     a = answer(q, world.op_b)
-    results = _run_together([
+    results = run_together([
         lambda: services.vote_cast(voter=fresh(world.vol_lotim), message=Message.objects.get(pk=a.pk), value=1)
         for _ in range(10)
     ])
@@ -202,7 +177,7 @@ def test_simultaneous_votes_on_sqlite_are_counted_exactly_too(world: World) -> N
     voters = [OperatorFactory(username=f"lite{i}", desa_code=DESA_B) for i in range(6)]
     for v in voters:
         give_points(v, 10)
-    results = _run_together([
+    results = run_together([
         (lambda u=u: services.vote_cast(voter=fresh(u), message=Message.objects.get(pk=a.pk), value=1)) for u in voters
     ])
     assert all(isinstance(r, services.Score) for r in results), results

@@ -12,8 +12,15 @@ from helpdesk.core.errors import DomainError
 from helpdesk.tickets import services
 from helpdesk.tickets.models import Status, Ticket, TicketEvent
 from helpdesk.tickets.services.common import lock_ticket
+from tests.concurrency import run_together
 from tests.factories import volunteer
 from tests.tickets.conftest import World
+
+
+def claim(ticket: Ticket, user: Any) -> str:
+    """One volunteer presses "Saya tangani"; the winner's username."""
+    services.ticket_claim(ticket=Ticket.objects.get(pk=ticket.pk), actor=user)
+    return str(user.username)
 
 
 @pytest.mark.postgres
@@ -21,27 +28,7 @@ from tests.tickets.conftest import World
 def test_twenty_simultaneous_claims_have_one_winner(world: World) -> None:
     ticket = world.ticket()
     volunteers = [volunteer(world.lotim, username=f"rebut{i}") for i in range(20)]
-    barrier = threading.Barrier(len(volunteers))
-    outcomes: list[Any] = []
-    lock = threading.Lock()
-
-    def claim(user: Any) -> None:
-        try:
-            barrier.wait(timeout=30)
-            services.ticket_claim(ticket=Ticket.objects.get(pk=ticket.pk), actor=user)
-            result: Any = user.username
-        except DomainError as exc:
-            result = exc
-        finally:
-            close_old_connections()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=claim, args=(u,)) for u in volunteers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    outcomes = run_together([(lambda u=u: claim(ticket, u)) for u in volunteers])
     winners = [o for o in outcomes if isinstance(o, str)]
     losers = [o for o in outcomes if isinstance(o, DomainError)]
     assert len(winners) == 1 and len(losers) == 19
@@ -55,25 +42,8 @@ def test_twenty_simultaneous_claims_have_one_winner(world: World) -> None:
 def test_concurrent_claims_on_sqlite_also_have_one_winner(world: World) -> None:
     ticket = world.ticket()
     volunteers = [volunteer(world.lotim, username=f"lite{i}") for i in range(6)]
-    barrier = threading.Barrier(len(volunteers))
-    wins: list[str] = []
-
-    def claim(user: Any) -> None:
-        try:
-            barrier.wait(timeout=30)
-            services.ticket_claim(ticket=Ticket.objects.get(pk=ticket.pk), actor=user)
-            wins.append(user.username)
-        except DomainError:
-            pass
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=claim, args=(u,)) for u in volunteers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert len(wins) == 1
+    outcomes = run_together([(lambda u=u: claim(ticket, u)) for u in volunteers])
+    assert len([o for o in outcomes if isinstance(o, str)]) == 1
 
 
 @pytest.mark.postgres

@@ -4,13 +4,11 @@ are rejected. The coordinators hear that someone is waiting in the app, as they 
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import close_old_connections
 from django.test import Client
 
 from helpdesk.accounts import services as account_services
@@ -20,6 +18,7 @@ from helpdesk.notifications.models import Notification
 from helpdesk.tickets.models import Attachment, Ticket, TicketDraft
 from helpdesk.tickets.services import drafts
 from tests.accounts.conftest import drain_outbox
+from tests.concurrency import run_together
 from tests.factories import OperatorFactory
 
 from .conftest import DESA_A, World, as_user, png_bytes
@@ -120,28 +119,13 @@ def test_two_verifications_at_once_file_the_draft_once(world: World) -> None:
     operator = pending_operator()
     keep_draft(operator, png_bytes())
     deciders = [world.coord_lotim, world.admin]
-    barrier = threading.Barrier(len(deciders))
-    outcomes: list[Any] = []
-    lock = threading.Lock()
-
-    def verify(actor: User) -> None:
-        try:
-            barrier.wait(timeout=30)
-            account_services.operator_verify(actor=actor, operator=User.objects.get(pk=operator.pk))
-            result: Any = "ok"
-        except DomainError as exc:
-            result = exc
-        finally:
-            close_old_connections()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=verify, args=(actor,)) for actor in deciders]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert outcomes.count("ok") == 1 and len(outcomes) == 2
+    outcomes = run_together([
+        (lambda actor=actor: account_services.operator_verify(actor=actor, operator=User.objects.get(pk=operator.pk)))
+        for actor in deciders
+    ])
+    verified = [o for o in outcomes if not isinstance(o, Exception)]
+    refused = [o for o in outcomes if isinstance(o, DomainError)]
+    assert len(verified) == 1 and len(refused) == 1, outcomes
     assert Ticket.objects.filter(reporter=operator).count() == 1
     assert Attachment.objects.filter(ticket__reporter=operator).count() == 1
     assert not TicketDraft.objects.exists()
@@ -152,23 +136,7 @@ def test_filing_the_same_draft_from_two_places_at_once_files_it_once(world: Worl
     operator = pending_operator()
     keep_draft(operator)
     User.objects.filter(pk=operator.pk).update(operator_status=User.OperatorStatus.VERIFIED)
-    barrier = threading.Barrier(3)
-    filed: list[Any] = []
-    lock = threading.Lock()
-
-    def file_it() -> None:
-        try:
-            barrier.wait(timeout=30)
-            ticket = drafts.draft_file(operator=User.objects.get(pk=operator.pk))
-        finally:
-            close_old_connections()
-        with lock:
-            filed.append(ticket)
-
-    threads = [threading.Thread(target=file_it) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    filed = run_together([lambda: drafts.draft_file(operator=User.objects.get(pk=operator.pk))] * 3)
+    assert not [f for f in filed if isinstance(f, Exception)], filed
     assert len(filed) == 3 and len([t for t in filed if t is not None]) == 1
     assert Ticket.objects.filter(reporter=operator).count() == 1

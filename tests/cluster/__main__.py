@@ -238,15 +238,7 @@ def main() -> int:
         status = exc.code if isinstance(exc, SystemExit) and isinstance(exc.code, int) and exc.code else 1
     finally:
         signal.alarm(0)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:
-            pass
-        stack.stop()
+        stack.shutdown()
         log(f"finished in {time.monotonic() - started:.0f}s")
     return status
 

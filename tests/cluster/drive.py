@@ -382,6 +382,10 @@ class Driver:
             self.tally.errors.append("chaos did not finish")
         self.search_stop = True
         await search_task
+        await self.close_clients(ws_tasks)
+
+    async def close_clients(self, ws_tasks: list[asyncio.Task[Any]]) -> None:
+        """After the load: let the websocket clients receive what is still on its way, then close every client."""
         await self.settle_ws()
         for client in self.ws:
             await client.stop()

@@ -9,6 +9,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -331,6 +332,19 @@ class Stack:
         wait_for(lambda: httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200, 30, "nginx")
 
     # ----- teardown ---------------------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """The end of a run, however it ended: no Ctrl-C or SIGTERM may cut the clean-up short, this process's
+        database connections are closed (so the run's database can be dropped), then every process stops."""
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        except Exception:  # Django was never set up in this process
+            pass
+        self.stop()
+
     def stop(self) -> None:
         order = ["nginx", *[n for n in self.procs if n.startswith("web")], "bridge",
                  *[n for n in self.procs if n.startswith("worker")], "fake-telegram",

@@ -215,15 +215,7 @@ def main() -> int:
         print(stack.tails(), file=sys.stderr)
         status = 1
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:
-            pass
-        stack.stop()
+        stack.shutdown()
     if fuzz_seconds > 0:
         fuzzed = schema_fuzz(fuzz_seconds, args.fuzz_examples, environment)
         if fuzzed:

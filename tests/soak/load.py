@@ -156,14 +156,7 @@ class SoakDriver(Driver):
         self.samples.append(await asyncio.to_thread(self.sample))
         self.search_stop = True
         await asyncio.gather(*side)
-        await self.settle_ws()
-        for client in self.ws:
-            await client.stop()
-        for task in ws_tasks:
-            task.cancel()
-        await asyncio.gather(*ws_tasks, return_exceptions=True)
-        for api in self.ops + self.vols:
-            await api.close()
+        await self.close_clients(ws_tasks)
 
 
 def rss_mib(pid: int) -> float:

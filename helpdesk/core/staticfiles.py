@@ -11,10 +11,11 @@ from typing import Any
 
 import rcssmin
 import rjsmin
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from whitenoise.storage import CompressedManifestStaticFilesStorage
+
+from .template_loaders import is_project_path
 
 MINIFIERS = {".css": rcssmin.cssmin, ".js": rjsmin.jsmin}
 
@@ -27,7 +28,7 @@ def minify(name: str, text: str) -> str | None:
 
 def is_project_file(storage: Storage, name: str) -> bool:
     try:
-        return Path(storage.path(name)).resolve().is_relative_to(Path(settings.BASE_DIR, "helpdesk").resolve())
+        return is_project_path(Path(storage.path(name)))
     except NotImplementedError:  # a storage without local paths is not one of ours
         return False
 

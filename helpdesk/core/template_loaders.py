@@ -31,18 +31,25 @@ def trim(source: str) -> str:
     return "".join(parts)
 
 
+def is_project_path(path: Path) -> bool:
+    """Is this file the project's own (under `helpdesk/`), not a third-party package's?"""
+    return path.resolve().is_relative_to(Path(settings.BASE_DIR, "helpdesk").resolve())
+
+
 def is_trimmed(origin: Origin) -> bool:
     path = Path(origin.name)
-    return path.suffix == ".html" and path.resolve().is_relative_to(Path(settings.BASE_DIR, "helpdesk").resolve())
+    return path.suffix == ".html" and is_project_path(path)
 
 
-class FilesystemLoader(filesystem.Loader):
+class TrimmingMixin:
     def get_contents(self, origin: Origin) -> str:
-        source = super().get_contents(origin)
+        source: str = super().get_contents(origin)  # type: ignore[misc]
         return trim(source) if is_trimmed(origin) else source
 
 
-class AppDirectoriesLoader(app_directories.Loader):
-    def get_contents(self, origin: Origin) -> str:
-        source = super().get_contents(origin)
-        return trim(source) if is_trimmed(origin) else source
+class FilesystemLoader(TrimmingMixin, filesystem.Loader):
+    pass
+
+
+class AppDirectoriesLoader(TrimmingMixin, app_directories.Loader):
+    pass

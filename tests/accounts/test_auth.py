@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from helpdesk.accounts import throttling
 from helpdesk.accounts.models import User
 from helpdesk.core.models import OutboxJob
+from tests.concurrency import run_together
 
 from .conftest import PASSWORD, World, drain_outbox
 
@@ -270,8 +271,6 @@ def _twenty_parallel_wrong_passwords(monkeypatch: pytest.MonkeyPatch) -> tuple[l
     """Twenty threads sign in to one account with a wrong password at the same moment (each its own address)."""
     import threading
 
-    from django.db import close_old_connections
-
     checks = 0
     lock = threading.Lock()
     original = User.check_password
@@ -283,24 +282,10 @@ def _twenty_parallel_wrong_passwords(monkeypatch: pytest.MonkeyPatch) -> tuple[l
         return original(self, raw)
 
     monkeypatch.setattr(User, "check_password", counting)
-    barrier = threading.Barrier(20)
-    statuses: list[int] = []
-
-    def attempt(n: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            response = api_sign_in("relawan_lotim", "salah-sandi", ip=f"10.1.0.{n}")
-            with lock:
-                statuses.append(response.status_code)
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return statuses, checks
+    responses = run_together([
+        lambda n=n: api_sign_in("relawan_lotim", "salah-sandi", ip=f"10.1.0.{n}") for n in range(20)
+    ])
+    return [response.status_code for response in responses], checks
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections
 from django.utils import timezone
 
 from helpdesk.core import scheduler
 from helpdesk.core.models import OutboxJob, PeriodicJob
+from tests.concurrency import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -16,21 +15,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_a_period_is_enqueued_once_even_with_concurrent_workers() -> None:
     scheduler.sync_schedules()
     assert PeriodicJob.objects.filter(name="core.purge").exists()
-    started: list[list[str]] = []
-    barrier = threading.Barrier(4)
-
-    def worker() -> None:
-        try:
-            barrier.wait()
-            started.append(scheduler.enqueue_due())
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    started = run_together([scheduler.enqueue_due] * 4)
+    assert len(started) == 4 and all(isinstance(names, list) for names in started), started
     assert sum(names.count("core.purge") for names in started) == 1
     assert OutboxJob.objects.filter(kind="periodic:core.purge").count() == 1
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import close_old_connections
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -16,6 +14,7 @@ from rest_framework.test import APIClient
 from helpdesk.core.idempotency import purge_expired
 from helpdesk.core.models import IdempotencyKey
 from helpdesk.tickets.models import Attachment, Message, Ticket
+from tests.concurrency import run_together
 from tests.tickets.conftest import World, as_user, png_bytes
 
 NEW = {"title": "Data penduduk tidak tampil", "description": "Setelah impor, daftar kosong.",
@@ -82,25 +81,8 @@ def test_keys_expire_after_a_day(world: World) -> None:
 
 
 def _parallel_same_key(world: World, n: int = 6) -> list[Any]:
-    barrier = threading.Barrier(n)
-    results: list[Any] = []
-    lock = threading.Lock()
-
-    def send() -> None:
-        try:
-            barrier.wait(timeout=30)
-            response = post(world.op_a, "/api/v1/tickets/", NEW, "serentak")
-            with lock:
-                results.append((response.status_code, response.json()))
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=send) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
+    responses = run_together([lambda: post(world.op_a, "/api/v1/tickets/", NEW, "serentak")] * n)
+    return [(response.status_code, response.json()) for response in responses]
 
 
 @pytest.mark.django_db(transaction=True)

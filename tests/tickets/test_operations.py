@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core import mail
-from django.db import close_old_connections
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -19,6 +17,7 @@ from helpdesk.core.outbox import Dispatcher
 from helpdesk.notifications.models import Notification
 from helpdesk.tickets import access, escalation, services
 from helpdesk.tickets.models import CannedReply, Message, Status, Ticket, TicketEvent, TicketForumHistory
+from tests.concurrency import run_together
 from tests.tickets.conftest import World, as_user
 
 
@@ -79,21 +78,8 @@ def test_escalation_happens_exactly_once_with_two_workers(world: World) -> None:
     tickets = [world.ticket() for _ in range(5)]
     for t in tickets:
         _overdue(t, first_response_due=1)
-    barrier = threading.Barrier(2)
-    totals: list[int] = []
-
-    def run() -> None:
-        try:
-            barrier.wait(timeout=10)
-            totals.append(escalation.check_sla()["sla_first_breached"])
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    totals = run_together([lambda: escalation.check_sla()["sla_first_breached"]] * 2)
+    assert all(isinstance(n, int) for n in totals), totals
     assert sum(totals) == 5
     assert TicketEvent.objects.filter(action="escalated").count() == 5
     assert set(Ticket.objects.values_list("forum_id", flat=True)) == {world.ntb.pk}

@@ -27,9 +27,9 @@ def _watchers(ticket: Ticket) -> list[User]:
 
 
 def _volunteers(forum_id: int) -> list[User]:
-    return list(
-        User.objects.filter(memberships__forum_id=forum_id, memberships__is_active=True, is_active=True).distinct()
-    )
+    # No DISTINCT (a sort of every column, in every filing): a person has one membership per forum
+    # (membership_unique), so the join gives each person once.
+    return list(User.objects.filter(memberships__forum_id=forum_id, memberships__is_active=True, is_active=True))
 
 
 def coordinators(forum_id: int) -> list[User]:

@@ -7,14 +7,14 @@ the admins' own), and spend the remaining minutes inside each day's working wind
 
 from __future__ import annotations
 
+import copy
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from django.db.models import Q
-
+from helpdesk.core.refcache import RefCache
 from helpdesk.regions.codes import ancestor_codes
 
 from .models import Holiday, SlaPolicy, default_targets, default_working_days
@@ -43,16 +43,33 @@ def _lokal_holidays(year: int) -> frozenset[date]:
     return frozenset(date.fromisoformat(h.date) for h in get_holidays(year).holidays)
 
 
-def holidays_for(region_code: str, start: date, end: date) -> frozenset[date]:
+@dataclass(frozen=True)
+class Reference:
+    """The admins' settings that deadlines depend on: the policies by forum (None: the default row) and the
+    holidays as (date, region prefix)."""
+
+    policies: dict[int | None, SlaPolicy]
+    holidays: tuple[tuple[date, str], ...]
+
+
+def _load_reference() -> Reference:
+    return Reference(
+        policies={p.forum_id: p for p in SlaPolicy.objects.all()},
+        holidays=tuple(Holiday.objects.values_list("date", "region_prefix")),
+    )
+
+
+# Every filing computes its deadlines: the policies and the admins' holidays (a few rows each) are kept per process.
+_reference = RefCache("tickets.sla", _load_reference, SlaPolicy, Holiday)
+
+
+def holidays_for(region_code: str, start: date, end: date, *, reference: Reference | None = None) -> frozenset[date]:
     days: set[date] = set()
     for year in range(start.year, end.year + 1):
         days |= _lokal_holidays(year)
-    prefixes = ["", *ancestor_codes(region_code, include_self=True)]
-    days |= set(
-        Holiday.objects.filter(date__range=(start, end))
-        .filter(Q(region_prefix__in=prefixes))
-        .values_list("date", flat=True)
-    )
+    prefixes = {"", *ancestor_codes(region_code, include_self=True)}
+    rows = (reference or _reference.get()).holidays
+    days |= {day for day, prefix in rows if prefix in prefixes and start <= day <= end}
     return frozenset(days)
 
 
@@ -97,22 +114,23 @@ def working_minutes_between(start: datetime, end: datetime, schedule: Schedule) 
     return int(total.total_seconds() // 60)
 
 
-def policy_for(forum_id: int | None) -> SlaPolicy:
-    """The forum's own policy, else the default row, else the built-in defaults. One query."""
-    rows = list(SlaPolicy.objects.filter(Q(forum_id=forum_id) | Q(forum__isnull=True)))
-    own = next((p for p in rows if forum_id is not None and p.forum_id == forum_id), None)
-    default = next((p for p in rows if p.forum_id is None), None)
-    return own or default or SlaPolicy()
+def policy_for(forum_id: int | None, *, reference: Reference | None = None) -> SlaPolicy:
+    """The forum's own policy, else the default row, else the built-in defaults; from this process's copy."""
+    policies = (reference or _reference.get()).policies
+    own = policies.get(forum_id) if forum_id is not None else None
+    policy = own or policies.get(None)
+    return copy.copy(policy) if policy is not None else SlaPolicy()  # the caller may change its copy
 
 
-def schedule_for(region_code: str, tz_name: str, policy: SlaPolicy, around: datetime) -> Schedule:
+def schedule_for(region_code: str, tz_name: str, policy: SlaPolicy, around: datetime, *,
+                 reference: Reference | None = None) -> Schedule:
     start = around.date() - timedelta(days=1)
     return Schedule(
         tz=zoneinfo.ZoneInfo(tz_name),
         working_days=frozenset(int(d) for d in policy.working_days),
         start=policy.work_start if isinstance(policy.work_start, time) else time.fromisoformat(str(policy.work_start)),
         end=policy.work_end if isinstance(policy.work_end, time) else time.fromisoformat(str(policy.work_end)),
-        holidays=holidays_for(region_code, start, start + timedelta(days=120)),
+        holidays=holidays_for(region_code, start, start + timedelta(days=120), reference=reference),
     )
 
 
@@ -130,10 +148,11 @@ class Deadlines:
 def deadlines(
     *, created_at: datetime, priority: str, region_code: str, tz_name: str, forum_id: int | None
 ) -> Deadlines:
-    policy = policy_for(forum_id)
+    reference = _reference.get()
+    policy = policy_for(forum_id, reference=reference)
     targets = policy.targets or default_targets()
     first_minutes, resolve_minutes = (int(m) for m in (targets.get(priority) or default_targets()[priority]))
-    schedule = schedule_for(region_code, tz_name, policy, created_at)
+    schedule = schedule_for(region_code, tz_name, policy, created_at, reference=reference)
     return Deadlines(
         first_response_due=add_working_minutes(created_at, first_minutes, schedule),
         resolution_due=add_working_minutes(created_at, resolve_minutes, schedule),

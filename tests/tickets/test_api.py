@@ -5,9 +5,10 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from rest_framework.test import APIClient
 
-from helpdesk.tickets import services
+from helpdesk.tickets import presenters, services
 from helpdesk.tickets.models import Ticket
 from tests.tickets.conftest import World, as_user
 
@@ -32,6 +33,20 @@ def test_create_returns_the_contract_fields(world: World, api: APIClient) -> Non
     assert body["forum"] == world.lotim.pk
     assert body["url"].endswith(f"/tiket/{body['number']}/")
     assert body["priority_display"] == "Tinggi"
+
+
+def test_the_display_labels_are_the_choices_labels_in_the_active_language(world: World) -> None:
+    ticket = services.ticket_create(reporter=world.op_a, **GOOD)
+    odd = Ticket(pk=ticket.pk, number=ticket.number, title=ticket.title, category=ticket.category, forum=ticket.forum,
+                 desa=ticket.desa, reporter=ticket.reporter, status="lama", priority="x", hosting="y", visibility="z")
+    for language in ("id", "en"):
+        with translation.override(language):
+            for shown in (ticket, odd):  # an unknown value shows as itself, as with get_FOO_display()
+                body = presenters.ticket_summary(shown)
+                for field in ("status", "priority", "hosting", "visibility"):
+                    assert body[f"{field}_display"] == getattr(shown, f"get_{field}_display")()
+            english = presenters.ticket_summary(ticket)["priority_display"]
+    assert english != "Tinggi"
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from helpdesk.accounts.models import User
 from helpdesk.categories.models import Category
+from helpdesk.categories.selectors import active_category_by_slug
 
 from .. import events, lifecycle
 from ..models import (
@@ -40,7 +41,7 @@ def check_choice(field: str, value: str, choices: Iterable[str]) -> str:
 
 
 def active_category(slug: str) -> Category:
-    category = Category.objects.filter(slug=slug, is_active=True).first()
+    category = active_category_by_slug(slug)
     if category is None:
         raise ValidationError({"category": [_("Kategori %(slug)s tidak dikenal.") % {"slug": slug}]})
     return category

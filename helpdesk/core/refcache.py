@@ -1,0 +1,77 @@
+"""Per-process copies of reference data that every filing reads and only admins write, rarely: the active
+categories, the SLA policies, the holidays (issue 18: each was a query of its own in every filing).
+
+A `RefCache` holds one loaded value per process, tagged with a version token kept in Django's cache, which every
+process shares. Saving or deleting a row of a watched model (post_save, post_delete) sets a new token, so every
+process reloads on its next read: reading the token is the one query left per read.
+
+The token lives in the database cache (settings.CACHES), so setting it is part of the transaction that changed the
+rows: other processes see the new token when they can see the new rows, and a rollback takes both back (a copy
+loaded inside the rolled-back transaction is held under a token that no longer exists, so it is dropped on the
+next read). The token is set once more after commit, for a cache that is not transactional. A missing token (the
+cache culled or cleared) means "reload".
+
+What does not send signals (`QuerySet.update()`, `bulk_create`, raw SQL) must call `invalidate()` itself. After
+`flush` and `migrate` (post_migrate) each process drops its copies.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from django.core.cache import cache
+from django.db import models, transaction
+from django.db.models.signals import post_delete, post_migrate, post_save
+
+T = TypeVar("T")
+
+_PREFIX = "refcache:"
+
+
+class RefCache(Generic[T]):
+    def __init__(self, name: str, load: Callable[[], T], *watched: type[models.Model]) -> None:
+        self.key = f"{_PREFIX}{name}"
+        self._load = load
+        self._held: tuple[str, T] | None = None  # replaced whole, never changed in place: safe across threads
+        for model in watched:
+            uid = f"{self.key}:{model._meta.label}"
+            post_save.connect(self._changed, sender=model, weak=False, dispatch_uid=f"{uid}:save")
+            post_delete.connect(self._changed, sender=model, weak=False, dispatch_uid=f"{uid}:delete")
+        post_migrate.connect(self._migrated, weak=False, dispatch_uid=f"{self.key}:migrate")
+
+    def get(self) -> T:
+        version = cache.get(self.key)
+        held = self._held
+        if version is not None and held is not None and held[0] == version:
+            return held[1]
+        if version is None:
+            fresh = uuid.uuid4().hex
+            version = fresh if cache.add(self.key, fresh, timeout=None) else cache.get(self.key)
+        value = self._load()
+        if version is not None:
+            self._held = (version, value)
+        return value
+
+    def invalidate(self) -> None:
+        """The rows changed: every process reloads on its next read (this one at once)."""
+        self._held = None
+        cache.set(self.key, uuid.uuid4().hex, timeout=None)
+        transaction.on_commit(self._bump_after_commit)
+
+    def forget(self) -> None:
+        """Drop this process's copy only."""
+        self._held = None
+
+    def _bump_after_commit(self) -> None:
+        self._held = None
+        cache.set(self.key, uuid.uuid4().hex, timeout=None)
+
+    def _changed(self, **kwargs: object) -> None:
+        self.invalidate()
+
+    def _migrated(self, **kwargs: object) -> None:
+        # flush (TRUNCATE: no row signals) and migrate end here. The shared token stays (the cache table may not
+        # exist yet during the first migrate): this process reloads on its next read and holds what it reads then.
+        self.forget()

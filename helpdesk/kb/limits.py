@@ -14,11 +14,20 @@ from helpdesk.accounts.throttling import client_ip
 from helpdesk.core import ratelimit
 
 
-def check_search_rate(request: Any) -> None:
-    """Count one search by this caller; raises RateLimited (retry_after set) when over the limit."""
+def _caller(request: Any) -> tuple[str, str | int]:
+    """The limit's scope and who is counted: the account, or the hashed address of an anonymous caller."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        ratelimit.check("kb_search_user", user.pk)
-        return
-    address = client_ip(request)
-    ratelimit.check("kb_search_anon", hashlib.sha256(address.encode()).hexdigest()[:24])
+        return "kb_search_user", user.pk
+    return "kb_search_anon", hashlib.sha256(client_ip(request).encode()).hexdigest()[:24]
+
+
+def check_search_rate(request: Any) -> None:
+    """Count one search by this caller; raises RateLimited (retry_after set) when over the limit."""
+    ratelimit.check(*_caller(request))
+
+
+def search_rate(request: Any) -> ratelimit.Pending:
+    """One search by this caller, to be counted with the search's own database read (the published check):
+    RateLimited at once if this process already refused the caller in this window."""
+    return ratelimit.pending(*_caller(request))

@@ -11,12 +11,14 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpdesk.accounts.access import AnyUser, forums_of, is_admin
 from helpdesk.categories.models import Category
+from helpdesk.core import ratelimit
 from helpdesk.core.errors import TooLarge
 from helpdesk.regions.models import Region
 from helpdesk.tickets.models import Message, Status, Ticket
@@ -63,16 +65,39 @@ def backend_family(backend: str) -> str:
     return backend.split(":", 1)[0] or "database"
 
 
-def published_ids(ids: list[int]) -> set[int]:
-    """The index says what matched; the database confirms each is still published (an engine may lag behind)."""
-    if not ids:
-        return set()
-    return set(Entry.objects.filter(pk__in=ids, status=EntryStatus.PUBLISHED).values_list("pk", flat=True))
+def published_ids(ids: list[int], *, counting: ratelimit.Pending | None = None) -> set[int]:
+    """The index says what matched; the database confirms each is still published (an engine may lag behind).
+    `counting`: the caller's search, counted in the same round trip on PostgreSQL (RateLimited when over).
+
+    Every search asks this, so it is one plain statement by primary key, the status read back and compared here:
+    with `status = 'published'` in the query, PostgreSQL could pick the status index when its statistics are
+    stale (after a bulk import) and read every published entry to keep ten; and the ORM cost three times the
+    statement's own round trip."""
+    table, pk = connection.ops.quote_name(Entry._meta.db_table), connection.ops.quote_name(Entry._meta.pk.column)
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        if counting is not None and connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH counted AS ({ratelimit.COUNT_SQL}) SELECT counted.count, e.{pk}, e.status "  # noqa: S608
+                f"FROM counted LEFT JOIN {table} e ON {f'e.{pk} IN ({marks})' if ids else 'FALSE'}",
+                [*counting.params, *ids],
+            )
+            rows = cursor.fetchall()
+            counting.settle(rows[0][0] if rows else None)
+            return {row[1] for row in rows if row[2] == EntryStatus.PUBLISHED}
+        if counting is not None:
+            cursor.execute(ratelimit.COUNT_SQL, counting.params)
+            row = cursor.fetchone()
+            counting.settle(row[0] if row else None)
+        if not ids:
+            return set()
+        cursor.execute(f"SELECT {pk}, status FROM {table} WHERE {pk} IN ({marks})", ids)  # noqa: S608 - fixed names
+        return {entry_id for entry_id, status in cursor.fetchall() if status == EntryStatus.PUBLISHED}
 
 
-def _hits(results: Any) -> list[Hit]:
+def _hits(results: Any, counting: ratelimit.Pending | None = None) -> list[Hit]:
     raw = [h for h in results.hits if h.doc_type == DOC_TYPE and h.doc_id.isdigit()]
-    live = published_ids([int(h.doc_id) for h in raw])
+    live = published_ids([int(h.doc_id) for h in raw], counting=counting)
     return [
         Hit(int(h.doc_id), h.external_id, h.title, h.title_html, h.snippet, round(float(h.score), 4), h.url,
             h.category, h.region_code)
@@ -81,13 +106,15 @@ def _hits(results: Any) -> list[Hit]:
 
 
 def search_entries(
-    text: str, *, category: str = "", region: str = "", version: str = "", limit: int = 10, offset: int = 0
+    text: str, *, category: str = "", region: str = "", version: str = "", limit: int = 10, offset: int = 0,
+    counting: ratelimit.Pending | None = None,
 ) -> KbResults:
-    """Published entries matching `text`, best first. Raises search.SearchQueryError for a bad parameter."""
+    """Published entries matching `text`, best first. Raises search.SearchQueryError for a bad parameter.
+    `counting`: the caller's search, counted with the published check (RateLimited when over the limit)."""
     query = SearchQuery(text=text, limit=limit, offset=offset, doc_types=(DOC_TYPE,), category=category,
                         region=region, version=version)
     results = get_backend().search(query)
-    hits = _hits(results)
+    hits = _hits(results, counting)
     dropped = len([h for h in results.hits if h.doc_type == DOC_TYPE]) - len(hits)
     return KbResults(hits, max(results.total - dropped, len(hits)), results.total_capped, results.took_ms,
                      backend_family(results.backend), results.fallback)
@@ -137,10 +164,10 @@ def parse_search_params(params: Mapping[str, str], *, default_limit: int = 10) -
     )
 
 
-def run_search(p: SearchParams) -> KbResults:
+def run_search(p: SearchParams, *, counting: ratelimit.Pending | None = None) -> KbResults:
     try:
         return search_entries(p.q, category=p.category, region=p.region, version=p.version, limit=p.limit,
-                              offset=p.offset)
+                              offset=p.offset, counting=counting)
     except SearchQueryError as exc:
         raise ValidationError({exc.field: [exc.message]}) from None
 

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
+from django.test.utils import CaptureQueriesContext
 
+from helpdesk.core.errors import RateLimited
 from helpdesk.core.models import RateCounter
-from helpdesk.core.ratelimit import hit, purge_expired
+from helpdesk.core.ratelimit import hit, pending, purge_expired
 
 
 @pytest.mark.django_db
@@ -38,3 +41,22 @@ def test_concurrent_hits_are_counted_exactly() -> None:
     for t in threads:
         t.join()
     assert results.count(True) == 25 and results.count(False) == 15
+
+
+@pytest.mark.django_db
+def test_a_pending_count_is_settled_by_the_callers_count_and_a_refusal_is_remembered(settings: Any) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "t": (2, 3600)}
+    counted = pending("t", 1)
+    assert counted.params[0] == counted.key and counted.key.startswith("t:1:")
+    counted.settle(2)  # within the limit: nothing happens
+    with pytest.raises(RateLimited) as refused:
+        pending("t", 1).settle(3)
+    assert refused.value.retry_after == 3600
+    # Refused again at once by this process for the rest of the window, with no statement sent.
+    with CaptureQueriesContext(connection) as queries, pytest.raises(RateLimited):
+        pending("t", 1)
+    assert len(queries) == 0
+    pending("t", 2)  # another caller is not affected
+    # A changed limit decides afresh.
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "t": (5, 3600)}
+    pending("t", 1).settle(4)

@@ -124,6 +124,23 @@ def test_search_does_a_fixed_number_of_queries(world: World) -> None:
     assert len(many) == len(few)
 
 
+def test_the_published_check_drops_archived_and_deleted_entries_in_one_query(entries: list[Entry]) -> None:
+    """What the index found is confirmed against the database: an archived entry, or one deleted since it was
+    indexed, is dropped whatever the index says."""
+    from helpdesk.kb.models import EntryStatus
+    from helpdesk.kb.selectors import published_ids
+
+    kept, archived, deleted = entries
+    Entry.objects.filter(pk=archived.pk).update(status=EntryStatus.ARCHIVED)
+    gone = deleted.pk
+    Entry.objects.filter(pk=gone).delete()
+    assert published_ids([]) == set()
+    assert published_ids([gone, archived.pk, kept.pk]) == {kept.pk}
+    with CaptureQueriesContext(connection) as queries:
+        published_ids([kept.pk, archived.pk])
+    assert len(queries) == 1
+
+
 def test_suggest_returns_at_most_five_similar_answers(world: World) -> None:
     for i in range(8):
         publish(world, title=f"Impor data penduduk gagal pada baris {i}",

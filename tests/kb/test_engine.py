@@ -50,6 +50,24 @@ def test_archiving_removes_the_entry_from_the_engine(world: World, engine_factor
     assert APIClient().get("/api/v1/kb/search/", {"q": "sinkronisasi opendk"}).json()["total"] == 0
 
 
+def test_an_entry_the_engine_still_holds_but_no_longer_published_is_not_shown(
+    world: World, engine_factory: Any, use_backend: Any
+) -> None:
+    from helpdesk.kb.models import Entry, EntryStatus
+
+    engine: EngineBackend = engine_factory()
+    use_backend(engine)
+    entries = [services.entry_create(actor=fresh(world.admin), data=services.EntryInput(
+        title=f"Sinkronisasi OpenDK gagal kasus {i}", answer="Perbarui token."), submit=True).entry for i in range(2)]
+    Dispatcher("t").drain()
+    # Archived without the outbox running: the engine lags behind the database.
+    Entry.objects.filter(pk=entries[0].pk).update(status=EntryStatus.ARCHIVED)
+    assert engine.count("kb") == 2
+    body = APIClient().get("/api/v1/kb/search/", {"q": "sinkronisasi opendk"}).json()
+    assert body["backend"] == "opensearch" and [h["id"] for h in body["results"]] == [entries[1].pk]
+    assert body["total"] == 1
+
+
 def test_the_api_says_the_engine_answered_and_says_so_when_the_database_did(
     world: World, tmp_path: Path, engine_factory: Any, engine_upstream: str, use_backend: Any
 ) -> None:

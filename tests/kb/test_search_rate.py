@@ -63,3 +63,27 @@ def test_an_empty_search_page_is_not_counted(world: World, tight: None) -> None:
     browser = Client()
     for _ in range(5):
         assert browser.get("/kb/cari/").status_code == 200
+
+
+def test_the_search_api_counts_a_search_with_its_published_check(world: World, tight: None) -> None:
+    """One statement counts the search and confirms its hits on PostgreSQL (two on SQLite, where a statement
+    is no round trip); a refused caller is refused again without being searched."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    publish(world, title="Gagal impor data penduduk", answer="Potong kolom nama.")
+    api = APIClient(REMOTE_ADDR="203.0.113.9")
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get("/api/v1/kb/search/", {"q": "impor"}).json()["total"] == 1
+    counting = [q["sql"] for q in queries if "ratecounter" in q["sql"].lower()]
+    assert len(counting) == 1
+    assert ("kb_entry" in counting[0]) == (connection.vendor == "postgresql")
+    assert RateCounter.objects.get(key__startswith="kb_search_anon:").count == 1
+    for _ in range(2):
+        assert api.get("/api/v1/kb/search/", {"q": "tidak ada yang cocok"}).status_code == 200
+    assert RateCounter.objects.get(key__startswith="kb_search_anon:").count == 3
+    assert api.get("/api/v1/kb/search/", {"q": "impor"}).status_code == 429
+    with CaptureQueriesContext(connection) as queries:
+        refused = api.get("/api/v1/kb/search/", {"q": "impor"})
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert not [q for q in queries if "kb_" in q["sql"] or "ratecounter" in q["sql"]]

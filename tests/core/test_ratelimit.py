@@ -60,3 +60,14 @@ def test_a_pending_count_is_settled_by_the_callers_count_and_a_refusal_is_rememb
     # A changed limit decides afresh.
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "t": (5, 3600)}
     pending("t", 1).settle(4)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_counters_are_unlogged_on_postgresql() -> None:
+    """A counted action's commit does not wait for the disk (migration 0005): the table is UNLOGGED, and counting
+    still works in it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpersistence FROM pg_class WHERE oid = %s::regclass", [RateCounter._meta.db_table])
+        assert cursor.fetchone() == ("u",)
+    assert [hit("unlogged", 1, limit=1, window_seconds=3600) for _ in range(2)] == [True, False]

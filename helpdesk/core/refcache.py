@@ -55,16 +55,16 @@ class RefCache(Generic[T]):
         return value
 
     def invalidate(self) -> None:
-        """The rows changed: every process reloads on its next read (this one at once)."""
-        self._held = None
-        cache.set(self.key, uuid.uuid4().hex, timeout=None)
-        transaction.on_commit(self._bump_after_commit)
+        """The rows changed: every process reloads on its next read (this one at once). The new token is set in
+        the transaction that changed them, and once more after it commits."""
+        self._new_token()
+        transaction.on_commit(self._new_token)
 
     def forget(self) -> None:
         """Drop this process's copy only."""
         self._held = None
 
-    def _bump_after_commit(self) -> None:
+    def _new_token(self) -> None:
         self._held = None
         cache.set(self.key, uuid.uuid4().hex, timeout=None)
 

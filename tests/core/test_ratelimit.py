@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from helpdesk.core.errors import RateLimited
 from helpdesk.core.models import RateCounter
 from helpdesk.core.ratelimit import hit, pending, purge_expired
+from tests.concurrency import run_together
 
 
 @pytest.mark.django_db
@@ -23,23 +23,9 @@ def test_limit_counts_within_a_window_per_ident() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_hits_are_counted_exactly() -> None:
-    results: list[bool] = []
-    lock = threading.Lock()
-
-    def worker() -> None:
-        try:
-            for _ in range(10):
-                ok = hit("race", 7, limit=25, window_seconds=3600)
-                with lock:
-                    results.append(ok)
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    runs = run_together([lambda: [hit("race", 7, limit=25, window_seconds=3600) for _ in range(10)]] * 4)
+    assert len(runs) == 4 and all(isinstance(run, list) for run in runs), runs
+    results = [ok for run in runs for ok in run]
     assert results.count(True) == 25 and results.count(False) == 15
 
 

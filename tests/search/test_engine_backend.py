@@ -304,6 +304,19 @@ def test_suggestions_correct_misspelt_words_as_searches_do(engine_factory: Engin
 # --- filters that keep most of the index go to post_filter ------------------------------------------------
 
 
+def recorded_bodies(backend: EngineBackend) -> list[dict[str, Any]]:
+    """From now on, the body of every search the backend sends is appended to the list returned (and still sent)."""
+    sent: list[dict[str, Any]] = []
+    search = backend.client.search
+
+    def record(index: str, body: dict[str, Any], *, timeout: float | None = None) -> dict[str, Any]:
+        sent.append(body)
+        return search(index, body, timeout=timeout)
+
+    backend.client.search = record  # type: ignore[method-assign]
+    return sent
+
+
 def test_filters_on_the_collected_hits_give_the_same_hits_scores_and_totals(engine_factory: EngineFactory) -> None:
     backend = engine_factory()
     backend.index([
@@ -322,14 +335,7 @@ def test_filters_on_the_collected_hits_give_the_same_hits_scores_and_totals(engi
         SearchQuery(text="kehadran perangkat", doc_types=("kb", "ticket")),
         SearchQuery(text="layanan mandiri pin", category="layanan-mandiri"),
     ]
-    sent: list[dict[str, Any]] = []
-    search = backend.client.search
-
-    def record(index: str, body: dict[str, Any], *, timeout: float | None = None) -> dict[str, Any]:
-        sent.append(body)
-        return search(index, body, timeout=timeout)
-
-    backend.client.search = record  # type: ignore[method-assign]
+    sent = recorded_bodies(backend)
 
     def answers(post_filter: bool) -> list[Any]:
         backend.words.clear()
@@ -353,14 +359,7 @@ def test_only_filters_that_keep_a_quarter_of_the_index_go_to_post_filter(engine_
     backend = engine_factory()
     tickets = [Document("ticket", f"t{i}", f"Tiket {i} impor penduduk", "Isi tiket.") for i in range(30)]
     backend.index([*CORPUS, *tickets])  # 8 kb entries of 38 documents
-    sent: list[dict[str, Any]] = []
-    search = backend.client.search
-
-    def record(index: str, body: dict[str, Any], *, timeout: float | None = None) -> dict[str, Any]:
-        sent.append(body)
-        return search(index, body, timeout=timeout)
-
-    backend.client.search = record  # type: ignore[method-assign]
+    sent = recorded_bodies(backend)
 
     def post_filtered(query: SearchQuery) -> bool:
         sent.clear()

@@ -18,7 +18,7 @@ from helpdesk.core.uploads import check_upload
 from helpdesk.tickets import escalation, services
 from helpdesk.tickets.models import Message, Ticket
 from tests.bots.conftest import settle
-from tests.bots.test_group_rules import card_of, forum_group
+from tests.bots.test_group_rules import card_of, forum_group, group_and_operator
 from tests.bots.test_ticket_bridge import step
 from tests.fake_telegram import FakeTelegram, image_bytes
 from tests.tickets import conftest as tickets_conftest
@@ -63,12 +63,7 @@ SCREENSHOTS = [("layar1.png", image_bytes("red")), ("layar2.png", image_bytes("b
 def test_files_go_to_the_group_as_one_album_and_an_album_reaches_the_operator_once(bridge: FakeTelegram,
                                                                                     world: World) -> None:
     fake = bridge
-    budi = fake.create_user("Budi", "budi")
-    group = forum_group(fake, world, budi)
-    linking.link_account(user=world.vol_lotim, telegram_user_id=budi["id"])
-    operator = fake.create_user("Operator", "op_tanjung")
-    fake.create_private_chat(operator["id"])
-    linking.link_account(user=world.op_a, telegram_user_id=operator["id"])
+    budi, group, operator = group_and_operator(fake, world)
     settle()
 
     # Filed on the web with three screenshots: the card, then one silent album of three photos in the topic.

@@ -37,6 +37,18 @@ def forum_group(fake: FakeTelegram, world: World, *members: dict[str, Any]) -> i
     return group
 
 
+def group_and_operator(fake: FakeTelegram, world: World) -> tuple[dict[str, Any], int, dict[str, Any]]:
+    """Budi, the Lotim volunteer, in the linked forum group, and the Tanjung Luar operator in a private chat with
+    the bot, both linked to their accounts: (budi, group, operator)."""
+    budi = fake.create_user("Budi", "budi")
+    group = forum_group(fake, world, budi)
+    linking.link_account(user=world.vol_lotim, telegram_user_id=budi["id"])
+    operator = fake.create_user("Operator", "op_tanjung")
+    fake.create_private_chat(operator["id"])
+    linking.link_account(user=world.op_a, telegram_user_id=operator["id"])
+    return budi, group, operator
+
+
 def card_of(fake: FakeTelegram, group: int) -> tuple[dict[str, Any], int]:
     topic_id = fake.topics(group)[-1]["message_thread_id"]
     card = next(m for m in fake.bot_messages(group, thread_id=topic_id) if m.get("reply_markup"))

@@ -10,10 +10,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from bots import builtin, handlers, linking
+from bots import builtin, handlers
 from helpdesk.tickets.models import Message, TicketEvent
 from tests.bots.conftest import settle
-from tests.bots.test_group_rules import card_of, forum_group, messages
+from tests.bots.test_group_rules import card_of, group_and_operator, messages
 from tests.bots.test_ticket_bridge import file_ticket, step
 from tests.fake_telegram import FakeTelegram
 from tests.tickets import conftest as tickets_conftest
@@ -27,12 +27,7 @@ world = tickets_conftest.world
 def test_an_edit_changes_the_reply_or_note_it_became_and_the_copies_follow(bridge: FakeTelegram,
                                                                            world: World) -> None:
     fake = bridge
-    budi = fake.create_user("Budi", "budi")
-    group = forum_group(fake, world, budi)
-    linking.link_account(user=world.vol_lotim, telegram_user_id=budi["id"])
-    operator = fake.create_user("Operator")
-    fake.create_private_chat(operator["id"])
-    linking.link_account(user=world.op_a, telegram_user_id=operator["id"])
+    budi, group, operator = group_and_operator(fake, world)
     ticket = file_ticket(world)
     settle()
     card, topic = card_of(fake, group)

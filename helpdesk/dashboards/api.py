@@ -22,8 +22,8 @@ from rest_framework.views import APIView
 from . import tables
 from .access import Scope, check_region, dashboard_scope
 from .adoption import adoption_by_child
+from .figures import dashboard_figures
 from .params import StatsFilters, parse_filters, parse_region
-from .selectors import dashboard_figures
 
 
 class CsvRenderer(BaseRenderer):
@@ -83,6 +83,8 @@ class DurationOut(serializers.Serializer):
     n = serializers.IntegerField()
     median_minutes = serializers.FloatField(allow_null=True)
     p90_minutes = serializers.FloatField(allow_null=True)
+    approximate = serializers.BooleanField(
+        help_text="median dan p90 dibaca dari histogram ringkasan bulanan (selisih paling banyak 9 %)")
     measured = serializers.IntegerField(help_text="tiket yang sudah jelas memenuhi atau melanggar SLA")
     breached = serializers.IntegerField()
     breach_rate = serializers.FloatField(allow_null=True, help_text="persen")

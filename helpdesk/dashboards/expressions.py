@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import CharField, FloatField, Func
+from django.db.models import CharField, F, FloatField, Func, IntegerField
 from django.utils import timezone
 
 
@@ -54,3 +54,35 @@ class MonthKey(Func):
         # SQLite has no zone database at all.
         template = f"strftime('%%%%Y-%%%%m', %(expressions)s, '{_offset_minutes():+d} minutes')"
         return self.as_sql(compiler, connection, template=template, **extra)
+
+
+# Histograms of durations (the rollup's, `percentiles.stats_from_histogram`): bucket 0 holds everything under a
+# minute, bucket k >= 1 holds [60 s x 2^((k-1)/STEPS), 60 s x 2^(k/STEPS)), and the last one everything above.
+# Eight buckets per doubling put any value within 9 % of its bucket's edges; 160 reach past a year and a half.
+STEPS = 8
+BUCKETS = 160
+FIRST_EDGE = 60.0
+
+
+class DurationBucket(Func):
+    """The histogram bucket (`percentiles.bucket_of`) of the seconds from `start` to `end` (PostgreSQL only)."""
+
+    output_field = IntegerField()
+
+    def __init__(self, start: Any, end: Any) -> None:
+        super().__init__(EpochSeconds(start, end))
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = (f"LEAST({BUCKETS - 1}, GREATEST(0, 1 + floor({STEPS} * ln(GREATEST(%(expressions)s, 1.0) "
+                    f"/ {FIRST_EDGE}) / ln(2.0))::int))")
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+class ArrayItem(Func):
+    """Item `index` (from 0) of an integer array column (PostgreSQL counts from 1)."""
+
+    output_field = IntegerField()
+    template = "(%(expressions)s)[%(position)s]"
+
+    def __init__(self, column: str, index: int) -> None:
+        super().__init__(F(column), position=int(index) + 1)

@@ -1,5 +1,5 @@
 """Periodic jobs of the dashboards: keep the adoption records in step with tickets and operators, and the
-figure snapshots (`snapshots.py`) fresh.
+figure snapshots (`snapshots.py`) and the ticket rollup (`rollup_build.py`) fresh.
 
 A periodic recompute (not a listener on ticket events) keeps the lower apps unaware of the dashboards.
 """
@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from helpdesk.core.scheduler import periodic
 
-from . import probe, snapshots
+from . import probe, rollup_build, snapshots
 from .refresh import refresh_figures
 from .services import recompute_adoption
 
@@ -28,3 +28,8 @@ def probe_village_sites() -> None:
 @periodic("dashboards.figures", every=snapshots.EVERY)
 def refresh_figure_snapshots() -> None:
     refresh_figures(budget=snapshots.BUDGET)
+
+
+@periodic("dashboards.rollup", every=rollup_build.EVERY)
+def refresh_ticket_rollup() -> None:
+    rollup_build.refresh_rollup(budget=rollup_build.BUDGET)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -104,3 +105,88 @@ class FigureSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class RollupMonth(models.Model):
+    """When the rollup rows of the tickets created in one month (the desk's zone) were last rebuilt."""
+
+    month = models.CharField(max_length=7, primary_key=True)  # YYYY-MM
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("bulan ringkasan tiket")
+        verbose_name_plural = _("bulan ringkasan tiket")
+
+    def __str__(self) -> str:
+        return f"{self.month} @ {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class TicketRollup(models.Model):
+    """Tickets counted per month, kabupaten, category, priority and forum (`rollup.py`, PostgreSQL).
+
+    Both response times are kept as histograms (`expressions.BUCKETS` log-spaced buckets), so medians and p90 of
+    any combination of rows are read back approximately; every count is exact as of `RollupMonth.computed_at`.
+    """
+
+    month = models.CharField(max_length=7)  # created (YYYY-MM in the desk's zone)
+    done_month = models.CharField(max_length=7, blank=True)  # finished (resolved or closed); '' while not
+    kabupaten = models.CharField(max_length=5)
+    category_id = models.BigIntegerField()
+    priority = models.CharField(max_length=10)
+    forum_id = models.BigIntegerField()
+    opened = models.IntegerField()
+    solved = models.IntegerField()
+    open = models.IntegerField()
+    fr_known = models.IntegerField()
+    fr_breached = models.IntegerField()
+    res_known = models.IntegerField()
+    res_breached = models.IntegerField()
+    fr_hist = ArrayField(models.IntegerField())
+    res_hist = ArrayField(models.IntegerField())
+    csat = ArrayField(models.IntegerField())  # tickets rated 1..5
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "kabupaten"], name="dash_rollup_month_kab")]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.kabupaten}: {self.opened}"
+
+
+class VillageRollup(models.Model):
+    """Tickets per month and village (for the villages that keep asking), with the same filters' columns."""
+
+    month = models.CharField(max_length=7)
+    desa_id = models.CharField(max_length=20)
+    category_id = models.BigIntegerField()
+    priority = models.CharField(max_length=10)
+    forum_id = models.BigIntegerField()
+    tickets = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "desa_id"], name="dash_rollup_month_desa")]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.desa_id}: {self.tickets}"
+
+
+class PersonRollup(models.Model):
+    """Per month, kabupaten, filters and person: tickets assigned (`kind` a) or answers accepted (`kind` x)."""
+
+    month = models.CharField(max_length=7)
+    kabupaten = models.CharField(max_length=5)
+    category_id = models.BigIntegerField()
+    priority = models.CharField(max_length=10)
+    forum_id = models.BigIntegerField()
+    person_id = models.BigIntegerField()
+    kind = models.CharField(max_length=1)
+    tickets = models.IntegerField()
+    open = models.IntegerField()
+    solved = models.IntegerField()
+    first_n = models.IntegerField()
+    first_seconds = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "kabupaten"], name="dash_rollup_month_kab_person")]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.kabupaten} {self.kind}{self.person_id}: {self.tickets}"

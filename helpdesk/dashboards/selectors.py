@@ -11,7 +11,6 @@ from datetime import date, datetime
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
 from django.db.models import (
     Avg,
     Count,
@@ -28,7 +27,6 @@ from django.utils import timezone
 from helpdesk.regions.models import Region
 from helpdesk.tickets.models import OPEN_STATUSES, Ticket
 
-from . import snapshots
 from .access import Scope
 from .expressions import EpochSeconds, MonthKey
 from .grouped import grouped_counts
@@ -110,26 +108,40 @@ class Figures:
     computed_at: datetime | None = field(default=None)
 
 
-def summary_and_sla(rows: QuerySet[Ticket]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """Counts, SLA breaches, and median and p90 of both response times: one scan on PostgreSQL, three on SQLite."""
+OPEN_Q = Q(status__in=OPEN_STATUSES)
+
+
+def sla_conditions() -> dict[str, Q]:
+    """Which tickets count toward each SLA rate now, and which of those breached it (`known` & `breached`).
+
+    A ticket still open past its due time has breached, and counts, before it is answered or solved."""
     now = timezone.now()
-    open_q = Q(status__in=OPEN_STATUSES)
     fr_breached = Q(first_response_at__gt=F("first_response_due")) | Q(
-        open_q, first_response_at__isnull=True, first_response_due__lt=now
+        OPEN_Q, first_response_at__isnull=True, first_response_due__lt=now
     )
     fr_known = Q(first_response_due__isnull=False) & (
-        Q(first_response_at__isnull=False) | Q(open_q, first_response_due__lt=now)
+        Q(first_response_at__isnull=False) | Q(OPEN_Q, first_response_due__lt=now)
     )
-    res_breached = Q(resolved_at__gt=F("resolution_due")) | Q(open_q, resolved_at__isnull=True, resolution_due__lt=now)
-    res_known = Q(resolution_due__isnull=False) & (Q(resolved_at__isnull=False) | Q(open_q, resolution_due__lt=now))
+    res_breached = Q(resolved_at__gt=F("resolution_due")) | Q(OPEN_Q, resolved_at__isnull=True, resolution_due__lt=now)
+    res_known = Q(resolution_due__isnull=False) & (Q(resolved_at__isnull=False) | Q(OPEN_Q, resolution_due__lt=now))
+    return {"fr_known": fr_known, "fr_breached": fr_known & fr_breached,
+            "res_known": res_known, "res_breached": res_known & res_breached}
+
+
+def with_sla(summary: dict[str, Any], first: dict[str, Any], resolution: dict[str, Any]) -> None:
+    """Add the SLA counts (`summary`'s `fr_known` ... `res_breached`) and rates to both response times."""
+    for figures, name in ((first, "fr"), (resolution, "res")):
+        known, breached = summary[f"{name}_known"], summary[f"{name}_breached"]
+        figures.update(measured=known, breached=breached, breach_rate=_rate(breached, known))
+
+
+def summary_and_sla(rows: QuerySet[Ticket]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Counts, SLA breaches, and median and p90 of both response times: one scan on PostgreSQL, three on SQLite."""
     c = rows.aggregate(
         opened=Count("pk"),
         solved=Count("pk", filter=Q(resolved_at__isnull=False)),
-        open=Count("pk", filter=open_q),
-        fr_known=Count("pk", filter=fr_known),
-        fr_breached=Count("pk", filter=fr_known & fr_breached),
-        res_known=Count("pk", filter=res_known),
-        res_breached=Count("pk", filter=res_known & res_breached),
+        open=Count("pk", filter=OPEN_Q),
+        **{name: Count("pk", filter=q) for name, q in sla_conditions().items()},
         **(percentile_aggregates("fr", "created_at", "first_response_at")
            | percentile_aggregates("res", "created_at", "resolved_at") if in_database() else {}),
     )
@@ -139,9 +151,7 @@ def summary_and_sla(rows: QuerySet[Ticket]) -> tuple[dict[str, Any], dict[str, A
     else:
         first = duration_stats(rows, "created_at", "first_response_at").as_dict()
         resolution = duration_stats(rows, "created_at", "resolved_at").as_dict()
-    first.update(measured=c["fr_known"], breached=c["fr_breached"], breach_rate=_rate(c["fr_breached"], c["fr_known"]))
-    resolution.update(measured=c["res_known"], breached=c["res_breached"],
-                      breach_rate=_rate(c["res_breached"], c["res_known"]))
+    with_sla(c, first, resolution)
     return summary, first, resolution
 
 
@@ -199,6 +209,11 @@ def forum_rows(rows: QuerySet[Ticket]) -> list[dict[str, Any]]:
 def csat(rows: QuerySet[Ticket]) -> dict[str, Any]:
     counts = dict(rows.filter(rating__isnull=False).values("rating__score").annotate(n=Count("pk"))
                   .values_list("rating__score", "n").order_by())
+    return csat_from(counts)
+
+
+def csat_from(counts: dict[int, int]) -> dict[str, Any]:
+    """The CSAT figures from how many tickets got each score (1 to 5)."""
     n = sum(counts.values())
     total = sum(score * k for score, k in counts.items())
     return {"n": n, "average": round(total / n, 2) if n else None,
@@ -217,6 +232,16 @@ def volunteer_rows(rows: QuerySet[Ticket], data: Any = None) -> list[dict[str, A
                           solved=Count("pk", filter=Q(resolved_at__isnull=False)),
                           avg_first=Avg(span, filter=Q(first_response_at__isnull=False)))
                 .order_by())
+    accepted = (rows.filter(accepted_message__author__isnull=False)
+                .values("accepted_message__author_id", "accepted_message__author__name",
+                        "accepted_message__author__username")
+                .annotate(n=Count("pk")).order_by())
+    return people_rows(data, accepted)
+
+
+def people_rows(data: Any, accepted: Any) -> list[dict[str, Any]]:
+    """Per volunteer, from their assigned tickets (`data`, with `avg_first` in seconds) and the answers of theirs
+    that were accepted (`accepted`), named as `volunteer_rows` names them."""
     people: dict[int, dict[str, Any]] = {}
     for r in data:
         avg = r["avg_first"]  # seconds
@@ -225,10 +250,6 @@ def volunteer_rows(rows: QuerySet[Ticket], data: Any = None) -> list[dict[str, A
             "open": r["open"], "solved": r["solved"], "accepted_answers": 0,
             "avg_first_response_minutes": round(avg / 60, 1) if avg is not None else None,
         }
-    accepted = (rows.filter(accepted_message__author__isnull=False)
-                .values("accepted_message__author_id", "accepted_message__author__name",
-                        "accepted_message__author__username")
-                .annotate(n=Count("pk")).order_by())
     for r in accepted:
         person = people.setdefault(r["accepted_message__author_id"], {
             "id": r["accepted_message__author_id"],
@@ -304,12 +325,3 @@ def live_figures(scope: Scope, f: StatsFilters, *, timeout_ms: int | None = None
             villages=villages(scope, f, rows), deflection=deflection(scope, f),
             volunteers=volunteer_rows(rows) if scope.sees_people else None,
         )
-
-
-def dashboard_figures(scope: Scope, f: StatsFilters) -> Figures:
-    """The figures the dashboard shows: from a fresh snapshot when one serves these filters, else live."""
-    stored = snapshots.read(scope, f)
-    if stored is None:
-        return live_figures(scope, f, timeout_ms=settings.DASHBOARD_STATEMENT_TIMEOUT_MS)
-    data, computed_at = stored
-    return Figures(filters=f, computed_at=computed_at, **data)

@@ -75,6 +75,8 @@ def read(scope: Scope, f: StatsFilters) -> tuple[dict[str, Any], datetime] | Non
     if snapshot is None or not all(name in snapshot.data for name in STORED):
         return None  # none, or written before a figure was added: computed on the spot until refreshed
     data = {name: snapshot.data[name] for name in STORED}
+    for name in ("first_response", "resolution"):  # stored before the flag existed: always exact
+        data[name].setdefault("approximate", False)
     if not scope.sees_people:
         data["volunteers"] = None
     return data, snapshot.computed_at

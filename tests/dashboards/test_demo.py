@@ -10,8 +10,8 @@ from django.test import Client
 from helpdesk.dashboards.access import Scope
 from helpdesk.dashboards.adoption import adoption_by_child
 from helpdesk.dashboards.demo import HISTORY_PREFIX
+from helpdesk.dashboards.figures import dashboard_figures
 from helpdesk.dashboards.params import StatsFilters, default_range
-from helpdesk.dashboards.selectors import dashboard_figures
 from helpdesk.demo.seed import seed
 from helpdesk.tickets.models import Ticket
 

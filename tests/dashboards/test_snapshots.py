@@ -20,9 +20,10 @@ from helpdesk.categories.models import Category
 from helpdesk.core.scheduler import registered_schedules
 from helpdesk.dashboards import refresh, snapshots
 from helpdesk.dashboards.access import Scope, dashboard_scope
+from helpdesk.dashboards.figures import dashboard_figures
 from helpdesk.dashboards.models import FigureSnapshot
 from helpdesk.dashboards.params import StatsFilters
-from helpdesk.dashboards.selectors import dashboard_figures, live_figures
+from helpdesk.dashboards.selectors import live_figures
 from helpdesk.tickets.models import Status, Ticket
 from tests.dashboards.conftest import PERIOD, Dash
 

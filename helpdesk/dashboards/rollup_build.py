@@ -1,11 +1,11 @@
 """Rebuilding the ticket rollup (`rollup.py`) month by month: the periodic job and `manage.py dashboards_refresh`.
 
-One month's tickets (by the month they were created, in the desk's zone) are read in one scan on PostgreSQL and
-counted six ways at once with `GROUPING SETS`: per kabupaten, category, priority, forum and finishing month (the
-counts, the SLA breaches as of now, the CSAT scores), the same with each response time's histogram bucket, per
-village, per assigned volunteer and per author of the accepted answer. The month's old rows are replaced in one
-transaction, under an advisory lock, so two rebuilds of the same month (the job and the command) never
-interleave. SQLite keeps no rollup: the embedded default serves small desks, whose figures are computed live.
+One month's tickets (by the month they were created, in the desk's zone) are counted on PostgreSQL with
+`GROUPING SETS`: per kabupaten, category, priority, forum and finishing month (the counts, the SLA breaches as of
+now, the CSAT scores) and the same with each response time's histogram bucket in one scan, read into Python to
+make the histograms; per village, and per assigned volunteer and per author of the accepted answer, in two more
+that the database writes itself. The month's old rows are replaced in one transaction, under an advisory lock,
+so two rebuilds of the same month (the job and the command) never interleave. SQLite keeps no rollup: the embedded default serves small desks, whose figures are computed live.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ REFRESH_AFTER = timedelta(minutes=5)
 LOCK = 0x5D1D  # first key of the advisory lock; the second is the month (YYYYMM)
 BATCH = 2000
 SLA = ("fr_known", "fr_breached", "res_known", "res_breached")
-# GROUPING(done_m, desa_id, assignee_id, author, fb, rb): a bit is 0 for a column the row is grouped by.
-BASE, BY_FIRST, BY_RESOLUTION, BY_DESA, BY_ASSIGNEE, BY_AUTHOR = 31, 29, 30, 47, 55, 59
+# GROUPING(fb, rb): a bit is 0 for a column the row is grouped by.
+BASE, BY_FIRST = 3, 1
 
 
 def month_bounds(key: str) -> tuple[datetime, datetime]:
@@ -66,53 +66,70 @@ def _inner(since: datetime, until: datetime) -> tuple[str, tuple[Any, ...]]:
     return rows.query.sql_with_params()
 
 
-def _count_month(key: str) -> list[tuple[Any, ...]]:
-    inner_sql, params = _inner(*month_bounds(key))
+def _table(model: Any) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _count_month(key: str, inner_sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """Per kabupaten, category, priority, forum and finishing month: the counts, and each response time's
+    tickets per histogram bucket (one scan, three grouping sets)."""
     sla = ", ".join(f"COUNT(*) FILTER (WHERE {name})" for name in SLA)
     scores = ", ".join(f"COUNT(*) FILTER (WHERE score = {k})" for k in range(1, 6))
-    dims = "kab, category_id, priority, forum_id"
+    dims = "kab, category_id, priority, forum_id, done_m"
     sql = f"""
-        SELECT GROUPING(done_m, desa_id, assignee_id, author, fb, rb), kab, desa_id, category_id, priority, forum_id,
-               done_m, assignee_id, author, fb, rb,
-               COUNT(*), COUNT(*) FILTER (WHERE is_solved), COUNT(*) FILTER (WHERE is_open), {sla},
-               COUNT(span), COALESCE(SUM(span), 0), {scores}
+        SELECT GROUPING(fb, rb), {dims}, fb, rb, COUNT(*), COUNT(*) FILTER (WHERE is_solved),
+               COUNT(*) FILTER (WHERE is_open), {sla}, {scores}
         FROM ({inner_sql}) AS t
-        GROUP BY GROUPING SETS (({dims}, done_m), ({dims}, done_m, fb), ({dims}, done_m, rb),
-                                (desa_id, category_id, priority, forum_id), ({dims}, assignee_id), ({dims}, author))
+        GROUP BY GROUPING SETS (({dims}), ({dims}, fb), ({dims}, rb))
     """  # noqa: S608 -- the inner SQL and its parameters come from the ORM, the rest is fixed text
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
-def _rows_of(key: str, counted: list[tuple[Any, ...]]) -> tuple[list[Any], list[Any], list[Any]]:
-    """The month's rollup rows from its counts."""
+def _ticket_rows(key: str, counted: list[tuple[Any, ...]]) -> list[TicketRollup]:
     tickets: dict[tuple[Any, ...], TicketRollup] = {}
-    villages, people = [], []
     histograms = []
-    for (grp, kab, desa, category, priority, forum, done_m, assignee, author, fb, rb, n, solved, open_,
-         fr_known, fr_breached, res_known, res_breached, first_n, first_seconds, *scores) in counted:
-        dims = {"month": key, "category_id": category, "priority": priority, "forum_id": forum}
+    for (grp, kab, category, priority, forum, done_m, fb, rb, n, solved, open_, fr_known, fr_breached, res_known,
+         res_breached, *scores) in counted:
+        group = (kab, category, priority, forum, done_m)
         if grp == BASE:
-            tickets[(kab, category, priority, forum, done_m)] = TicketRollup(
-                kabupaten=kab, done_month=done_m or "", opened=n, solved=solved, open=open_, fr_known=fr_known,
+            tickets[group] = TicketRollup(
+                month=key, kabupaten=kab, category_id=category, priority=priority, forum_id=forum,
+                done_month=done_m or "", opened=n, solved=solved, open=open_, fr_known=fr_known,
                 fr_breached=fr_breached, res_known=res_known, res_breached=res_breached, fr_hist=[0] * BUCKETS,
-                res_hist=[0] * BUCKETS, csat=list(scores), **dims)
-        elif grp in (BY_FIRST, BY_RESOLUTION):
-            histograms.append((grp, (kab, category, priority, forum, done_m), fb if grp == BY_FIRST else rb, n))
-        elif grp == BY_DESA:
-            villages.append(VillageRollup(desa_id=desa, tickets=n, **dims))
-        elif grp == BY_ASSIGNEE and assignee is not None:
-            people.append(PersonRollup(kabupaten=kab, person_id=assignee, kind="a", tickets=n, open=open_,
-                                       solved=solved, first_n=first_n, first_seconds=first_seconds, **dims))
-        elif grp == BY_AUTHOR and author is not None:
-            people.append(PersonRollup(kabupaten=kab, person_id=author, kind="x", tickets=n, open=0, solved=0,
-                                       first_n=0, first_seconds=0.0, **dims))
+                res_hist=[0] * BUCKETS, csat=list(scores))
+        else:
+            histograms.append((grp, group, fb if grp == BY_FIRST else rb, n))
     for grp, group, bucket, n in histograms:
         if bucket is not None:  # the group's tickets without that time yet
             row = tickets[group]
             (row.fr_hist if grp == BY_FIRST else row.res_hist)[bucket] = n
-    return list(tickets.values()), villages, people
+    return list(tickets.values())
+
+
+def _insert_villages_and_people(key: str, inner_sql: str, params: tuple[Any, ...]) -> None:
+    """The month's counts per village, per assigned volunteer and per author of an accepted answer, written by
+    the database itself (a province's month holds a row per village and category: too many to pass through
+    Python)."""
+    dims = "category_id, priority, forum_id"
+    villages = f"""
+        INSERT INTO {_table(VillageRollup)} (month, desa_id, {dims}, tickets)
+        SELECT %s, desa_id, {dims}, COUNT(*) FROM ({inner_sql}) AS t GROUP BY desa_id, {dims}
+    """  # noqa: S608
+    people = f"""
+        INSERT INTO {_table(PersonRollup)} (month, kabupaten, {dims}, person_id, kind, tickets, open, solved,
+                                            first_n, first_seconds)
+        SELECT %s, kab, {dims}, COALESCE(assignee_id, author), CASE WHEN GROUPING(assignee_id) = 0 THEN 'a' ELSE 'x' END,
+               COUNT(*), COUNT(*) FILTER (WHERE is_open), COUNT(*) FILTER (WHERE is_solved), COUNT(span),
+               COALESCE(SUM(span), 0)
+        FROM ({inner_sql}) AS t
+        GROUP BY GROUPING SETS ((kab, {dims}, assignee_id), (kab, {dims}, author))
+        HAVING COALESCE(assignee_id, author) IS NOT NULL
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(villages, [key, *params])
+        cursor.execute(people, [key, *params])
 
 
 def rebuild_month(key: str) -> None:
@@ -121,10 +138,11 @@ def rebuild_month(key: str) -> None:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK, int(key.replace("-", ""))])
-        tickets, villages, people = _rows_of(key, _count_month(key))
-        for model, rows in ((TicketRollup, tickets), (VillageRollup, villages), (PersonRollup, people)):
+        inner_sql, params = _inner(*month_bounds(key))
+        for model in (TicketRollup, VillageRollup, PersonRollup):
             model.objects.filter(month=key).delete()
-            model.objects.bulk_create(rows, batch_size=BATCH)
+        TicketRollup.objects.bulk_create(_ticket_rows(key, _count_month(key, inner_sql, params)), batch_size=BATCH)
+        _insert_villages_and_people(key, inner_sql, params)
         RollupMonth.objects.update_or_create(month=key, defaults={"computed_at": computed_at})
 
 

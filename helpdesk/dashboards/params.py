@@ -49,15 +49,33 @@ class StatsFilters:
         return {k: v for k, v in params.items() if v}
 
 
-def default_range(today: date | None = None) -> tuple[date, date]:
-    """The last twelve whole months up to today: from the first day of the month a year ago."""
+def last_months(months: int, today: date | None = None) -> tuple[date, date]:
+    """The last `months` whole months up to today: from the first day of the month `months - 1` months ago."""
     today = today or timezone.localdate()
-    month = today.month - (DEFAULT_MONTHS - 1)
+    month = today.month - (months - 1)
     year = today.year
     while month <= 0:
         month += 12
         year -= 1
     return date(year, month, 1), today
+
+
+def default_range(today: date | None = None) -> tuple[date, date]:
+    """The last twelve whole months up to today: from the first day of the month a year ago."""
+    return last_months(DEFAULT_MONTHS, today)
+
+
+def period_choices(today: date | None = None) -> list[tuple[str, date, date]]:
+    """Periods of whole months people pick most, offered as links beside the date fields (and served from the
+    figure snapshots or the monthly rollup where those hold them)."""
+    today = today or timezone.localdate()
+    return [
+        (_("Bulan ini"), *last_months(1, today)),
+        (_("3 bulan terakhir"), *last_months(3, today)),
+        (_("12 bulan terakhir"), *last_months(12, today)),
+        (_("Tahun ini"), date(today.year, 1, 1), today),
+        (_("Tahun lalu"), date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)),
+    ]
 
 
 def _date(params: Mapping[str, str], name: str) -> date | None:

@@ -34,7 +34,7 @@ from .adoption import Adoption, adoption_by_child
 from .figures import dashboard_figures
 from .guard import FiguresTooSlow
 from .models import VillageAdoption
-from .params import StatsFilters, default_range, parse_filters
+from .params import StatsFilters, default_range, parse_filters, period_choices
 from .selectors import Figures
 
 TILE_BUCKETS = (20, 40, 60)  # below these percents: tile classes p0, p1, p2; then p3 below target, p4 at target
@@ -124,6 +124,11 @@ def _context(scope: Scope, region: Region | None, f: StatsFilters, fig: Figures,
         "breadcrumb": _breadcrumb(scope, region),
         # Drilling down keeps the period and the other filters.
         "keep": urlencode({k: v for k, v in api_query.items() if k != "region"}),
+        # The usual periods, keeping the other filters.
+        "periods": [{"label": label, "current": (start, end) == (f.start, f.end),
+                     "query": urlencode({k: v for k, v in f.query(**{"from": start.isoformat(), "to": end.isoformat()})
+                                         .items() if k != "region"})}
+                    for label, start, end in period_choices()],
         "month_chart": svg.month_chart(fig.months, title=_("Tiket per bulan"), labels=_labels()),
         "category_chart": svg.hbars(
             [svg.Bar(c["name"], c["tickets"], _tickets_link(scope, f, category=c["slug"])) for c in fig.categories],

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from helpdesk.dashboards.models import Source, UsesSid, VillageAdoption
+from helpdesk.dashboards.params import last_months
 from tests.dashboards.conftest import PERIOD, B, Dash
 
 
@@ -138,3 +140,16 @@ def test_coordinator_of_two_regions_picks_one(dash: Dash) -> None:
     html = client_for(dash.coord_lotim).get("/dasbor/").content.decode()
     assert 'href="/dasbor/52.03/"' in html and 'href="/dasbor/52.06/"' in html
     assert "Kabupaten Bima" in html
+
+
+def test_usual_periods_are_links_of_whole_months_that_keep_the_filters(dash: Dash) -> None:
+    client = client_for(dash.coord_lotim)
+    html = client.get("/dasbor/52.03/", {**PERIOD, "category": "surat-tte"}).content.decode()
+    periods = html.split('class="small periods"')[1].split("</p>")[0]
+    today = timezone.localdate()
+    start, _end = last_months(3, today)
+    assert f'href="?from={start.isoformat()}&amp;to={today.isoformat()}&amp;category=surat-tte">3 bulan terakhir</a>' in periods
+    assert f'href="?from={today.year - 1}-01-01&amp;to={today.year - 1}-12-31&amp;category=surat-tte">Tahun lalu</a>' in periods
+    assert "aria-current" not in periods  # November 2025 is none of them
+    chosen = client.get("/dasbor/52.03/", {"from": f"{today.year}-01-01", "to": today.isoformat()}).content.decode()
+    assert '<strong aria-current="true">Tahun ini</strong>' in chosen

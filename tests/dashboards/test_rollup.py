@@ -39,7 +39,7 @@ ON_POSTGRES = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="th
 def test_buckets_cover_every_duration_within_nine_percent() -> None:
     for seconds in (0, 59.9, 60, 61, 3600, 86_400 * 3, 86_400 * 400):
         low, high = bucket_bounds(bucket_of(seconds))
-        assert low <= seconds < high or bucket_of(seconds) == 0 and seconds < 60
+        assert low <= seconds < high or (bucket_of(seconds) == 0 and seconds < 60)
         if seconds >= 60:
             assert high / low < 1.091
     assert bucket_of(10**12) == BUCKETS - 1

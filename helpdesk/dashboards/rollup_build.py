@@ -1,10 +1,10 @@
 """Rebuilding the ticket rollup (`rollup.py`) month by month: the periodic job and `manage.py dashboards_refresh`.
 
-One month's tickets (by the month they were created, in the desk's zone) are counted on PostgreSQL with
-`GROUPING SETS`: per kabupaten, category, priority, forum and finishing month (the counts, the SLA breaches as of
-now, the CSAT scores) and the same with each response time's histogram bucket in one scan, read into Python to
-make the histograms; per village, and per assigned volunteer and per author of the accepted answer, in two more
-that the database writes itself. The month's old rows are replaced in one transaction, under an advisory lock,
+One month's tickets (by the month they were created, in the desk's zone) are read once on PostgreSQL and counted
+with `GROUPING SETS`: per kabupaten, category, priority, forum and finishing month (the counts, the SLA breaches
+as of now, the CSAT scores) and the same with each response time's histogram bucket, read into Python to make
+the histograms; per village, per assigned volunteer and per author of the accepted answer, written by the
+database itself in the same statement. The month's old rows are replaced in one transaction, under an advisory lock,
 so two rebuilds of the same month (the job and the command) never interleave. SQLite keeps no rollup: the embedded default serves small desks, whose figures are computed live.
 """
 
@@ -71,19 +71,38 @@ def _table(model: Any) -> str:
 
 
 def _count_month(key: str, inner_sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-    """Per kabupaten, category, priority, forum and finishing month: the counts, and each response time's
-    tickets per histogram bucket (one scan, three grouping sets)."""
+    """One statement over one read of the month's tickets: it writes their counts per village, per assigned
+    volunteer and per author of an accepted answer (a province's month holds a row per village and category, too
+    many to pass through Python), and returns per kabupaten, category, priority, forum and finishing month the
+    counts and each response time's tickets per histogram bucket."""
     sla = ", ".join(f"COUNT(*) FILTER (WHERE {name})" for name in SLA)
     scores = ", ".join(f"COUNT(*) FILTER (WHERE score = {k})" for k in range(1, 6))
-    dims = "kab, category_id, priority, forum_id, done_m"
+    dims = "category_id, priority, forum_id"
+    groups = f"kab, {dims}, done_m"
     sql = f"""
-        SELECT GROUPING(fb, rb), {dims}, fb, rb, COUNT(*), COUNT(*) FILTER (WHERE is_solved),
+        WITH t AS MATERIALIZED ({inner_sql}),
+        villages AS (
+            INSERT INTO {_table(VillageRollup)} (month, desa_id, {dims}, tickets)
+            SELECT %s, desa_id, {dims}, COUNT(*) FROM t GROUP BY desa_id, {dims}
+        ),
+        people AS (
+            INSERT INTO {_table(PersonRollup)} (month, kabupaten, {dims}, person_id, kind, tickets, open, solved,
+                                                first_n, first_seconds)
+            SELECT %s, kab, {dims}, COALESCE(assignee_id, author),
+                   CASE WHEN GROUPING(assignee_id) = 0 THEN 'a' ELSE 'x' END, COUNT(*),
+                   COUNT(*) FILTER (WHERE is_open), COUNT(*) FILTER (WHERE is_solved), COUNT(span),
+                   COALESCE(SUM(span), 0)
+            FROM t
+            GROUP BY GROUPING SETS ((kab, {dims}, assignee_id), (kab, {dims}, author))
+            HAVING COALESCE(assignee_id, author) IS NOT NULL
+        )
+        SELECT GROUPING(fb, rb), {groups}, fb, rb, COUNT(*), COUNT(*) FILTER (WHERE is_solved),
                COUNT(*) FILTER (WHERE is_open), {sla}, {scores}
-        FROM ({inner_sql}) AS t
-        GROUP BY GROUPING SETS (({dims}), ({dims}, fb), ({dims}, rb))
+        FROM t
+        GROUP BY GROUPING SETS (({groups}), ({groups}, fb), ({groups}, rb))
     """  # noqa: S608 -- the inner SQL and its parameters come from the ORM, the rest is fixed text
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*params, key, key])
         return cursor.fetchall()
 
 
@@ -108,30 +127,6 @@ def _ticket_rows(key: str, counted: list[tuple[Any, ...]]) -> list[TicketRollup]
     return list(tickets.values())
 
 
-def _insert_villages_and_people(key: str, inner_sql: str, params: tuple[Any, ...]) -> None:
-    """The month's counts per village, per assigned volunteer and per author of an accepted answer, written by
-    the database itself (a province's month holds a row per village and category: too many to pass through
-    Python)."""
-    dims = "category_id, priority, forum_id"
-    villages = f"""
-        INSERT INTO {_table(VillageRollup)} (month, desa_id, {dims}, tickets)
-        SELECT %s, desa_id, {dims}, COUNT(*) FROM ({inner_sql}) AS t GROUP BY desa_id, {dims}
-    """  # noqa: S608
-    people = f"""
-        INSERT INTO {_table(PersonRollup)} (month, kabupaten, {dims}, person_id, kind, tickets, open, solved,
-                                            first_n, first_seconds)
-        SELECT %s, kab, {dims}, COALESCE(assignee_id, author), CASE WHEN GROUPING(assignee_id) = 0 THEN 'a' ELSE 'x' END,
-               COUNT(*), COUNT(*) FILTER (WHERE is_open), COUNT(*) FILTER (WHERE is_solved), COUNT(span),
-               COALESCE(SUM(span), 0)
-        FROM ({inner_sql}) AS t
-        GROUP BY GROUPING SETS ((kab, {dims}, assignee_id), (kab, {dims}, author))
-        HAVING COALESCE(assignee_id, author) IS NOT NULL
-    """  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(villages, [key, *params])
-        cursor.execute(people, [key, *params])
-
-
 def rebuild_month(key: str) -> None:
     """Replace the rollup rows of the tickets created in month `key` (`YYYY-MM`, the current time zone)."""
     computed_at = timezone.now()  # the figures are at least as fresh as the moment the count began
@@ -142,7 +137,6 @@ def rebuild_month(key: str) -> None:
         for model in (TicketRollup, VillageRollup, PersonRollup):
             model.objects.filter(month=key).delete()
         TicketRollup.objects.bulk_create(_ticket_rows(key, _count_month(key, inner_sql, params)), batch_size=BATCH)
-        _insert_villages_and_people(key, inner_sql, params)
         RollupMonth.objects.update_or_create(month=key, defaults={"computed_at": computed_at})
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.db import connection  # noqa: F401 (read by the skipif condition)
+from django.db.models import Sum
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -22,14 +23,15 @@ from helpdesk.dashboards import rollup_build
 from helpdesk.dashboards.access import Scope, dashboard_scope
 from helpdesk.dashboards.expressions import BUCKETS, DurationBucket
 from helpdesk.dashboards.figures import dashboard_figures
-from helpdesk.dashboards.models import RollupMonth, TicketRollup
+from helpdesk.dashboards.models import RollupMonth, TicketRollup, VillageRollup
 from helpdesk.dashboards.params import StatsFilters
 from helpdesk.dashboards.percentiles import bucket_bounds, bucket_of, histogram_percentile, percentile_cont
 from helpdesk.dashboards.rollup import rollup_figures
 from helpdesk.dashboards.selectors import live_figures
 from helpdesk.dashboards.snapshots import to_data
 from helpdesk.tickets.models import Message, Priority, Rating, Status, Ticket
-from tests.dashboards.conftest import START, A, B, C, D, Dash, E
+from tests.concurrency import run_together
+from tests.dashboards.conftest import START, A, B, C, D, Dash, E, build_world
 
 EVERYWHERE = Scope(roots=None, sees_people=True, sees_tickets=True)
 QUARTER = {"start": date(2025, 10, 1), "end": date(2025, 12, 31)}
@@ -223,3 +225,15 @@ def test_a_rebuild_follows_the_tickets(dash: Dash, settings: Any) -> None:
     rows_before = TicketRollup.objects.count()
     rollup_build.refresh_rollup()
     assert TicketRollup.objects.count() == rows_before  # replaced, not added to
+
+
+@ON_POSTGRES
+@pytest.mark.django_db(transaction=True)
+def test_two_rebuilds_of_a_month_at_once_leave_one_set_of_rows(settings: Any) -> None:
+    settings.DASHBOARD_ROLLUP_MIN_TICKETS = 0
+    build_world()
+    with timezone.override(timezone.get_default_timezone()):
+        results = run_together([lambda: rollup_build.rebuild_month("2025-11") for _ in range(3)])
+    assert results == [None, None, None]
+    assert TicketRollup.objects.filter(month="2025-11").aggregate(n=Sum("opened"))["n"] == 6
+    assert VillageRollup.objects.filter(month="2025-11").aggregate(n=Sum("tickets"))["n"] == 6

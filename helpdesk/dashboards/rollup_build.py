@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, ExpressionWrapper, F, Min, Q, When
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, Min, Q, QuerySet, When
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
@@ -45,11 +45,12 @@ def month_bounds(key: str) -> tuple[datetime, datetime]:
     return datetime(year, month, 1, tzinfo=zone), datetime(*following, 1, tzinfo=zone)
 
 
-def _inner(since: datetime, until: datetime) -> tuple[str, tuple[Any, ...]]:
-    """The month's tickets, one row each, with every column the groupings need (the ORM writes the SQL)."""
+def inner_rows(tickets: QuerySet[Ticket], since: datetime, until: datetime) -> tuple[str, tuple[Any, ...]]:
+    """The tickets created in [since, until), one row each, with every column the groupings need (the ORM
+    writes the SQL)."""
     flags = {name: ExpressionWrapper(q, output_field=BooleanField()) for name, q in sla_conditions().items()}
     rows = (
-        Ticket.objects.filter(created_at__gte=since, created_at__lt=until)
+        tickets.filter(created_at__gte=since, created_at__lt=until)
         .annotate(
             kab=Substr("desa_id", 1, CODE_LENGTH[2]), done_m=MonthKey(Coalesce("resolved_at", "closed_at")),
             is_open=ExpressionWrapper(OPEN_Q, output_field=BooleanField()),
@@ -133,7 +134,7 @@ def rebuild_month(key: str) -> None:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK, int(key.replace("-", ""))])
-        inner_sql, params = _inner(*month_bounds(key))
+        inner_sql, params = inner_rows(Ticket.objects.all(), *month_bounds(key))
         for model in (TicketRollup, VillageRollup, PersonRollup):
             model.objects.filter(month=key).delete()
         TicketRollup.objects.bulk_create(_ticket_rows(key, _count_month(key, inner_sql, params)), batch_size=BATCH)

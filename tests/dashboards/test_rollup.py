@@ -100,6 +100,16 @@ def busy_quarter(dash: Dash, n: int = 240) -> None:
             author = dash.vol_lotim if i % 2 else dash.coord_bima
             answer = Message.objects.create(ticket=t, author=author, body="Jawaban.", by_volunteer=True)
             Ticket.objects.filter(pk=t.pk).update(accepted_message=answer)
+    # Slow ones from September on, finished days or weeks later (or not yet): open across the periods' first days.
+    for i in range(n // 4):
+        desa = rng.choice([A, C, D])
+        created = START - timedelta(days=63) + timedelta(minutes=rng.randint(0, 50 * 24 * 60))
+        done = created + timedelta(days=rng.uniform(2, 45)) if i % 5 else None
+        dash.ticket(desa=desa, reporter=reporters[desa], forum=forums[desa], created_at=created,
+                    category=rng.choice(categories), priority=rng.choice(list(Priority)),
+                    status=(Status.SELESAI if i % 3 else Status.DITUTUP) if done else Status.DITANGANI,
+                    first_response_at=created + timedelta(hours=rng.uniform(1, 30)),
+                    resolved_at=done if done and i % 3 else None, closed_at=done if done and not i % 3 else None)
 
 
 def _without_percentiles(figures: dict[str, Any]) -> dict[str, Any]:
@@ -124,6 +134,11 @@ def _close(approx: float | None, exact: float | None) -> bool:
     {"region": "52", "category": "kependudukan"}, {"region": "52", "forum": "lotim"},
     {"region": "52", "start": date(2025, 11, 1), "end": date(2025, 11, 30)},
     {"region": "52.03", "start": date(2025, 12, 1), "end": date(2025, 12, 31), "priority": "normal"},
+    # Days that are not whole months: the rollup's months and the ends counted live.
+    {"region": "52", "start": date(2025, 10, 15), "end": date(2025, 12, 10)},
+    {"region": "", "start": date(2025, 10, 20), "end": date(2025, 12, 31), "category": "kependudukan"},
+    {"region": "52.03", "start": date(2025, 10, 1), "end": date(2025, 12, 20), "forum": "lotim"},
+    {"region": "52.06", "start": date(2025, 11, 4), "end": date(2025, 12, 31), "priority": "darurat"},
 ])
 def test_rollup_figures_equal_the_live_ones(dash: Dash, settings: Any, filters: dict[str, Any]) -> None:
     settings.DASHBOARD_ROLLUP_MIN_TICKETS = 0
@@ -166,8 +181,10 @@ def test_the_rollup_serves_only_what_it_holds(dash: Dash, settings: Any) -> None
     assert rollup_figures(EVERYWHERE, f) is None  # never built
     rollup_build.refresh_rollup()
     assert rollup_figures(EVERYWHERE, f) is not None
-    # Part of a month, a kecamatan: counted live.
-    assert rollup_figures(EVERYWHERE, StatsFilters(region="52", start=date(2025, 10, 1), end=date(2025, 11, 15))) is None
+    # No whole month in the period, a kecamatan: counted live.
+    assert rollup_figures(EVERYWHERE, StatsFilters(region="52", start=date(2025, 10, 2), end=date(2025, 11, 29))) is None
+    assert rollup_figures(EVERYWHERE, StatsFilters(region="52", start=date(2025, 11, 3), end=date(2025, 11, 20))) is None
+    assert rollup_figures(EVERYWHERE, StatsFilters(region="52", start=date(2025, 10, 2), end=date(2025, 12, 15))) is not None
     assert rollup_figures(EVERYWHERE, StatsFilters(region="52.03.01", **QUARTER)) is None
     assert rollup_figures(Scope(roots=("52.03.01",), sees_people=True, sees_tickets=True),
                           StatsFilters(region="", **QUARTER)) is None

@@ -222,11 +222,30 @@ def _live(tickets: QuerySet[Ticket], since: datetime, until: datetime) -> Sums:
     return sums
 
 
-def _finished(tickets: QuerySet[Ticket], since: datetime, until: datetime) -> tuple[int, int]:
-    """Tickets finished in [since, until) whenever created, and how many of them solved."""
-    c = tickets.annotate(done=Coalesce("resolved_at", "closed_at")).filter(done__gte=since, done__lt=until).aggregate(
-        n=Count("pk"), s=Count("pk", filter=Q(resolved_at__isnull=False)))
-    return c["n"], c["s"]
+def _start_of_month(at: datetime) -> datetime:
+    return datetime.combine(timezone.localtime(at).date().replace(day=1), time.min, timezone.get_current_timezone())
+
+
+def _ends_finished(tickets: QuerySet[Ticket], span: Span) -> dict[str, int]:
+    """In one query: the tickets finished within each partial end month (whenever created) and how many of them
+    solved; for the first, how many of those were created before its month, and how many created in its month
+    before the period began were still open when it did."""
+    done_in: dict[str, Q] = {key: Q(done__gte=end[0], done__lt=end[1]) for key, end in
+                             (("head", span.head), ("tail", span.tail)) if end is not None}
+    counts: dict[str, Any] = {}
+    for key, q in done_in.items():
+        counts[f"{key}_done"] = Count("pk", filter=q)
+        counts[f"{key}_solved"] = Count("pk", filter=q & Q(resolved_at__isnull=False))
+    where = Q(pk__in=[])
+    for q in done_in.values():
+        where |= q
+    if span.head is not None:
+        since, month_start = span.head[0], _start_of_month(span.head[0])
+        early = Q(created_at__gte=month_start, created_at__lt=since)
+        where |= early
+        counts["finished_from_before"] = Count("pk", filter=done_in["head"] & Q(created_at__lt=month_start))
+        counts["open_from_early"] = Count("pk", filter=early & (Q(done__isnull=True) | Q(done__gte=since)))
+    return tickets.annotate(done=Coalesce("resolved_at", "closed_at")).filter(where).aggregate(**counts)
 
 
 def _month_series(undated: QuerySet[Any], tickets: QuerySet[Ticket], span: Span, sums: dict[str, Sums],
@@ -239,26 +258,22 @@ def _month_series(undated: QuerySet[Any], tickets: QuerySet[Ticket], span: Span,
                                     .values("done_month").annotate(n=Sum("opened"), s=Sum("solved"))
                                     .values_list("done_month", "n", "s").order_by()):
         done[month], solved[month] = n_done, n_solved
+    ends = _ends_finished(tickets, span) if span.head or span.tail else {}
     before = undated.filter(month__lt=span.first)
     if span.head is None:
         carried = before.filter(Q(done_month="") | Q(done_month__gte=span.first)).aggregate(n=Sum("opened"))["n"] or 0
     else:
-        since, head_end = span.head
-        first = timezone.localtime(since).date().replace(day=1)
-        head_month = _month(first)
-        start_of_head = datetime.combine(first, time.min, since.tzinfo)
-        # Open at `since`: created in an earlier month and not finished by the end of the head's month, or finished
-        # within it after `since`; or created in the head's month before `since` and not finished by then.
+        head_month = _month(timezone.localtime(span.head[0]).date())
+        # Open when the period began: created in an earlier month and not finished by the end of the first month,
+        # or finished within it after the period began; or created in the first month before that, not finished.
         carried = (before.filter(month__lt=head_month).filter(Q(done_month="") | Q(done_month__gt=head_month))
                    .aggregate(n=Sum("opened"))["n"] or 0)
-        carried += _finished(tickets.filter(created_at__lt=start_of_head), since, head_end)[0]
-        carried += tickets.filter(created_at__gte=start_of_head, created_at__lt=since).annotate(
-            done=Coalesce("resolved_at", "closed_at")).filter(Q(done__isnull=True) | Q(done__gte=since)).count()
-    for end, key in ((span.head, "head"), (span.tail, "tail")):
+        carried += ends["finished_from_before"] + ends["open_from_early"]
+    for key, end in (("head", span.head), ("tail", span.tail)):
         if end is not None:
             month = _month(timezone.localtime(end[0]).date())
             opened[month] = sums[key].counts["opened"]
-            done[month], solved[month] = _finished(tickets, *end)
+            done[month], solved[month] = ends[f"{key}_done"], ends[f"{key}_solved"]
     series, balance = [], carried
     for key in months:
         balance += opened.get(key, 0) - done.get(key, 0)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install Debian's nginx for the configuration tests (tests/deploy: `nginx -t` on deploy/nginx/*.conf) and
-# the cluster test. Nothing is started here: each test runs its own nginx with its own config. Idempotent.
+# the cluster test, and Debian's wrk, the load generator of the benchmark's creation phase
+# (tests/bench/wrk_load.py). Nothing is started here: each test runs its own nginx with its own config.
+# Idempotent.
 set -euo pipefail
 SERVICE_NAME=nginx
 # shellcheck source=lib.sh
@@ -12,4 +14,7 @@ fi
 if ! command -v openssl >/dev/null; then
     apt_install openssl
 fi
-log "ready: $(/usr/sbin/nginx -v 2>&1)"
+if ! command -v wrk >/dev/null; then
+    apt_install wrk
+fi
+log "ready: $(/usr/sbin/nginx -v 2>&1), $(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2)"

@@ -38,7 +38,8 @@ class NotificationListApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("before", int), OpenApiParameter("unread", bool)],
         responses=inline_serializer("NotificationList", {
-            "results": NotificationOut(many=True), "unread": serializers.IntegerField(),
+            "results": NotificationOut(many=True),
+            "unread": serializers.IntegerField(help_text="belum dibaca, dihitung sampai 100 (100 = 100 atau lebih)"),
             "next": serializers.IntegerField(allow_null=True)}),
     )
     def get(self, request: Request) -> Response:
@@ -64,7 +65,8 @@ class NotificationReadApi(APIView):
             return attrs
 
     @extend_schema(request=InputSerializer, responses=inline_serializer("NotificationRead", {
-        "updated": serializers.IntegerField(), "unread": serializers.IntegerField()}))
+        "updated": serializers.IntegerField(),
+        "unread": serializers.IntegerField(help_text="belum dibaca, dihitung sampai 100 (100 = 100 atau lebih)")}))
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

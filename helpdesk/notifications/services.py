@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count
 from django.utils import timezone
 
 from helpdesk import realtime
@@ -21,6 +20,7 @@ from helpdesk.realtime.streams import user_stream
 
 from .extensions import channels
 from .models import Notification
+from .selectors import unread_counts
 
 EMAIL_WINDOW = timedelta(minutes=10)
 
@@ -40,13 +40,14 @@ def notify(
     notification = _build(user, event=event, text=text, url=url, ticket_id=ticket_id, group_key=group_key,
                           email=email)
     notification.save()
-    _deliver(notification, Notification.objects.filter(user=user, read_at__isnull=True).count())
+    _deliver(notification, unread_counts([user.pk]).get(user.pk, 0))
     return notification
 
 
 def notify_many(users: list[User], **kwargs: Any) -> int:
     """`notify` for each person once, with the rows written in one INSERT and the unread counts read in one
-    query: a new ticket notifies every volunteer of its forum inside the filing's transaction."""
+    query (each stopped at `selectors.UNREAD_LIMIT`): a new ticket notifies every volunteer of its forum inside
+    the filing's transaction."""
     people: list[User] = []
     seen: set[int] = set()
     for user in users:
@@ -57,10 +58,7 @@ def notify_many(users: list[User], **kwargs: Any) -> int:
     if len(people) <= 1:
         return sum(1 for user in people if notify(user=user, **kwargs) is not None)
     created = Notification.objects.bulk_create([_build(user, **kwargs) for user in people])
-    unread = dict(
-        Notification.objects.filter(user_id__in=seen, read_at__isnull=True)
-        .values("user_id").annotate(n=Count("id")).values_list("user_id", "n")
-    )
+    unread = unread_counts(seen)
     with realtime.batch():  # the live events in two statements, not two per person
         for notification in created:
             _deliver(notification, unread.get(notification.user_id, 0))

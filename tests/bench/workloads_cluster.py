@@ -7,7 +7,9 @@ comes from concurrent asyncio clients (httpx) in this process:
 
 - mixed: operators filing tickets (10 %), volunteers listing their queue (40 %), volunteers replying (20 %),
   knowledge-base searches (30 %); every client signed in with its own token;
-- creation: every client files tickets as fast as the server answers;
+- creation: every client files tickets as fast as the server answers; driven by Debian's `wrk` when it is
+  installed (tests/bench/wrk_load.py: the generator's own CPU is then a twentieth of the Python clients'), by
+  the Python clients otherwise or with BENCH_LOAD_GENERATOR=python;
 - baseline: the same clients on `/healthz` (a plain Django view) through nginx, measured in the same run.
 
 Each phase runs for a fixed time (BENCH_CLUSTER_SECONDS, default 20; 5 with --quick), for each web process
@@ -29,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from . import wrk_load
 
 
 def _load(*, base: str, tokens: dict[str, list[str]], kind: str, seconds: float, clients: int,
@@ -193,11 +197,18 @@ def _measured(stack: Any, kind: str, **kwargs: Any) -> dict[str, Any]:
     database's lock waits."""
     web = [p.pid for name, p in stack.procs.items() if name.startswith("web") and p.alive()]
     nginx = [stack.procs["nginx"].pid]
+    wrk = wrk_load.wrk_path() if kind == "create" else None
     before = (_cpu_seconds(web), _cpu_seconds(nginx), time.process_time())
     with _LockWaits(stack.admin_url, stack.db_name) as waits:
-        run = _load(kind=kind, **kwargs)
+        if wrk:
+            run = wrk_load.create(wrk=wrk, base=kwargs["base"], tokens=kwargs["tokens"]["operators"],
+                                  seconds=kwargs["seconds"], clients=kwargs["clients"])
+        else:
+            run = {**_load(kind=kind, **kwargs), "driver": "python"}
     after = (_cpu_seconds(web), _cpu_seconds(nginx), time.process_time())
-    done = max(1, len(run["samples"]))
+    if wrk:  # this process only waited: the generator's CPU is wrk's
+        after = (after[0], after[1], before[2] + run.pop("load_generator_cpu_s"))
+    done = max(1, run["counts"].get("file", 0) if wrk else len(run["samples"]))
     run["cpu_ms_per_request"] = {part: round((a - b) * 1000 / done, 2)
                                  for part, a, b in zip(("web", "nginx", "load_generator"), after, before, strict=True)}
     run["database"] = waits.summary()
@@ -242,7 +253,8 @@ def bench_cluster_throughput(ctx: Any) -> list[dict[str, Any]]:
                     "baseline": baseline["per_second"], "mixed": mixed["per_second"], "create": create["per_second"],
                     "create_to_baseline": round(create["per_second"] / baseline["per_second"], 3)
                     if baseline["per_second"] else None,
-                    "create_cpu_ms": create["cpu_ms_per_request"], "create_db": create["database"],
+                    "create_driver": create["driver"], "create_cpu_ms": create["cpu_ms_per_request"],
+                    "create_db": create["database"],
                     "loadavg": f"{load_before} -> {_loadavg()}",
                 }
                 ctx.log(f"   {key}: {summary[key]}")
@@ -253,7 +265,8 @@ def bench_cluster_throughput(ctx: Any) -> list[dict[str, Any]]:
                         "extra": {"requests_per_second": run["per_second"], "baseline_per_second": baseline["per_second"],
                                   "clients": clients, "seconds": round(run["elapsed"], 1), "counts": run["counts"],
                                   "errors": run["errors"], "cpu_ms_per_request": run["cpu_ms_per_request"],
-                                  "database": run["database"], "loadavg": summary[key]["loadavg"]},
+                                  "database": run["database"], "loadavg": summary[key]["loadavg"],
+                                  "driver": run["driver"]},
                         **({"target": ">= 200 tickets/s"} if name == "create" else {}),
                     })
                 results.append({"name": f"cluster.plain_view.{key}", "samples_ms": baseline["samples"],

@@ -4,12 +4,17 @@ fan-out was two thirds of the time of a filing on PostgreSQL)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
 
 from helpdesk.notifications import services as notifications
 from helpdesk.notifications.models import Notification
+from helpdesk.notifications.selectors import UNREAD_LIMIT, unread_counts
 from helpdesk.realtime.models import StreamEvent
 from tests.factories import volunteer
 from tests.tickets.conftest import World
@@ -43,3 +48,25 @@ def test_notify_many_queries_do_not_grow_by_the_row_and_count_per_person(world: 
     two, eight = queries(2, "dua"), queries(8, "delapan")
     # What remains per person is the live event (its stream counter and row); the insert and the count are shared.
     assert eight - two <= 6 * 2
+
+
+def test_unread_counts_stop_at_the_limit_and_the_badge_says_99_plus(world: World, client: Any) -> None:
+    many, few = volunteer(world.lotim, username="penumpuk"), volunteer(world.lotim, username="rajin")
+    Notification.objects.bulk_create([Notification(user=many, type="ticket_new", text=f"lama {i}")
+                                      for i in range(UNREAD_LIMIT + 50)])
+    Notification.objects.create(user=few, type="ticket_new", text="satu")
+    Notification.objects.create(user=few, type="ticket_new", text="dibaca", read_at=timezone.now())
+    assert unread_counts([many.pk, few.pk, world.op_a.pk]) == {many.pk: UNREAD_LIMIT, few.pk: 1}
+    notifications.notify_many([many, few], event="ticket_new", text="Tiket baru NTB-2", group_key="g2")
+    events = {e.stream: e.data["unread"] for e in StreamEvent.objects.filter(type="notification.created")}
+    assert events == {f"user:{many.pk}": UNREAD_LIMIT, f"user:{few.pk}": 2}
+    client.force_login(many)
+    html = client.get("/notifikasi/").content.decode()
+    assert '<span class="count">99+</span>' in html and "Lebih dari 99 notifikasi belum dibaca" in html
+    api = APIClient()
+    api.force_authenticate(many)
+    assert api.get("/api/v1/notifications/").json()["unread"] == UNREAD_LIMIT
+    assert api.post("/api/v1/notifications/read/", {"all": True}, format="json").json()["unread"] == 0
+    client.force_login(few)
+    html = client.get("/notifikasi/").content.decode()
+    assert '<span class="count">2</span>' in html and "2 notifikasi belum dibaca" in html

@@ -73,7 +73,9 @@
     if (!a) return;
     var c = a.querySelector(".count");
     if (!c) { c = document.createElement("span"); c.className = "count"; a.appendChild(document.createTextNode(" ")); a.appendChild(c); }
-    c.textContent = data && typeof data.unread === "number" ? data.unread : (parseInt(c.textContent, 10) || 0) + 1;
+    // The server counts up to 100 unread (notifications.selectors.UNREAD_LIMIT): from there the badge says 99+.
+    var n = data && typeof data.unread === "number" ? data.unread : (parseInt(c.textContent, 10) || 0) + 1;
+    c.textContent = n >= 100 ? "99+" : String(n);
   }
 
   // Who else is viewing or typing: kept here, shown by the page's script through live.lines(match).

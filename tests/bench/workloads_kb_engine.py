@@ -13,7 +13,9 @@ Then, for every question of the evaluation set, one after the other so that the 
 them alike:
 - raw: a plain `multi_match` for the question's words on title and body, top 10 with the same stored fields,
   sent with the engine's own Python client (opensearch-py) in this process: no analysis, no rescoring, nothing
-  of ours;
+  of ours (the baseline of every ratio);
+- Django, plain: the same query from a plain Django view (`/__bench__/kb_plain/`, through the same middleware
+  as the API), its hits as JSON: Django's own share, which any API built on it pays;
 - ours, raw: the request our backend builds for the question, sent with the same client (the engine's share),
   as the backend sends it once warm: the words known to its typo cache, so without the term suggester (before,
   the bench recorded the first request, suggester included, which overstated the engine's share);
@@ -94,7 +96,7 @@ def bench_kb_engine(ctx: Any) -> list[dict[str, Any]]:
     have = 0
     rng = random.Random(19)
     try:
-        with override_settings(RATE_LIMITS=limits):
+        with override_settings(RATE_LIMITS=limits, ROOT_URLCONF=__name__):
             for n in _sizes(ctx):
                 started = time.perf_counter()
                 _grow(ctx, vocabulary, rng, have, n, database, engine)
@@ -221,6 +223,28 @@ def plain_query(text: str) -> dict[str, Any]:
             "_source": SOURCE_FIELDS}
 
 
+# The plain engine query behind a plain Django view: Django's own share (the middleware, a JSON response), with
+# nothing of ours. `_PLAIN` holds the engine's own client and the alias while a size is measured.
+_PLAIN: dict[str, Any] = {}
+
+
+def plain_view(request: Any) -> Any:
+    from django.http import JsonResponse
+
+    found = _PLAIN["client"].search(index=_PLAIN["alias"], body=plain_query(request.GET.get("q", "")))
+    return JsonResponse({"results": [{"id": h["_id"], "title": h["_source"].get("title", ""), "score": h["_score"]}
+                                     for h in found["hits"]["hits"]]})
+
+
+def _urls() -> list[Any]:
+    from django.urls import include, path
+
+    return [path("__bench__/kb_plain/", plain_view), path("", include("helpdesk.urls"))]
+
+
+urlpatterns = _urls()
+
+
 def _interleaved(questions: list[str], runs: dict[str, Callable[[str], Any]], rounds: int) -> dict[str, list[float]]:
     """Each question through every run in turn, `rounds` times: a burst of load hits them all alike. The order
     turns with every question, so that no run always follows the same one (the first request after the API's
@@ -297,8 +321,17 @@ def _one_size(ctx: Any, n: int, questions: list[str], engine: Any, database: Any
             engine.client.search = send
             api_on(database)(q).response.close()
     request_finished.connect(close_old_connections)
+    _PLAIN.update(client=raw_client, alias=engine.alias)
+
+    def django_plain(q: str) -> Any:
+        response = handler.get_response(factory.get("/__bench__/kb_plain/", {"q": q}))
+        body = b"".join(response)
+        assert response.status_code == 200 and body, body[:300]
+        return response
+
     runs: dict[str, Callable[[str], Any]] = {
         "raw": lambda q: raw_client.search(index=engine.alias, body=plain_query(q)),
+        "django_plain": django_plain,
         "ours_raw": lambda q: raw_client.search(index=engine.alias, body=ours_sent[q]),
         "backend": lambda q: engine.search(SearchQuery(text=q, limit=10, doc_types=("kb",))),
         "api_engine": api_on(engine),
@@ -319,6 +352,8 @@ def _one_size(ctx: Any, n: int, questions: list[str], engine: Any, database: Any
     raw = samples["raw"]
     return [
         {"name": f"{label}.raw_multi_match", "samples_ms": raw, "extra": {"entries": n}},
+        {"name": f"{label}.django_plain_view", "samples_ms": samples["django_plain"], "baseline": "plain engine query",
+         "baseline_samples_ms": raw},
         {"name": f"{label}.api_search", "samples_ms": samples["api_engine"], "baseline": "plain engine query",
          "baseline_samples_ms": raw, "target": TARGET, "queries": queries,
          "extra": {"entries": n, "fallbacks": fallbacks, "questions": len(questions)}},

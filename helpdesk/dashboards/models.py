@@ -121,19 +121,28 @@ class RollupMonth(models.Model):
         return f"{self.month} @ {self.computed_at:%Y-%m-%d %H:%M}"
 
 
-class TicketRollup(models.Model):
+class RollupRow(models.Model):
+    """What every rollup row is counted by: the month the tickets were created (YYYY-MM in the desk's zone) and
+    the columns the dashboard filters on (ids, not keys: the rollup is rebuilt, never joined on write)."""
+
+    month = models.CharField(max_length=7)
+    category_id = models.BigIntegerField()
+    priority = models.CharField(max_length=10)
+    forum_id = models.BigIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class TicketRollup(RollupRow):
     """Tickets counted per month, kabupaten, category, priority and forum (`rollup.py`, PostgreSQL).
 
     Both response times are kept as histograms (`expressions.BUCKETS` log-spaced buckets), so medians and p90 of
     any combination of rows are read back approximately; every count is exact as of `RollupMonth.computed_at`.
     """
 
-    month = models.CharField(max_length=7)  # created (YYYY-MM in the desk's zone)
     done_month = models.CharField(max_length=7, blank=True)  # finished (resolved or closed); '' while not
     kabupaten = models.CharField(max_length=5)
-    category_id = models.BigIntegerField()
-    priority = models.CharField(max_length=10)
-    forum_id = models.BigIntegerField()
     opened = models.IntegerField()
     solved = models.IntegerField()
     open = models.IntegerField()
@@ -152,14 +161,10 @@ class TicketRollup(models.Model):
         return f"{self.month} {self.kabupaten}: {self.opened}"
 
 
-class VillageRollup(models.Model):
+class VillageRollup(RollupRow):
     """Tickets per month and village (for the villages that keep asking), with the same filters' columns."""
 
-    month = models.CharField(max_length=7)
     desa_id = models.CharField(max_length=20)
-    category_id = models.BigIntegerField()
-    priority = models.CharField(max_length=10)
-    forum_id = models.BigIntegerField()
     tickets = models.IntegerField()
 
     class Meta:
@@ -169,14 +174,10 @@ class VillageRollup(models.Model):
         return f"{self.month} {self.desa_id}: {self.tickets}"
 
 
-class PersonRollup(models.Model):
+class PersonRollup(RollupRow):
     """Per month, kabupaten, filters and person: tickets assigned (`kind` a) or answers accepted (`kind` x)."""
 
-    month = models.CharField(max_length=7)
     kabupaten = models.CharField(max_length=5)
-    category_id = models.BigIntegerField()
-    priority = models.CharField(max_length=10)
-    forum_id = models.BigIntegerField()
     person_id = models.BigIntegerField()
     kind = models.CharField(max_length=1)
     tickets = models.IntegerField()

@@ -161,6 +161,14 @@ class _Counts:
             else:
                 del counts[term]
 
+    def slide(self, leaving: frozenset[str], entering: frozenset[str]) -> int:
+        """The window moves one word (`leaving` drops out, `entering` comes in): its distinct matched terms after."""
+        if leaving:
+            self.add(leaving, -1)
+        if entering:
+            self.add(entering, 1)
+        return len(self.counts)
+
 
 def _best_window(spans: list[Span], words: int) -> int:
     """Where the first window of `words` spans with the most distinct matched terms starts: slide the window,
@@ -174,12 +182,9 @@ def _best_window(spans: list[Span], words: int) -> int:
         leaving, entering = spans[i - 1][2], spans[i + words - 1][2]
         if not leaving and not entering:
             continue  # nothing changes: the count is the one of the window before, which did not win
-        if leaving:
-            window.add(leaving, -1)
-        if entering:
-            window.add(entering, 1)
-        if len(window.counts) > best_score:
-            best, best_score = i, len(window.counts)
+        score = window.slide(leaving, entering)
+        if score > best_score:
+            best, best_score = i, score
     return best
 
 
@@ -199,13 +204,9 @@ def _best_sparse(marks: list[frozenset[str]], matched: list[int], words: int) ->
     for i in starts[bisect_left(starts, 1):]:
         if i > last:
             break
-        leaving, entering = marks[i - 1], marks[i + words - 1]
-        if leaving:
-            window.add(leaving, -1)
-        if entering:
-            window.add(entering, 1)
-        if len(window.counts) > best_score:
-            best, best_score = i, len(window.counts)
+        score = window.slide(marks[i - 1], marks[i + words - 1])
+        if score > best_score:
+            best, best_score = i, score
     return best
 
 

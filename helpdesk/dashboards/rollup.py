@@ -130,7 +130,8 @@ def _regions(scope: Scope, f: StatsFilters) -> list[str] | None:
 
 
 def _region_q(codes: list[str], column: str) -> Q:
-    q = Q(pk__in=[]) if codes else Q()
+    """Rows at or under any of `codes` ('' = the whole country); no codes, no rows (a scope without regions)."""
+    q = Q(pk__in=[])
     for code in codes:
         if not code:
             return Q()

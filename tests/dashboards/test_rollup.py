@@ -172,6 +172,8 @@ def test_scopes_get_their_own_figures_from_the_rollup(dash: Dash, settings: Any)
     assert rolled.summary["opened"] < rollup_figures(EVERYWHERE, f).summary["opened"]  # type: ignore[union-attr]
     planner = rollup_figures(dashboard_scope(dash.planner), f)
     assert planner is not None and planner.volunteers is None
+    nowhere = rollup_figures(Scope(roots=(), sees_people=True, sees_tickets=True), f)  # a forum without regions
+    assert nowhere is not None and nowhere.summary == {"opened": 0, "solved": 0, "open": 0} and not nowhere.forums
 
 
 @ON_POSTGRES

@@ -40,7 +40,7 @@ from .guard import figures_transaction
 from .models import PersonRollup, RollupMonth, TicketRollup, VillageRollup
 from .params import StatsFilters
 from .percentiles import in_database, stats_from_histogram
-from .rollup_build import SLA, inner_rows
+from .rollup_build import COUNTED, inner_rows
 from .selectors import (
     REPEAT_MIN_TICKETS,
     TOP_CATEGORIES,
@@ -50,6 +50,7 @@ from .selectors import (
     deflection,
     months_between,
     people_rows,
+    series_of,
     ticket_rows,
     villages,
     with_sla,
@@ -190,12 +191,9 @@ def _stored(rows: QuerySet[Any], village_rows: QuerySet[Any], people_rows_: Quer
 def _live(tickets: QuerySet[Ticket], since: datetime, until: datetime) -> Sums:
     """The same sums, counted now from the tickets created in [since, until): a partial month at a period's end."""
     inner_sql, params = inner_rows(tickets, since, until)
-    sla = ", ".join(f"COUNT(*) FILTER (WHERE {name})" for name in SLA)
-    scores = ", ".join(f"COUNT(*) FILTER (WHERE score = {k})" for k in range(1, 6))
     sql = f"""
         SELECT GROUPING(category_id, forum_id, desa_id, assignee_id, author, fb, rb), category_id, forum_id, desa_id,
-               assignee_id, author, fb, rb, COUNT(*), COUNT(*) FILTER (WHERE is_solved),
-               COUNT(*) FILTER (WHERE is_open), {sla}, {scores}, COUNT(span), COALESCE(SUM(span), 0)
+               assignee_id, author, fb, rb, {COUNTED}, COUNT(span), COALESCE(SUM(span), 0)
         FROM ({inner_sql}) AS t
         GROUP BY GROUPING SETS ((), (category_id), (forum_id), (desa_id), (assignee_id), (author), (fb), (rb))
     """  # noqa: S608 -- the inner SQL and its parameters come from the ORM, the rest is fixed text
@@ -275,11 +273,7 @@ def _month_series(undated: QuerySet[Any], tickets: QuerySet[Ticket], span: Span,
             month = _month(timezone.localtime(end[0]).date())
             opened[month] = sums[key].counts["opened"]
             done[month], solved[month] = ends[f"{key}_done"], ends[f"{key}_solved"]
-    series, balance = [], carried
-    for key in months:
-        balance += opened.get(key, 0) - done.get(key, 0)
-        series.append({"month": key, "opened": opened.get(key, 0), "solved": solved.get(key, 0), "open_end": balance})
-    return series
+    return series_of(months, opened, solved, done, carried)
 
 
 def _categories(sums: Sums) -> list[dict[str, Any]]:

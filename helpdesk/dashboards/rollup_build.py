@@ -33,6 +33,10 @@ REFRESH_AFTER = timedelta(minutes=5)
 LOCK = 0x5D1D  # first key of the advisory lock; the second is the month (YYYYMM)
 BATCH = 2000
 SLA = ("fr_known", "fr_breached", "res_known", "res_breached")
+# The counts of a group of `inner_rows`, in this order: tickets, solved, open, the SLA counts, the CSAT scores 1-5.
+COUNTED = ", ".join(["COUNT(*)", "COUNT(*) FILTER (WHERE is_solved)", "COUNT(*) FILTER (WHERE is_open)",
+                     *(f"COUNT(*) FILTER (WHERE {name})" for name in SLA),
+                     *(f"COUNT(*) FILTER (WHERE score = {k})" for k in range(1, 6))])
 # GROUPING(fb, rb): a bit is 0 for a column the row is grouped by.
 BASE, BY_FIRST = 3, 1
 
@@ -76,8 +80,6 @@ def _count_month(key: str, inner_sql: str, params: tuple[Any, ...]) -> list[tupl
     volunteer and per author of an accepted answer (a province's month holds a row per village and category, too
     many to pass through Python), and returns per kabupaten, category, priority, forum and finishing month the
     counts and each response time's tickets per histogram bucket."""
-    sla = ", ".join(f"COUNT(*) FILTER (WHERE {name})" for name in SLA)
-    scores = ", ".join(f"COUNT(*) FILTER (WHERE score = {k})" for k in range(1, 6))
     dims = "category_id, priority, forum_id"
     groups = f"kab, {dims}, done_m"
     sql = f"""
@@ -97,8 +99,7 @@ def _count_month(key: str, inner_sql: str, params: tuple[Any, ...]) -> list[tupl
             GROUP BY GROUPING SETS ((kab, {dims}, assignee_id), (kab, {dims}, author))
             HAVING COALESCE(assignee_id, author) IS NOT NULL
         )
-        SELECT GROUPING(fb, rb), {groups}, fb, rb, COUNT(*), COUNT(*) FILTER (WHERE is_solved),
-               COUNT(*) FILTER (WHERE is_open), {sla}, {scores}
+        SELECT GROUPING(fb, rb), {groups}, fb, rb, {COUNTED}
         FROM t
         GROUP BY GROUPING SETS (({groups}), ({groups}, fb), ({groups}, rb))
     """  # noqa: S608 -- the inner SQL and its parameters come from the ORM, the rest is fixed text

@@ -176,16 +176,17 @@ def month_series(scope: Scope, f: StatsFilters, opened: dict[str, int] | None = 
     carried = undated.filter(created_at__lt=f.since).annotate(done=_done()).filter(
         Q(done__isnull=True) | Q(done__gte=f.since)
     ).count()
-    by_key: dict[str, dict[str, int]] = {}
-    for name, source in (("opened", opened), ("solved", solved), ("done", done)):
-        for month, n in source.items():
-            by_key.setdefault(month, {})[name] = n
+    return series_of(months_between(f.start, f.end), opened, solved, done, carried)
+
+
+def series_of(months: list[str], opened: dict[str, int], solved: dict[str, int], done: dict[str, int],
+              carried: int) -> list[dict[str, Any]]:
+    """Per month: opened, solved, and open at its end (`carried` open before the first month, plus the running
+    balance of opened less finished, `done`)."""
     series, balance = [], carried
-    for key in months_between(f.start, f.end):
-        counts = by_key.get(key, {})
-        balance += counts.get("opened", 0) - counts.get("done", 0)
-        series.append({"month": key, "opened": counts.get("opened", 0), "solved": counts.get("solved", 0),
-                       "open_end": balance})
+    for key in months:
+        balance += opened.get(key, 0) - done.get(key, 0)
+        series.append({"month": key, "opened": opened.get(key, 0), "solved": solved.get(key, 0), "open_end": balance})
     return series
 
 

@@ -14,6 +14,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.decorators import sync_and_async_middleware
 
 from .logs import accept_request_id, request_id_scope
+from .refcache import request_scope
 from .views import permission_denied, service_unavailable
 
 log = logging.getLogger(__name__)
@@ -34,12 +35,14 @@ class SecurityHeadersMiddleware:
 
 @sync_and_async_middleware
 def RequestIdMiddleware(get_response: Any) -> Any:
-    """Give the request an id (logs, outbox jobs, the X-Request-ID response header); see core/logs.py."""
+    """Give the request an id (logs, outbox jobs, the X-Request-ID response header); see core/logs.py. It also
+    opens the request's scope of reference-data tokens (core/refcache.py)."""
 
     if iscoroutinefunction(get_response):
 
         async def middleware(request: HttpRequest) -> HttpResponse:
-            with request_id_scope(accept_request_id(request.headers.get("X-Request-ID"))) as request_id:
+            with request_id_scope(accept_request_id(request.headers.get("X-Request-ID"))) as request_id, \
+                    request_scope():
                 response = await get_response(request)
             response.headers["X-Request-ID"] = request_id
             return response
@@ -47,7 +50,8 @@ def RequestIdMiddleware(get_response: Any) -> Any:
     else:
 
         def middleware(request: HttpRequest) -> HttpResponse:  # type: ignore[misc]
-            with request_id_scope(accept_request_id(request.headers.get("X-Request-ID"))) as request_id:
+            with request_id_scope(accept_request_id(request.headers.get("X-Request-ID"))) as request_id, \
+                    request_scope():
                 response = get_response(request)
             response.headers["X-Request-ID"] = request_id
             return response

@@ -13,12 +13,19 @@ cache culled or cleared) means "reload".
 
 What does not send signals (`QuerySet.update()`, `bulk_create`, raw SQL) must call `invalidate()` itself. After
 `flush` and `migrate` (post_migrate) each process drops its copies.
+
+Within a web request (`request_scope()`, opened by the request-id middleware) the first read takes the tokens of
+every copy in one query and the request's later reads use them: a filing reads two copies, and took two queries
+for their tokens. A request that changes watched rows reads every token from the cache
+from then on: a token it took inside its transaction would outlive a rollback.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Generic, TypeVar
 
 from django.core.cache import cache
@@ -28,6 +35,32 @@ from django.db.models.signals import post_delete, post_migrate, post_save
 T = TypeVar("T")
 
 _PREFIX = "refcache:"
+_caches: list[RefCache[object]] = []
+# The tokens taken in the current request (None outside one: every read asks the cache).
+_request_tokens: ContextVar[dict[str, str | None] | None] = ContextVar("refcache_tokens", default=None)
+
+
+@contextmanager
+def request_scope() -> Iterator[None]:
+    scope = _request_tokens.set({})
+    try:
+        yield
+    finally:
+        _request_tokens.reset(scope)
+
+
+_OFF = ""  # in a request's tokens: it changed reference rows, take nothing more
+
+
+def _token(key: str) -> str | None:
+    taken = _request_tokens.get()
+    if taken is None or _OFF in taken:
+        return cache.get(key)  # type: ignore[no-any-return]
+    if key not in taken:
+        keys = [c.key for c in _caches]
+        found = cache.get_many(keys)
+        taken.update({k: found.get(k) for k in keys})
+    return taken[key]
 
 
 class RefCache(Generic[T]):
@@ -40,15 +73,19 @@ class RefCache(Generic[T]):
             post_save.connect(self._changed, sender=model, weak=False, dispatch_uid=f"{uid}:save")
             post_delete.connect(self._changed, sender=model, weak=False, dispatch_uid=f"{uid}:delete")
         post_migrate.connect(self._migrated, weak=False, dispatch_uid=f"{self.key}:migrate")
+        _caches.append(self)  # type: ignore[arg-type]
 
     def get(self) -> T:
-        version = cache.get(self.key)
+        version = _token(self.key)
         held = self._held
         if version is not None and held is not None and held[0] == version:
             return held[1]
         if version is None:
             fresh = uuid.uuid4().hex
             version = fresh if cache.add(self.key, fresh, timeout=None) else cache.get(self.key)
+            taken = _request_tokens.get()
+            if taken is not None and _OFF not in taken:
+                taken[self.key] = version
         value = self._load()
         if version is not None:
             self._held = (version, value)
@@ -66,6 +103,10 @@ class RefCache(Generic[T]):
 
     def _new_token(self) -> None:
         self._held = None
+        taken = _request_tokens.get()
+        if taken is not None:
+            taken.clear()
+            taken[_OFF] = None
         cache.set(self.key, uuid.uuid4().hex, timeout=None)
 
     def _changed(self, **kwargs: object) -> None:

@@ -11,11 +11,13 @@ import datetime as dt
 
 import pytest
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from helpdesk.categories import selectors as category_selectors
 from helpdesk.categories.models import Category
+from helpdesk.core import refcache
 from helpdesk.tickets import sla
 from helpdesk.tickets.models import Holiday, SlaPolicy, Ticket
 from tests.tickets.conftest import DESA_A, World, as_user
@@ -110,3 +112,39 @@ def test_a_lost_token_means_reload(world: World) -> None:
     assert sla.policy_for(None).targets == {"darurat": [15, 120]}
     cache.clear()
     assert sla.policy_for(None).targets == {"darurat": [20, 120]}
+
+
+def test_a_filing_takes_every_reference_token_in_one_query(world: World) -> None:
+    operator = as_user(APIClient(), world.op_a)
+    body = {"title": "Gagal impor data penduduk", "category": "kependudukan", "priority": "darurat"}
+    assert operator.post("/api/v1/tickets/", body, format="json").status_code == 201  # copies loaded
+    with CaptureQueriesContext(connection) as queries:
+        assert operator.post("/api/v1/tickets/", body, format="json").status_code == 201
+    token_reads = [q["sql"] for q in queries.captured_queries if "helpdesk_cache" in q["sql"]]
+    assert len(token_reads) == 1, token_reads  # the categories' and the SLA's tokens together
+
+
+def test_a_request_that_changes_and_rolls_back_reads_the_tokens_again(world: World) -> None:
+    def days() -> frozenset[dt.date]:
+        return sla.holidays_for(DESA_A, FAR_DAY, FAR_DAY)
+
+    with refcache.request_scope():
+        assert days() == frozenset()  # the tokens are taken here
+        with pytest.raises(RuntimeError), transaction.atomic():
+            Holiday.objects.create(date=FAR_DAY, name="Libur daerah", region_prefix="52")
+            assert days() == {FAR_DAY}
+            raise RuntimeError
+        assert days() == frozenset()
+
+
+def test_a_change_made_elsewhere_is_seen_by_the_next_request(world: World) -> None:
+    def days() -> frozenset[dt.date]:
+        return sla.holidays_for(DESA_A, FAR_DAY, FAR_DAY)
+
+    with refcache.request_scope():
+        assert days() == frozenset()
+        other_process = sla._reference._held
+        Holiday.objects.create(date=FAR_DAY, name="Libur daerah", region_prefix="52")
+        sla._reference._held = other_process  # the change happened in another process
+    with refcache.request_scope():
+        assert days() == {FAR_DAY}

@@ -21,7 +21,9 @@ class TokenAuthentication(authentication.TokenAuthentication):
         # DRF's lookup, with the person's desa in the same query: an operator filing a ticket (the API's busiest
         # write) has it read at once for routing and the SLA's time zone. An unknown key or an inactive person goes
         # to DRF's own, which refuses with its own message.
-        token = Token.objects.select_related("user", "user__desa").filter(key=key).first()
+        # The key is the primary key: at most one row, so no ORDER BY and LIMIT for `first()` to compile.
+        found = list(Token.objects.select_related("user", "user__desa").filter(pk=key))
+        token = found[0] if found else None
         if token is None or not token.user.is_active:
             return super().authenticate_credentials(key)
         user = token.user

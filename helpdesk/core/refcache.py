@@ -16,8 +16,8 @@ What does not send signals (`QuerySet.update()`, `bulk_create`, raw SQL) must ca
 
 Within a web request (`request_scope()`, opened by the request-id middleware) the first read takes the tokens of
 every copy in one query and the request's later reads use them: a filing reads two copies, and took two queries
-for their tokens. A request that changes watched rows reads every token from the cache
-from then on: a token it took inside its transaction would outlive a rollback.
+for their tokens. A request that changes watched rows reads every token from the cache from then on: a token it
+took inside its transaction would outlive a rollback.
 """
 
 from __future__ import annotations

@@ -29,11 +29,13 @@ QUIET_SECONDS = 0.5
 BURST = 20
 
 
-def after_commit(event: dict[str, Any]) -> None:
+def after_commit(events: list[dict[str, Any]]) -> None:
+    """The events one transaction logged, once it committed: handed to the publisher in one call (a new ticket
+    logs one for the queue and one for each volunteer notified)."""
     if conf.follows_log():
         follower.nudge()
         return
-    publisher().submit(streams.group(event["stream"]), {"type": "realtime.event", "event": event})
+    publisher().submit([(streams.group(e["stream"]), {"type": "realtime.event", "event": e}) for e in events])
 
 
 class Publisher:
@@ -96,16 +98,19 @@ class Publisher:
                 self._last_error_log = now
                 log.warning("realtime: fan-out to %s failed (%s); clients will resume from the log", group, exc)
 
-    def submit(self, group: str, message: dict[str, Any]) -> None:
+    def submit(self, messages: list[tuple[str, dict[str, Any]]]) -> None:
+        """Queue (group, message) pairs, sent in this order; one wake-up of the loop for all of them."""
         loop, queue = self._loop, self._queue
-        if loop is None or queue is None or loop.is_closed():
+        if loop is None or queue is None or loop.is_closed() or not messages:
             return
         with self._lock:
-            if self._pending >= conf.get_int("REALTIME_PUBLISH_QUEUE"):
-                self.failures += 1
-                return  # Redis is far behind or gone: the log keeps the event
-            self._pending += 1
-        loop.call_soon_threadsafe(queue.put_nowait, (group, message))
+            room = conf.get_int("REALTIME_PUBLISH_QUEUE") - self._pending
+            if room < len(messages):
+                self.failures += len(messages) - max(room, 0)
+                messages = messages[:max(room, 0)]  # Redis is far behind or gone: the log keeps the rest
+            self._pending += len(messages)
+        if messages:
+            loop.call_soon_threadsafe(_put_all, queue, messages)
 
     def flush(self, timeout: float = 2.0) -> bool:
         """Wait until everything submitted was sent (or given up); True when nothing is left."""
@@ -116,6 +121,11 @@ class Publisher:
                     return True
             time.sleep(0.01)
         return False
+
+
+def _put_all(queue: asyncio.Queue[tuple[str, dict[str, Any]]], messages: list[tuple[str, dict[str, Any]]]) -> None:
+    for message in messages:
+        queue.put_nowait(message)
 
 
 _publisher: Publisher | None = None

@@ -156,8 +156,7 @@ def _write(pending: Pending) -> list[WireEvent]:
                 following[stream] += 1
             StreamEvent.objects.bulk_create(rows)
         events = [wire(row) for row in rows]
-        for event in events:
-            transaction.on_commit(partial(fanout.after_commit, event))
+        transaction.on_commit(partial(fanout.after_commit, events))
     return events
 
 

@@ -4,11 +4,15 @@ eight (issue 18: the stream heads were locked one by one over the rest of the fi
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.db import connection, transaction
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
 from helpdesk import realtime
+from helpdesk.realtime import fanout
 from helpdesk.realtime.models import StreamEvent, StreamHead
 from tests.factories import volunteer
 from tests.tickets.conftest import World
@@ -65,3 +69,52 @@ def test_a_filing_costs_the_same_queries_for_two_volunteers_as_for_eight(world: 
     queue = f"queue:{world.lotim.pk}"
     seqs = list(StreamEvent.objects.filter(stream=queue).order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(1, len(seqs) + 1)) and len(seqs) == 3
+
+
+class _Layer:
+    """A channel layer that records what reaches it."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, int]] = []
+
+    async def group_send(self, group: str, message: dict[str, object]) -> None:
+        self.sent.append((group, message["event"]["seq"]))  # type: ignore[index]
+
+
+def test_a_commit_hands_its_events_to_the_publisher_in_one_call_in_order(world: World,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    layer = _Layer()
+    monkeypatch.setattr(fanout, "get_channel_layer", lambda: layer)
+    monkeypatch.setattr(fanout.conf, "follows_log", lambda: False)
+    publisher = fanout.Publisher()
+    monkeypatch.setattr(fanout, "_publisher", publisher)
+    calls: list[int] = []
+    submit = publisher.submit
+    monkeypatch.setattr(publisher, "submit", lambda messages: (calls.append(len(messages)), submit(messages)))
+    first, second = _streams(world)
+    with TestCase.captureOnCommitCallbacks(execute=True), realtime.batch():
+        for n in range(3):
+            realtime.publish(first, "notification.created", {"n": n})
+        realtime.publish(second, "notification.created", {"n": 9})
+    assert calls == [4]
+    assert publisher.flush(timeout=5)
+    assert [seq for group, seq in layer.sent if "user" in group] == [1, 2, 3, 1]
+    assert publisher.failures == 0
+
+
+def test_the_publisher_keeps_what_fits_its_queue_and_counts_the_rest(settings: object,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    layer = _Layer()
+    monkeypatch.setattr(fanout, "get_channel_layer", lambda: layer)
+    settings.REALTIME_PUBLISH_QUEUE = 3  # type: ignore[attr-defined]
+    publisher = fanout.Publisher()
+    with publisher._lock:
+        publisher._pending = 1  # one message still on its way
+    publisher.submit([(f"g{n}", {"type": "realtime.event", "event": {"stream": "s", "seq": n}}) for n in range(5)])
+    assert publisher.failures == 3
+    deadline = time.monotonic() + 5
+    while len(layer.sent) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert layer.sent == [("g0", 0), ("g1", 1)]
+    with publisher._lock:
+        assert publisher._pending == 1

@@ -135,9 +135,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 0, minim
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Parameters sent apart from the SQL, and a statement that one connection runs a fifth time prepared on the
-    # server, so PostgreSQL stops parsing and planning it: 40 % of its CPU per ticket filing (docs/deploy.md,
+    # server, so PostgreSQL stops parsing and planning it: about half of its CPU per ticket filing (docs/deploy.md,
     # section 12). Prepared statements belong to a connection, so they pay with DATABASE_CONN_MAX_AGE > 0. Set
-    # 0 behind PgBouncer in transaction mode unless it keeps them (1.21 or later, max_prepared_statements > 0).
+    # DATABASE_PREPARED_STATEMENTS=0 behind PgBouncer in transaction mode unless it keeps them (1.21 or later,
+    # max_prepared_statements > 0).
     DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
     DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -63,10 +63,13 @@ def test_a_second_volunteers_queue_shows_the_ticket_claimed(world: World, asgi_s
                            timeout=5000)
     budi.click("text=Saya tangani")
     sari.wait_for_function(
-        "href => { const r = document.querySelector(`tr[data-href='${href}']`); return r && r.innerText.includes('Budi Relawan'); }",
+        # The assignee line, not the whole row: the presence line on the same row already names Budi.
+        "href => { const a = document.querySelector(`tr[data-href='${href}'] .assignee`);"
+        " return a && a.innerText.includes('Budi Relawan'); }",
         arg=ticket.get_absolute_url(), timeout=5000,
     )
     assert "belum diambil" not in row.inner_text()
+    assert row.locator(".assignee").inner_text() == "Budi Relawan"
     assert sari.evaluate("window.__samePage") is True
 
     # A new ticket appears in her queue by itself.

@@ -58,3 +58,15 @@ def test_head_as_of_a_moment(world: World) -> None:
     assert log.head_as_of(stream, timezone.now() - timedelta(minutes=1)) == 1
     assert log.head_as_of(stream, timezone.now()) == 2
     assert log.head_as_of(stream, timezone.now() - timedelta(minutes=10)) == 0
+
+
+def test_a_live_refresh_leaves_the_flash_for_the_next_page(world: World) -> None:
+    # The claim's own event makes the old page fetch itself again while the browser follows the redirect:
+    # that background fetch must not take the "you took it" message from the page the volunteer is loading.
+    ticket = world.ticket()
+    page = Client()
+    page.force_login(world.vol_lotim)
+    assert page.post(f"/tiket/{ticket.number}/aksi/ambil/").status_code == 302
+    live = page.get(ticket.get_absolute_url(), HTTP_X_LIVE="1").content.decode()
+    assert 'class="flash"' not in live and 'id="tiket"' in live
+    assert "Tiket ini sekarang Anda tangani." in page.get(ticket.get_absolute_url()).content.decode()

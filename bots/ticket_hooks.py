@@ -12,7 +12,6 @@ from helpdesk.notifications.extensions import channels, team_channels
 from helpdesk.tickets.extensions import listeners
 
 from . import chats, linking, private_chat, ticket_bridge, ticket_edits, ticket_group  # noqa: F401 - commands, handlers and jobs register on import
-from .models import TelegramChatEvent
 from .outbound import telegram_send
 
 
@@ -32,10 +31,3 @@ listeners.register("bots.edits", ticket_edits.on_ticket_event)
 channels.register("telegram", private_chat.telegram_channel)
 team_channels.register("telegram", post_to_team)
 profile_sections.register("bots", "bots/_profile_telegram.html")
-
-
-@chats.on_chat_change
-def follow_migrated_group(change: chats.ChatChange) -> None:
-    """A forum's group that became a supergroup keeps its link: the forum follows the new chat id."""
-    if change.kind == TelegramChatEvent.Kind.MIGRATED and change.new_chat_id:
-        Forum.objects.filter(telegram_chat_id=change.chat_id).update(telegram_chat_id=change.new_chat_id)

@@ -104,10 +104,10 @@ class Publisher:
         if loop is None or queue is None or loop.is_closed() or not messages:
             return
         with self._lock:
-            room = conf.get_int("REALTIME_PUBLISH_QUEUE") - self._pending
+            room = max(conf.get_int("REALTIME_PUBLISH_QUEUE") - self._pending, 0)
             if room < len(messages):
-                self.failures += len(messages) - max(room, 0)
-                messages = messages[:max(room, 0)]  # Redis is far behind or gone: the log keeps the rest
+                self.failures += len(messages) - room
+                messages = messages[:room]  # Redis is far behind or gone: the log keeps the rest
             self._pending += len(messages)
         if messages:
             loop.call_soon_threadsafe(_put_all, queue, messages)

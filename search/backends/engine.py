@@ -57,6 +57,8 @@ from .engine_state import REINDEX_COMMAND, Breaker, DocCounts, IndexState, read_
 log = logging.getLogger(__name__)
 
 BATCH = 500
+# A million entries merge in about 6 s here (docs/search.md).
+MERGE_TIMEOUT_SECONDS = 600.0
 # The share of SEARCH_TIMEOUT_SECONDS the engine may use; the rest is for the database fallback, so that a slow
 # engine still gives an answer within SEARCH_TIMEOUT_SECONDS.
 ENGINE_SHARE = 0.75
@@ -273,6 +275,7 @@ class EngineBackend:
                 total += len(chunk)
                 if progress is not None:
                     progress(total)
+            self._merge(new)
             self.client.put_settings(new, {"number_of_replicas": self.replicas,
                                            "refresh_interval": self.refresh_interval}, timeout=self.write_timeout)
             self.client.refresh(new, timeout=self.write_timeout)
@@ -291,6 +294,16 @@ class EngineBackend:
         self.breaker.reset()
         self._drop_old(new, old, started_ms)
         return total
+
+    def _merge(self, index: str) -> None:
+        """The new index into one segment per shard before it serves (and before its replicas copy it): a search
+        then looks each word up once, not once per segment (docs/search.md, about a quarter of a search's time
+        at a million entries). Only an optimisation: if the engine does not finish in time, the index serves
+        as it is and the engine goes on merging."""
+        try:
+            self.client.force_merge(index, segments=1, timeout=max(self.write_timeout, MERGE_TIMEOUT_SECONDS))
+        except EngineError as exc:
+            log.warning("the new index %s was not merged into one segment (%s); it serves as it is", index, exc)
 
     def _copy_other_types(self, old: list[str], new: str, doc_types: tuple[str, ...]) -> None:
         found = self.client.indices(self.alias, timeout=self.write_timeout)

@@ -165,6 +165,9 @@ class EngineClient:
     def put_settings(self, index: str, settings: dict[str, Any], *, timeout: float | None = None) -> None:
         self._call(lambda c, kw: c.indices.put_settings(index=index, body={"index": settings}, **kw), timeout)
 
+    def force_merge(self, index: str, *, segments: int, timeout: float | None = None) -> None:
+        self._call(lambda c, kw: c.indices.forcemerge(index=index, max_num_segments=segments, **kw), timeout)
+
     def refresh(self, index: str, *, timeout: float | None = None) -> None:
         self._call(lambda c, kw: c.indices.refresh(index=index, **kw), timeout)
 

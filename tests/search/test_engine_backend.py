@@ -59,6 +59,46 @@ def test_reindex_builds_a_new_versioned_index_swaps_the_alias_and_drops_the_old(
     assert seen[-1] == len(CORPUS) and backend.count() == len(CORPUS)
 
 
+def _segments(backend: EngineBackend, index: str) -> int:
+    answer = backend.client.raw.cat.segments(index=index, format="json")
+    return len(getattr(answer, "body", answer))
+
+
+@pytest.mark.parametrize("kind", ["opensearch", "elasticsearch"])
+def test_a_reindex_serves_one_segment_per_shard(
+    engine_factory: EngineFactory, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    backend = engine_factory(kind=kind)
+    old = backend.index_state(fresh=True).index
+    monkeypatch.setattr("search.backends.engine.BATCH", 4)
+    built: list[int] = []
+
+    def refresh_the_build(n: int) -> None:  # as a long reindex does when the engine flushes: one segment per batch
+        (building,) = engine_indices(backend) - {old}
+        backend.client.refresh(building)
+        built.append(_segments(backend, building))
+
+    backend.reindex(CORPUS, progress=refresh_the_build)
+    assert built[-1] > 1  # the build had several segments ...
+    assert _segments(backend, backend.index_state(fresh=True).index) == 1  # ... and serves one
+    assert backend.count() == len(CORPUS)
+
+
+def test_a_merge_that_fails_leaves_the_new_index_serving(
+    engine_factory: EngineFactory, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    backend = engine_factory()
+
+    def too_slow(index: str, **kwargs: Any) -> None:
+        raise EngineUnavailable("ReadTimeoutError: timed out", status=None)
+
+    monkeypatch.setattr(backend.client, "force_merge", too_slow)
+    assert backend.reindex(CORPUS) == len(CORPUS)
+    assert backend.count() == len(CORPUS)
+    assert [h.doc_id for h in backend.search(SearchQuery(text="reset pin layanan mandiri")).hits][:1] == ["3"]
+    assert "was not merged into one segment" in caplog.text
+
+
 def test_a_build_left_by_a_crashed_reindex_is_dropped_by_the_next(engine_factory: EngineFactory) -> None:
     backend = engine_factory()
     orphan = f"{backend.alias}-v{MAPPING_VERSION}-19990101000000000000"

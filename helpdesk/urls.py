@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
+from django.utils.translation import gettext_lazy
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from bots import urls as bots_urls
@@ -41,6 +42,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# The admin's header and tab title name the product, not Django.
+admin.site.site_header = gettext_lazy("Administrasi SID Helpdesk")
+admin.site.site_title = "SID Helpdesk"
 
 handler400 = "helpdesk.core.views.bad_request"
 handler403 = "helpdesk.core.views.permission_denied"

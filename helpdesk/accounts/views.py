@@ -14,7 +14,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -155,6 +155,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
 def admin_login(request: HttpRequest) -> HttpResponse:
     """The admin signs in through /masuk/ too, so its form cannot be used to get around the throttle."""
     target = _safe_next(request, "/admin/")
+    if request.user.is_authenticated:
+        if not (request.user.is_active and request.user.is_staff):
+            raise PermissionDenied  # signed in without admin rights: say so, rather than ask to sign in again
+        return redirect(target)
     return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
 
 

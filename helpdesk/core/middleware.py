@@ -15,7 +15,7 @@ from django.utils.decorators import sync_and_async_middleware
 
 from .logs import accept_request_id, request_id_scope
 from .refcache import request_scope
-from .views import permission_denied, service_unavailable
+from .views import method_not_allowed, permission_denied, service_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +123,23 @@ class QuietPermissionDeniedMiddleware:
         if not isinstance(exception, PermissionDenied):
             return None
         return permission_denied(request, exception)
+
+
+class MethodNotAllowedPageMiddleware:
+    """The bare 405 of `require_POST` and friends (an empty body: the browser shows its own error page) becomes the
+    site's page, with the way back to the form's page; the `Allow` header stays."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 405 and not getattr(response, "streaming", False) and not response.content:
+            page = method_not_allowed(request, response.get("Allow", ""))
+            # Django logged the refusal once already ("Method Not Allowed (GET)"); not a second time for the page.
+            page._has_been_logged = getattr(response, "_has_been_logged", False)  # type: ignore[attr-defined]
+            return page
+        return response
 
 
 class DatabaseUnavailableMiddleware:

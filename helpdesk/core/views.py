@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -64,6 +65,36 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     if _wants_json(request):
         return JsonResponse(error_body(_("Permintaan tidak valid."), "bad_request"), status=400)
     return render(request, "core/error.html", {"title": _("Permintaan tidak valid"), "code": 400}, status=400)
+
+
+def method_not_allowed(request: HttpRequest, allowed: str) -> HttpResponse:
+    """An address that only takes a form, opened directly (history, a bookmark, a new tab): the site's page with a
+    way back to the page the form belongs to, not the browser's bare error."""
+    if _wants_json(request):
+        response: HttpResponse = JsonResponse(error_body(_("Metode tidak diizinkan."), "method_not_allowed"),
+                                              status=405)
+    else:
+        hint = _("Alamat ini hanya dipakai untuk mengirim formulir, jadi tidak bisa dibuka langsung. Buka halaman "
+                 "formulirnya lalu kirim lagi bila perlu.")
+        response = render(request, "core/error.html", {"title": _("Halaman ini tidak bisa dibuka langsung"),
+                                                       "code": 405, "hint": hint, "back": _page_above(request.path)},
+                          status=405)
+    response["Allow"] = allowed
+    return response
+
+
+def _page_above(path: str) -> str | None:
+    """The nearest address above `path` that is a page (`/tiket/X/aksi/ambil/` -> `/tiket/X/`), or None."""
+    parts = [p for p in path.split("/") if p]
+    while len(parts) > 1:
+        parts.pop()
+        candidate = "/" + "/".join(parts) + "/"
+        try:
+            resolve(candidate)
+        except Resolver404:
+            continue
+        return candidate
+    return None
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

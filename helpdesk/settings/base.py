@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "helpdesk.core.middleware.XAccelRedirectMiddleware",
     "helpdesk.core.middleware.QuietPermissionDeniedMiddleware",
+    "helpdesk.core.middleware.MethodNotAllowedPageMiddleware",
     "helpdesk.core.middleware.DatabaseUnavailableMiddleware",
 ]
 

@@ -207,6 +207,14 @@ def test_the_admin_signs_in_through_the_throttled_form(world: World) -> None:
     assert client.get("/admin/").status_code == 200
 
 
+def test_a_signed_in_person_without_admin_rights_is_told_so_at_the_admin(world: World) -> None:
+    client = Client()
+    client.force_login(world.coord_lotim)
+    response = client.get("/admin/", follow=True)
+    assert response.status_code == 403 and "Akses ditolak" in response.content.decode()
+    assert response.redirect_chain[-1][0].startswith("/admin/login/")  # not the sign-in form again
+
+
 def _reset_link(client: Client, email: str) -> str:
     client.post("/sandi/lupa/", {"email": email})
     drain_outbox()

@@ -123,6 +123,9 @@ def test_forum_pages(world: World, client: Client) -> None:
     assert "ForSID Lombok Timur" in client.get("/forsid/").content.decode()
     page = client.get(f"/forsid/{world.lotim.pk}/").content.decode()
     assert "relawan_lotim" in page and "Nonaktifkan" in page and "Undang relawan" in page
+    # The coordinator's other pages are reachable from the forum's page, and open for them.
+    for linked in (f"/forsid/{world.lotim.pk}/kepuasan/", "/forum/moderasi/"):
+        assert f'href="{linked}"' in page and client.get(linked).status_code == 200
     assert client.get(f"/forsid/{world.bima.pk}/").status_code == 403
     assert client.get(f"/forsid/{world.bima.pk}/undangan/").status_code == 403
     added = client.post(f"/forsid/{world.lotim.pk}/anggota/", {"username": "warga", "role": "volunteer"})
@@ -135,5 +138,5 @@ def test_forum_pages(world: World, client: Client) -> None:
     assert client.get(f"/forsid/{world.lotim.pk}/").status_code == 403  # no longer a member
     client.force_login(world.vol_bima)
     page = client.get(f"/forsid/{world.bima.pk}/").content.decode()
-    assert "Nonaktifkan" not in page and "Undang relawan" not in page
+    assert "Nonaktifkan" not in page and "Undang relawan" not in page and "/forum/moderasi/" not in page
     assert client.get(f"/forsid/{world.bima.pk}/undangan/").status_code == 403

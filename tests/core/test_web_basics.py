@@ -53,3 +53,21 @@ def test_openapi_schema_and_docs(client: Client) -> None:
     docs = client.get("/api/v1/docs/")
     assert docs.status_code == 200
     assert b"<script>" not in docs.content  # swagger's init script is a separate file, allowed by the CSP
+
+
+def test_a_form_address_opened_directly_is_a_page_with_the_way_back(client: Client) -> None:
+    # A reply refused without JavaScript stays at .../balas/; Back, a bookmark or a new tab then GETs it.
+    from tests.tickets.conftest import make_world
+
+    world = make_world()
+    ticket = world.ticket()
+    client.force_login(world.vol_lotim)
+    for address, back in ((f"/tiket/{ticket.number}/aksi/ambil/", f"/tiket/{ticket.number}/"),
+                          ("/antrian/massal/", "/antrian/")):
+        response = client.get(address)
+        assert response.status_code == 405 and response.headers["Allow"] == "POST"
+        html = response.content.decode()
+        assert "Halaman ini tidak bisa dibuka langsung" in html and f'<a href="{back}">' in html
+    # The API keeps its own 405 body.
+    api = client.delete("/api/v1/tickets/")
+    assert api.status_code == 405 and api.json()["code"] == "method_not_allowed"

@@ -46,6 +46,17 @@ def test_entry_page_is_public_with_seo_metadata(world: World, entry: Entry) -> N
     assert entry.views == 1
 
 
+def test_the_way_to_report_a_problem_is_offered_to_who_can_report(world: World, entry: Entry) -> None:
+    # Anonymous: through the sign-in; an operator: the form; a volunteer or an admin would meet a 403 there.
+    nothing = {"q": "zzzqqqx"}
+    assert "/masuk/?next=/tiket/baru/" in web().get(entry.get_absolute_url()).content.decode()
+    for person, offered in ((world.op_a, True), (world.vol_lotim, False), (world.admin, False)):
+        page, none_found = (web(person).get(entry.get_absolute_url()).content.decode(),
+                            web(person).get("/kb/cari/", nothing).content.decode())
+        assert ('href="/tiket/baru/"' in page) is offered and ("Laporkan ke relawan" in page) is offered
+        assert "Tidak ada yang cocok" in none_found and ('href="/tiket/baru/"' in none_found) is offered
+
+
 def test_wrong_slug_and_short_url_redirect_to_the_canonical_page(entry: Entry) -> None:
     response = web().get(f"/kb/{entry.pk}/judul-lama/?saran=5")
     assert response.status_code == 301 and response["Location"] == f"{entry.get_absolute_url()}?saran=5"

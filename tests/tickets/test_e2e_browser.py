@@ -91,3 +91,21 @@ def test_volunteer_answers_with_a_canned_reply_and_the_operator_sees_the_badge(
     operator.wait_for_selector(f"text={ticket.number}")
     operator.click(f"text=membalas tiket {ticket.number}")
     operator.wait_for_selector("text=pastikan PHP minimal 8.1 di hosting Desa Tanjung Luar")
+
+
+def test_the_queue_keys_the_page_promises(world: World, asgi_server: AsgiServer, browser: Any) -> None:
+    # "Pintasan: j/k pindah baris, Enter buka tiket, s cari."
+    first = world.ticket(title="Peta wilayah tidak tampil")
+    world.ticket(title="Anjungan mandiri blank", reporter=world.op_b)
+    page = login_context(browser, asgi_server.url, world.vol_lotim, phone=False).new_page()
+    page.goto("/antrian/")
+    page.keyboard.press("s")
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type("peta wilayah")  # typed into the box: the keys are the search's now, not shortcuts
+    assert page.input_value("#q") == "peta wilayah"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/antrian/?*q=peta*")
+    page.keyboard.press("j")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith(first.get_absolute_url())

@@ -1,11 +1,14 @@
-// Queue: j/k move between rows, Enter opens the focused ticket; live, changed rows are swapped in (keeping a
+// Queue: j/k move between rows, Enter opens the focused ticket, s goes to the search box; live, changed rows are swapped in (keeping a
 // ticked box) and each row says who is viewing or answering it.
 (function () {
   "use strict";
   var rows = function () { return Array.prototype.slice.call(document.querySelectorAll("tr.row[data-href]")); };
   document.addEventListener("keydown", function (event) {
     var tag = (event.target.tagName || "").toLowerCase(), all = rows(), index = all.indexOf(document.activeElement);
-    if (!all.length || tag === "input" || tag === "textarea" || tag === "select" || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (tag === "input" || tag === "textarea" || tag === "select" || event.ctrlKey || event.metaKey || event.altKey) return;
+    var search = document.getElementById("q");
+    if (event.key === "s" && search) { search.focus(); search.select(); event.preventDefault(); return; }
+    if (!all.length) return;
     if (event.key === "j" || event.key === "k") {
       all[event.key === "j" ? Math.min(all.length - 1, index + 1) : Math.max(0, index - 1)].focus();
       event.preventDefault();

@@ -116,7 +116,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "daftar/": ("GET", "*=200"),
     "daftar/selesai/": ("GET", "*=200 anon=login"),
     "masuk/": ("GET", "*=200"),
-    "admin/login/": ("GET", "*=login"),
+    "admin/login/": ("GET", "*=403 anon=login admin=302"),  # signed in without admin rights: told so
     "keluar/": ("GET", "*=200"),
     "keluar/semua/": ("POST", "*=login"),
     "sandi/lupa/": ("GET", "*=200"),

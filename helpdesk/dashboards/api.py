@@ -1,8 +1,8 @@
 """The statistics API: `/stats/` and `/stats/adoption/` for planners, coordinators and admins, `/open/stats/`
 for anyone. Parse, decide the scope, call a selector, format; `?format=csv` answers a CSV table instead.
 
-Errors keep the contract's body: a malformed, reversed or over-five-year range or an unknown region is a 400
-naming the field, a region outside the caller's scope a 403.
+Errors keep the contract's body: a malformed, reversed, out-of-bounds (`params.date_bounds`) or over-five-year
+range or an unknown region is a 400 naming the field, a region outside the caller's scope a 403.
 """
 
 from __future__ import annotations

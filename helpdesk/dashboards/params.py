@@ -1,7 +1,9 @@
 """The dashboard's filters, parsed once from a query string for the API and the pages alike.
 
 Bad input is a `ValidationError` naming the field (the API's 400 with `fields`; the pages show it in the form).
-Dates are whole days in the desk's time zone (WITA for the pilot); `to` is inclusive.
+Dates are whole days in the desk's time zone (WITA for the pilot); `to` is inclusive. They must fall between
+`FIRST_DATE` and a year after today (`date_bounds`), checked as they are parsed: near `date.max` the midnight
+after `to` is no `date`, and near `date.min` neither is the default start a year before `to`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from helpdesk.tickets.models import Priority
 
 MAX_DAYS = 5 * 366  # "longer than five years" is refused
 DEFAULT_MONTHS = 12
+FIRST_DATE = date(2000, 1, 1)  # long before the first SID desa went online
+FUTURE_DAYS = 366  # `to` may lie up to a year ahead (the end of this year, a planned date)
 
 
 @dataclass(frozen=True)
@@ -78,18 +82,29 @@ def period_choices(today: date | None = None) -> list[tuple[str, date, date]]:
     ]
 
 
-def _date(params: Mapping[str, str], name: str) -> date | None:
+def date_bounds(today: date | None = None) -> tuple[date, date]:
+    """The first and the last date a filter or a report month may name."""
+    return FIRST_DATE, (today or timezone.localdate()) + timedelta(days=FUTURE_DAYS)
+
+
+def _date(params: Mapping[str, str], name: str, bounds: tuple[date, date]) -> date | None:
     raw = (params.get(name) or "").strip()
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         raise ValidationError({name: [_("Tanggal harus berformat TTTT-BB-HH.")]}) from None
+    first, last = bounds
+    if not first <= value <= last:
+        raise ValidationError({name: [_("Tanggal harus antara %(first)s dan %(last)s.")
+                                      % {"first": first.isoformat(), "last": last.isoformat()}]})
+    return value
 
 
 def parse_range(params: Mapping[str, str]) -> tuple[date, date]:
-    start, end = _date(params, "from"), _date(params, "to")
+    bounds = date_bounds()
+    start, end = _date(params, "from", bounds), _date(params, "to", bounds)
     default_start, default_end = default_range()
     if start is None and end is None:
         return default_start, default_end
@@ -102,6 +117,21 @@ def parse_range(params: Mapping[str, str]) -> tuple[date, date]:
     if (end - start).days > MAX_DAYS:
         raise ValidationError({"from": [_("Rentang tanggal paling lama 5 tahun.")]})
     return start, end
+
+
+def parse_month(raw: str, today: date | None = None) -> tuple[date, date]:
+    """A month `TTTT-BB` as its first and last day (the monthly report's `bulan`), within `date_bounds`."""
+    try:
+        year, month = (int(p) for p in raw.strip().split("-"))
+        start = date(year, month, 1)
+    except (ValueError, OverflowError):
+        raise ValidationError({"bulan": [_("Bulan harus berformat TTTT-BB.")]}) from None
+    first, last = date_bounds(today)
+    if not first.replace(day=1) <= start <= last:
+        raise ValidationError({"bulan": [_("Bulan harus antara %(first)s dan %(last)s.")
+                                         % {"first": first.strftime("%Y-%m"), "last": last.strftime("%Y-%m")}]})
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return start, following - timedelta(days=1)
 
 
 def parse_region(params: Mapping[str, str], name: str = "region") -> str:

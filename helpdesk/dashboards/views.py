@@ -6,7 +6,7 @@ The scope comes from `access.dashboard_scope`, the figures from the same selecto
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,7 +34,7 @@ from .adoption import Adoption, adoption_by_child
 from .figures import dashboard_figures
 from .guard import FiguresTooSlow
 from .models import VillageAdoption
-from .params import StatsFilters, default_range, parse_filters, period_choices
+from .params import StatsFilters, default_range, parse_filters, parse_month, period_choices
 from .selectors import Figures
 
 TILE_BUCKETS = (20, 40, 60)  # below these percents: tile classes p0, p1, p2; then p3 below target, p4 at target
@@ -174,16 +174,6 @@ def _dashboard(request: HttpRequest, scope: Scope, region: Region | None) -> Htt
     return render(request, "dashboards/dashboard.html", context, status=400 if errors else 200)
 
 
-def _month(raw: str) -> tuple[date, date] | None:
-    try:
-        year, month = (int(p) for p in raw.split("-"))
-        start = date(year, month, 1)
-    except ValueError:
-        return None
-    following = date(year + (month == 12), month % 12 + 1, 1)
-    return start, following - timedelta(days=1)
-
-
 @login_required
 @require_GET
 def monthly_report(request: HttpRequest, code: str) -> HttpResponse:
@@ -193,11 +183,14 @@ def monthly_report(request: HttpRequest, code: str) -> HttpResponse:
     check_region(scope, region.code)
     today = timezone.localdate()
     default = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
-    span = _month(request.GET.get("bulan", "") or default)
-    if span is None:
-        span = _month(default)
-        messages.error(request, _("Bulan harus berformat TTTT-BB."))
-    assert span is not None
+    status = 200
+    try:
+        span = parse_month(request.GET.get("bulan", "") or default, today)
+    except ValidationError as exc:
+        # A month the report cannot show: say why (a flash message) and show last month instead.
+        for message in exc.detail["bulan"] if isinstance(exc.detail, dict) else []:
+            messages.error(request, str(message))
+        span, status = parse_month(default, today), 400
     f = StatsFilters(region=region.code, start=span[0], end=span[1])
     try:
         fig = dashboard_figures(scope, f)
@@ -206,7 +199,7 @@ def monthly_report(request: HttpRequest, code: str) -> HttpResponse:
     adoption = adoption_by_child(region.code)
     context = _context(scope, region, f, fig, adoption)
     context["month"] = span[0]
-    return render(request, "dashboards/report.html", context)
+    return render(request, "dashboards/report.html", context, status=status)
 
 
 class AdoptionForm(forms.ModelForm):

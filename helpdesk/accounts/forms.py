@@ -40,7 +40,7 @@ class RegisterForm(PasswordPairMixin):
     username = forms.CharField(
         label=_("Nama pengguna"),
         max_length=150,
-        help_text=_("Untuk masuk. Huruf, angka, dan . _ - saja, mis. operator.tanjungluar"),
+        help_text=_("Untuk masuk. Huruf, angka, dan @ . + - _ saja, mis. operator.tanjungluar"),
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
     email = forms.CharField(

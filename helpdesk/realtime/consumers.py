@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from autobahn.exception import Disconnected
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.utils import await_many_dispatch
@@ -434,10 +435,13 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
                                   "detail": _("Sambungan terlalu lambat; sambung ulang dan lanjutkan.")})
             await self._close(CLOSE_TOO_SLOW)
             return
-        if text is not None:
-            await self.send(text_data=text)
-        else:
-            await self.send_json(content)
+        try:
+            if text is not None:
+                await self.send(text_data=text)
+            else:
+                await self.send_json(content)
+        except Disconnected:  # the page was left while we answered (daphne raises it from send): not an error
+            self.closing = True
 
     async def _error(self, stream: Any, code: str, detail: str) -> None:
         await self._emit({"type": "error", "stream": stream if isinstance(stream, str) else None,

@@ -325,3 +325,25 @@ async def test_escalation_moves_the_ticket_between_queues(world: World, live: No
     assert moved["data"]["changes"]["forum"] == {"old": world.lotim.pk, "new": world.ntb.pk}
     for comm in (lotim, ntb, operator):
         await comm.disconnect()
+
+
+async def test_a_page_left_while_it_was_answered_is_not_an_error() -> None:
+    # Under daphne, a send after the browser went away raises autobahn's Disconnected; it ended the consumer
+    # with "ERROR daphne.server ... Attempt to send on a closed protocol" and a traceback in the log.
+    from autobahn.exception import Disconnected
+
+    from helpdesk.realtime.consumers import RealtimeConsumer
+
+    consumer = RealtimeConsumer()
+    consumer.scope = {"type": "websocket"}
+    sent: list[dict[str, Any]] = []
+
+    async def gone(message: dict[str, Any]) -> None:
+        sent.append(message)
+        raise Disconnected("Attempt to send on a closed protocol")
+
+    consumer.base_send = gone
+    await consumer._emit({"type": "subscribed", "stream": "queue:1", "last_event_id": "0"})
+    assert consumer.closing and len(sent) == 1
+    await consumer._emit({"type": "error", "stream": None})  # nothing more is sent to a closed socket
+    assert len(sent) == 1

@@ -57,3 +57,13 @@ def test_queue_and_ticket_page_are_compressed_to_at_most_10_kb(world: World) -> 
         response = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
         assert response.status_code == 200 and response.headers["Content-Encoding"] == "gzip", url
         assert len(response.content) <= 10 * 1024, (url, len(response.content))
+
+
+def test_a_filter_that_finds_nothing_says_so_not_that_there_are_no_tickets(world: World) -> None:
+    world.ticket()
+    assert "Belum ada tiket." in _page(world.op_b, "/tiket/")
+    html = _page(world.op_a, "/tiket/?status=ditutup")
+    assert "Tidak ada tiket dengan status ini." in html and 'href="/tiket/"' in html and "Belum ada tiket." not in html
+    words = Client().get("/kb/cari/", {"category": "kependudukan"}).content.decode()
+    assert "Tulis kata kunci yang dicari" in words
+    assert "Tulis kata kunci yang dicari" not in Client().get("/kb/cari/").content.decode()

@@ -35,6 +35,8 @@ def bot_id() -> int | None:
 
 
 def enabled() -> bool:
+    """Whether Telegram is configured on this server: the one place that says so (a token is set). Without it the
+    bridge never runs, so nothing may offer a link or a code that only the bot could take."""
     return bool(token())
 
 

@@ -239,7 +239,10 @@ _username: dict[str, str] = {}
 
 
 def bot_username() -> str:
-    """The bot's @username from getMe, cached per process and in the cache table; "" when unknown."""
+    """The bot's @username from getMe, cached per process and in the cache table; "" when unknown (always without a
+    token: there is no bot to ask, and that is not a fault)."""
+    if not config.enabled():
+        return ""
     key = config.bot_key()
     if key in _username:
         return _username[key]

@@ -42,9 +42,10 @@ class TelegramLinkApi(APIView):
         request=None,
         responses={201: inline_serializer("TelegramLinkOutput", {
             "url": serializers.URLField(), "token": serializers.CharField(), "expires_at": serializers.DateTimeField(),
-        }), **error_responses(401)},
+        }), **error_responses(401, 409)},
         tags=["accounts"],
-        description="Tautan sekali pakai (berlaku 30 menit) untuk menautkan akun Telegram: buka `url`, tekan Start.",
+        description="Tautan sekali pakai (berlaku 30 menit) untuk menautkan akun Telegram: buka `url`, tekan Start. "
+                    "409 `telegram_disabled` bila Telegram belum diaktifkan di server ini.",
     )
     def post(self, request: Request) -> Response:
         code = linking.account_link_start(user=request.user)  # type: ignore[arg-type]
@@ -67,9 +68,10 @@ class ForumTelegramCodeApi(APIView):
         responses={201: inline_serializer("ForumTelegramCodeOutput", {
             "code": serializers.CharField(), "command": serializers.CharField(),
             "expires_at": serializers.DateTimeField(),
-        }), **error_responses(401, 403, 404)},
+        }), **error_responses(401, 403, 404, 409)},
         tags=["forum"],
-        description="Koordinator: kode sekali pakai (24 jam). Kirim `/hubungkan <kode>` di grup Telegram forum.",
+        description="Koordinator: kode sekali pakai (24 jam). Kirim `/hubungkan <kode>` di grup Telegram forum. "
+                    "409 `telegram_disabled` bila Telegram belum diaktifkan di server ini.",
     )
     def post(self, request: Request, forum_id: int) -> Response:
         forum = access_forum(request.user, forum_id, manage=True)
@@ -87,7 +89,11 @@ def profile_link(request: HttpRequest) -> HttpResponse:
         linking.unlink_account(user=user)
         messages.success(request, _("Tautan Telegram dilepas."))
         return redirect("/profil/#telegram")
-    code = linking.account_link_start(user=user)
+    try:
+        code = linking.account_link_start(user=user)
+    except linking.TelegramOff as exc:
+        messages.error(request, exc.message)
+        return redirect("/profil/#telegram")
     return render(request, "bots/link_started.html", {"code": code})
 
 
@@ -97,7 +103,11 @@ def forum_code(request: HttpRequest, forum_id: int) -> HttpResponse:
     forum = access_forum(request.user, forum_id, manage=True)
     user = request.user
     assert isinstance(user, User)
-    code = linking.forum_code_create(actor=user, forum=forum)
+    try:
+        code = linking.forum_code_create(actor=user, forum=forum)
+    except linking.TelegramOff as exc:
+        messages.error(request, exc.message)
+        return redirect(f"/forsid/{forum.pk}/#telegram")
     return render(request, "bots/forum_code.html", {"code": code, "forum": forum})
 
 

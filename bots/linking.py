@@ -28,10 +28,11 @@ from django.utils.translation import gettext_lazy
 from helpdesk.accounts.access import can_manage_forum
 from helpdesk.accounts.models import Forum, User
 from helpdesk.core import outbox
+from helpdesk.core.errors import DomainError
 from helpdesk.core.models import OutboxJob
 from helpdesk.core.scheduler import periodic
 
-from . import chats, intake
+from . import chats, config, intake
 from .builtin import help_text
 from .chats import ChatChange, on_chat_change
 from .handlers import Ask, Context, HoldUpdate, UsageError, bot_username, callback_handler, command
@@ -59,6 +60,13 @@ def held_key(telegram_user_id: int) -> str:
     return f"tg-user:{telegram_user_id}"
 
 
+class TelegramOff(DomainError):
+    """No bot runs on this server (no TELEGRAM_BOT_TOKEN), so a link or a code could never be used."""
+
+    code = "telegram_disabled"
+    default_message = gettext_lazy("Telegram belum diaktifkan di server ini, jadi belum bisa ditautkan.")
+
+
 @dataclass(frozen=True)
 class NewCode:
     code: str
@@ -69,6 +77,8 @@ class NewCode:
 # ----- services ---------------------------------------------------------------------------------------------
 def account_link_start(*, user: User) -> NewCode:
     """A deep link for `user`: opening it in Telegram and pressing Start links the account."""
+    if not config.enabled():
+        raise TelegramOff
     token = secrets.token_urlsafe(24)  # 32 characters of [A-Za-z0-9_-], as /start payloads allow
     expires = timezone.now() + ACCOUNT_CODE_TTL
     LinkCode.objects.create(purpose=LinkCode.Purpose.ACCOUNT, code_hash=_hash(token), user=user, expires_at=expires)
@@ -82,6 +92,8 @@ def forum_code_create(*, actor: User, forum: Forum) -> NewCode:
 
     if not can_manage_forum(actor, forum):
         raise PermissionDenied(_("Hanya koordinator forum ini yang bisa menghubungkan grup Telegram."))
+    if not config.enabled():
+        raise TelegramOff
     code = secrets.token_hex(5).upper()
     expires = timezone.now() + FORUM_CODE_TTL
     LinkCode.objects.create(purpose=LinkCode.Purpose.FORUM, code_hash=_hash(code), user=actor, forum=forum,

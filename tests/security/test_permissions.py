@@ -107,8 +107,8 @@ TABLE: dict[str, tuple[str, str]] = {
     "api/v1/notifications/read/": ("POST", "*=400 anon=401"),
     "api/v1/me/export/": ("GET", "*=200 anon=401"),  # one's own data only (test_personal_data.py)
     "api/v1/me/erase/": ("POST", "*=400 anon=401"),  # needs the password (test_erasure.py)
-    "api/v1/me/telegram-link/": ("POST", "*=201 anon=401"),
-    "api/v1/forums/<int:forum_id>/telegram-code/": ("POST", "*=403 anon=401 coord=201 admin=201"),
+    "api/v1/me/telegram-link/": ("POST", "*=409 anon=401"),  # 409: no TELEGRAM_BOT_TOKEN in the suite, no link
+    "api/v1/forums/<int:forum_id>/telegram-code/": ("POST", "*=403 anon=401 coord=409 admin=409"),
     # Dashboards: planners, coordinators (their regions; Desa A is in Lombok Timur) and admins; open data for all.
     "api/v1/stats/": ("GET", "*=403 anon=401 coord=200 plan=200 admin=200"),
     "api/v1/stats/adoption/": ("GET", "*=403 anon=401 coord=200 plan=200 admin=200"),
@@ -188,8 +188,8 @@ TABLE: dict[str, tuple[str, str]] = {
     "pesan/<int:message_id>/ubah/": ("GET", "*=403 anon=login vol=200"),
     "profil/data-saya/": ("GET", "*=200 anon=login"),
     "profil/hapus/": ("POST", "*=302 anon=login"),  # a wrong password: back to the profile
-    "profil/telegram/": ("POST", "*=200 anon=login"),
-    "forsid/<int:forum_id>/telegram/": ("POST", "*=403 anon=login coord=200 admin=200"),
+    "profil/telegram/": ("POST", "*=302 anon=login"),  # 302: refused without a token, back to the profile
+    "forsid/<int:forum_id>/telegram/": ("POST", "*=403 anon=login coord=302 admin=302"),
     "forsid/<int:forum_id>/telegram/pengaturan/": ("GET", "*=403 anon=login coord=200 admin=200"),
     # A team's canned replies: its coordinators and admins manage them (issue 15).
     "forsid/<int:forum_id>/balasan/": ("GET", "*=403 anon=login coord=200 admin=200"),

@@ -67,6 +67,14 @@ class TelegramOff(DomainError):
     default_message = gettext_lazy("Telegram belum diaktifkan di server ini, jadi belum bisa ditautkan.")
 
 
+class TelegramNameUnknown(TelegramOff):
+    """A token is set but the bot's name could not be learnt (getMe failed): a link to a guessed name could hand
+    the one-time token to somebody else's bot, so none is made."""
+
+    code = "telegram_unavailable"
+    default_message = gettext_lazy("Telegram sedang tidak bisa dihubungi; coba lagi beberapa menit lagi.")
+
+
 @dataclass(frozen=True)
 class NewCode:
     code: str
@@ -79,10 +87,12 @@ def account_link_start(*, user: User) -> NewCode:
     """A deep link for `user`: opening it in Telegram and pressing Start links the account."""
     if not config.enabled():
         raise TelegramOff
+    name = bot_username()
+    if not name:
+        raise TelegramNameUnknown
     token = secrets.token_urlsafe(24)  # 32 characters of [A-Za-z0-9_-], as /start payloads allow
     expires = timezone.now() + ACCOUNT_CODE_TTL
     LinkCode.objects.create(purpose=LinkCode.Purpose.ACCOUNT, code_hash=_hash(token), user=user, expires_at=expires)
-    name = bot_username() or "sid_helpdesk_bot"
     return NewCode(code=token, expires_at=expires, url=f"https://t.me/{name}?start={token}")
 
 

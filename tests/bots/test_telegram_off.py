@@ -95,3 +95,20 @@ def test_the_api_refuses_to_make_codes(world: World) -> None:
 
 def test_the_bot_name_is_unknown_without_asking() -> None:
     assert handlers.bot_username() == ""
+
+
+def test_with_a_token_but_no_answer_from_getme_no_link_to_a_guessed_bot_is_made(
+    world: World, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A link to a guessed @name could hand the one-time token to somebody else's bot.
+    settings.TELEGRAM_BOT_TOKEN = "123:abc"
+    monkeypatch.setattr("bots.linking.bot_username", lambda: "")
+    response = signed_in(world.op_a).post("/profil/telegram/", follow=True)
+    html = response.content.decode()
+    assert "Telegram sedang tidak bisa dihubungi" in html and "t.me/" not in html
+    assert not LinkCode.objects.exists()
+    api = APIClient()
+    api.force_authenticate(User.objects.get(pk=world.op_a.pk))
+    refused = api.post("/api/v1/me/telegram-link/")
+    assert refused.status_code == 409 and refused.json()["code"] == "telegram_unavailable"
+    assert not LinkCode.objects.exists()

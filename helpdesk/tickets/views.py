@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from helpdesk.accounts.access import forums_of
+from helpdesk.accounts.access import forums_of, is_pending_operator
 from helpdesk.accounts.models import User
 from helpdesk.accounts.presenters import current_user
 from helpdesk.categories.selectors import category_list
@@ -36,6 +36,7 @@ from . import access, canned, selectors, services
 from .extensions import ticket_panels
 from .models import Channel, Message, Priority, Rating, Status, Ticket
 from .presenters import attachment_file_response, ticket_actions
+from .services import drafts
 from .views_edit import editable_message_ids
 
 
@@ -96,9 +97,11 @@ def ticket_list_page(request: HttpRequest) -> HttpResponse:
     rows, next_cursor = selectors.ticket_list(
         user=request.user, filters=filters, cursor=request.GET.get("cursor", "") if _cursor_ok(request) else ""
     )
+    pending = is_pending_operator(request.user)
     return render(request, "tickets/list.html", {
         "tickets": rows, "next_cursor": next_cursor, "statuses": Status.choices, "now": timezone.now(),
-        "is_volunteer": bool(forums_of(request.user)),
+        "is_volunteer": bool(forums_of(request.user)), "pending": pending,
+        "draft": drafts.draft_of(request.user) if pending else None,
     })
 
 

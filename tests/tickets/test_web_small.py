@@ -67,3 +67,18 @@ def test_a_filter_that_finds_nothing_says_so_not_that_there_are_no_tickets(world
     words = Client().get("/kb/cari/", {"category": "kependudukan"}).content.decode()
     assert "Tulis kata kunci yang dicari" in words
     assert "Tulis kata kunci yang dicari" not in Client().get("/kb/cari/").content.decode()
+
+
+def test_a_pending_operators_ticket_page_tells_them_about_their_draft(world: World) -> None:
+    from helpdesk.tickets.services import drafts
+
+    pending = world.op_b
+    User.objects.filter(pk=pending.pk).update(operator_status=User.OperatorStatus.PENDING)
+    pending.refresh_from_db()
+    before = _page(pending, "/tiket/")
+    assert "Siapkan laporan" in before and "menunggu verifikasi" in before
+    drafts.draft_save(reporter=pending, title="Peta desa tidak tampil", description="Kosong.",
+                      category="kependudukan")
+    after = _page(pending, "/tiket/")
+    assert "Peta desa tidak tampil" in after and 'href="/tiket/baru/#draf"' in after
+    assert "Siapkan laporan" not in _page(world.op_a, "/tiket/")

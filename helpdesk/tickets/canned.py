@@ -114,3 +114,8 @@ def canned_delete(*, actor: User, reply: CannedReply) -> None:
 def team_canned(forum_id: int) -> QuerySet[CannedReply]:
     """A team's own canned replies, for its coordinators' page."""
     return CannedReply.objects.filter(forum_id=forum_id).order_by("title")
+
+
+def shared_canned() -> QuerySet[CannedReply]:
+    """The replies every team's volunteers also see (no forum: the admin's), shown read-only to coordinators."""
+    return CannedReply.objects.filter(forum__isnull=True).order_by("title")

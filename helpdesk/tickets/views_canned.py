@@ -42,6 +42,7 @@ def _page(request: HttpRequest, forum: Forum, form: CannedForm, editing: CannedR
           status: int = 200) -> HttpResponse:
     return render(request, "tickets/canned.html", {
         "forum": forum, "form": form, "editing": editing, "replies": canned.team_canned(forum.pk),
+        "shared": canned.shared_canned(),
         "placeholders": sorted(canned.PLACEHOLDERS),
     }, status=status)
 

@@ -46,3 +46,11 @@ def test_volunteer_picks_a_canned_reply_and_the_server_fills_it(world: World) ->
     assert sent.status_code == 302
     body = Message.objects.filter(ticket=ticket, author=world.vol_lotim).latest("pk").body
     assert body == f"Halo {world.op_a.display_name} dari Desa {ticket.desa.name}, tiket {ticket.number} kami cek."
+
+
+def test_the_coordinator_sees_the_replies_shared_with_every_team_read_only(world: World) -> None:
+    shared = CannedReply.objects.create(forum=None, title="Cek versi PHP", body="Pastikan PHP minimal 8.1.")
+    html = _client(world.coord_lotim).get(f"/forsid/{world.lotim.pk}/balasan/").content.decode()
+    assert "Belum ada balasan siap pakai untuk tim ini." in html  # the team has none of its own ...
+    assert "Cek versi PHP" in html and "1 balasan untuk semua tim" in html  # ... but its volunteers see this one
+    assert f"/balasan/{shared.pk}/" not in html  # not editable from a team's page

@@ -126,7 +126,13 @@ def access_adoption(user: Any, desa_code: str) -> tuple[Region, VillageAdoption,
     if not scope.sees_people or not scope.covers(desa.code):
         raise PermissionDenied  # planners read, they don't edit
     record = VillageAdoption.objects.filter(desa=desa).first() or VillageAdoption(desa=desa)
+    # The stored flag follows the hourly refresh; the page shows today's (an operator verified a minute ago).
+    record.has_verified_operator = has_verified_operator(desa.code)
     return desa, record, scope
+
+
+def has_verified_operator(desa_code: str) -> bool:
+    return User.objects.filter(desa_id=desa_code, operator_status=User.OperatorStatus.VERIFIED, is_active=True).exists()
 
 
 @transaction.atomic
@@ -140,9 +146,7 @@ def adoption_update(
     record.opensid_release = release_of(record.opensid_version)
     record.hosting = hosting
     record.site_url = site_url.strip()
-    record.has_verified_operator = User.objects.filter(
-        desa_id=record.desa_id, operator_status=User.OperatorStatus.VERIFIED, is_active=True
-    ).exists()
+    record.has_verified_operator = has_verified_operator(record.desa_id)
     record.confirmed_at = record.updated_at = now
     record.source = Source.COORDINATOR
     record.updated_by = actor

@@ -153,3 +153,15 @@ def test_usual_periods_are_links_of_whole_months_that_keep_the_filters(dash: Das
     assert "aria-current" not in periods  # November 2025 is none of them
     chosen = client.get("/dasbor/52.03/", {"from": f"{today.year}-01-01", "to": today.isoformat()}).content.decode()
     assert '<strong aria-current="true">Tahun ini</strong>' in chosen
+
+
+def test_the_village_record_says_today_whether_it_has_a_verified_operator(dash: Dash) -> None:
+    from helpdesk.accounts.models import User
+
+    User.objects.filter(desa_id=B).update(operator_status=User.OperatorStatus.PENDING)
+    VillageAdoption.objects.update_or_create(desa_id=B, defaults={"has_verified_operator": False})
+    client = client_for(dash.coord_lotim)
+    assert "belum ada operator terverifikasi" in client.get(f"/dasbor/desa/{B}/adopsi/").content.decode()
+    # A coordinator verifies one; the hourly refresh has not run yet, the page says so already.
+    User.objects.filter(desa_id=B).update(operator_status=User.OperatorStatus.VERIFIED, is_active=True)
+    assert "punya operator terverifikasi" in client.get(f"/dasbor/desa/{B}/adopsi/").content.decode()

@@ -101,7 +101,7 @@ def ticket_list_page(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/list.html", {
         "tickets": rows, "next_cursor": next_cursor, "statuses": Status.choices, "now": timezone.now(),
         "is_volunteer": bool(forums_of(request.user)), "pending": pending,
-        "draft": drafts.draft_of(request.user) if pending else None,
+        "draft": drafts.draft_of(current_user(request)) if pending else None,
     })
 
 

@@ -192,7 +192,7 @@ class Profile:
     recent_points: int
 
 
-def profile(username: str, *, limit: int = 20) -> Profile | None:
+def profile(username: str, *, limit: int = 20, own: bool = False) -> Profile | None:
     """What anyone may see of a member: public answers and questions only, whatever earned the points."""
     user = User.objects.filter(username=username, is_active=True).select_related("desa").first()
     if user is None:
@@ -210,7 +210,7 @@ def profile(username: str, *, limit: int = 20) -> Profile | None:
     )
     since = timezone.now() - timedelta(days=30)
     recent = ReputationEvent.objects.filter(user=user, created_at__gte=since).aggregate(n=Sum("points"))["n"] or 0
-    return Profile(
+    found = Profile(
         user=user,
         standing=reputation.standing(user),
         forums=forums,
@@ -219,6 +219,11 @@ def profile(username: str, *, limit: int = 20) -> Profile | None:
         questions=list(public_questions().filter(reporter=user).select_related("category").order_by("-pk")[:limit]),
         recent_points=recent,
     )
+    # Only who has a public side (a ForSID member, something public written, points) has a public page: the
+    # address does not confirm that an account such as a planner's exists. `own`: the person looking at theirs.
+    if not own and not (found.forums or found.answers or found.questions or found.standing.points):
+        return None
+    return found
 
 
 # --- moderation queue -------------------------------------------------------------------------------------------------

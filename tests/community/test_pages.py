@@ -165,6 +165,17 @@ def test_the_profile_page_shows_reputation_and_the_account_page_links_to_it(worl
     assert f"/forum/pengguna/{world.op_b.username}/" in own.get("/profil/").content.decode()
 
 
+def test_an_account_with_no_public_side_has_no_public_page(world: World) -> None:
+    # An admin who never wrote in public: the address must not confirm the account exists ...
+    assert Client().get(f"/forum/pengguna/{world.admin.username}/").status_code == 404
+    own = Client()
+    own.force_login(world.admin)
+    assert own.get(f"/forum/pengguna/{world.admin.username}/").status_code == 200  # ... except to its owner
+    assert client_for(None).get(f"/api/v1/forum/users/{world.admin.username}/").status_code == 404  # the API too
+    # A ForSID volunteer serves in public: their page is there before their first answer.
+    assert Client().get(f"/forum/pengguna/{world.vol_lotim.username}/").status_code == 200
+
+
 def test_bad_parameters_are_400_not_500(world: World) -> None:
     api = client_for(None)
     assert api.get("/api/v1/forum/questions/?filter=semua").status_code == 400

@@ -45,7 +45,8 @@ class TelegramLinkApi(APIView):
         }), **error_responses(401, 409)},
         tags=["accounts"],
         description="Tautan sekali pakai (berlaku 30 menit) untuk menautkan akun Telegram: buka `url`, tekan Start. "
-                    "409 `telegram_disabled` bila Telegram belum diaktifkan di server ini.",
+                    "409 `telegram_disabled` bila Telegram belum diaktifkan di server ini, `telegram_unavailable` "
+                    "bila bot sedang tidak bisa dihubungi (nama bot belum diketahui).",
     )
     def post(self, request: Request) -> Response:
         code = linking.account_link_start(user=request.user)  # type: ignore[arg-type]

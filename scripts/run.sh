@@ -25,16 +25,17 @@ export HELPDESK_ALLOW_DEMO=1
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "Migrasi basis data"
+# `migrate` prints the system checks once (the deployment warnings); the later commands skip them.
 "$PY" manage.py migrate --noinput
 "$PY" manage.py createcachetable -v0
 step "Wilayah NTB (provinsi 52)"
-"$PY" manage.py import_regions --province 52
+"$PY" manage.py import_regions --province 52 --skip-checks
 step "Data demo"
-"$PY" manage.py seed_demo
-"$PY" manage.py collectstatic --noinput -v0
+"$PY" manage.py seed_demo --skip-checks
+"$PY" manage.py collectstatic --noinput -v0 --skip-checks
 step "Indeks pencarian"
 # With SEARCH_URL on an engine: build a missing or outdated index from the database (no-op on the default).
-"$PY" manage.py search_ensure --optional
+"$PY" manage.py search_ensure --optional --skip-checks
 
 pids=()
 cleanup() {
@@ -49,13 +50,13 @@ trap cleanup INT TERM EXIT
 step "Menjalankan layanan"
 "$PY" -m daphne -b "$HOST" -p "$PORT" helpdesk.asgi:application &
 pids+=($!)
-"$PY" manage.py run_worker &
+"$PY" manage.py run_worker --skip-checks &
 pids+=($!)
 if [[ -n "${TELEGRAM_BOT_TOKEN:-}" && "${TELEGRAM_MODE:-polling}" == "webhook" ]]; then
     echo "TELEGRAM_MODE=webhook: Telegram mengirim pembaruan ke /telegram/webhook/ (tanpa long polling)." >&2
 elif [[ -n "${TELEGRAM_BOT_TOKEN:-}" ]]; then
     if "$PY" manage.py help telegram_bridge >/dev/null 2>&1; then
-        "$PY" manage.py telegram_bridge &
+        "$PY" manage.py telegram_bridge --skip-checks &
         pids+=($!)
     else
         echo "TELEGRAM_BOT_TOKEN diset, tetapi jembatan Telegram belum tersedia di versi ini." >&2
@@ -68,6 +69,6 @@ for _ in $(seq 1 100); do
     fi
     sleep 0.2
 done
-"$PY" manage.py seed_demo --logins
+"$PY" manage.py seed_demo --logins --skip-checks
 printf '\n\033[1mSID Helpdesk berjalan di http://%s:%s/\033[0m  (Ctrl-C untuk berhenti)\n' "$HOST" "$PORT"
 wait -n "${pids[@]}"

@@ -14,7 +14,8 @@ api_v1: list[URLPattern | URLResolver] = [
     # order (about 70 before it otherwise). Every one of its paths starts with `kb/`, which no other app uses.
     path("", include("helpdesk.kb.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="core/api_docs.html"),
+         name="api-docs"),
     path("", include("helpdesk.accounts.api_urls")),
     path("", include("helpdesk.tickets.api_urls")),
     path("", include("helpdesk.community.api_urls")),

@@ -53,6 +53,7 @@ def test_openapi_schema_and_docs(client: Client) -> None:
     docs = client.get("/api/v1/docs/")
     assert docs.status_code == 200
     assert b"<script>" not in docs.content  # swagger's init script is a separate file, allowed by the CSP
+    assert b"<style" not in docs.content and b"css/api_docs" in docs.content  # no inline style either
 
 
 def test_a_form_address_opened_directly_is_a_page_with_the_way_back(client: Client) -> None:

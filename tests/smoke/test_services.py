@@ -84,3 +84,53 @@ def test_chromium_renders_the_home_page_over_asgi(asgi_server: AsgiServer, phone
     color = phone_page.evaluate("getComputedStyle(document.querySelector('header.top')).backgroundColor")
     assert color == "rgb(11, 110, 79)"
     assert violations == []
+
+
+HEADER_ROW = """() => {
+  // One row: every visible item of the bar overlaps every other vertically.
+  const boxes = [...document.querySelectorAll("header .nav > a, header .guest a, header .menu-button")]
+    .filter((el) => el.offsetParent !== null).map((el) => el.getBoundingClientRect());
+  return {items: boxes.length, top: Math.max(...boxes.map((b) => b.top)),
+          bottom: Math.min(...boxes.map((b) => b.bottom)), scroll: document.documentElement.scrollWidth};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("locale", "width"), [("id-ID", 360), ("en-US", 360), ("en-US", 320)])
+def test_a_guests_phone_header_is_one_row(asgi_server: AsgiServer, browser: Any, locale: str, width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 740}, locale=locale)
+    try:
+        page = context.new_page()
+        page.goto(asgi_server.url + "/")
+        layout = page.evaluate(HEADER_ROW)
+        assert layout["items"] == 3 and layout["top"] < layout["bottom"], layout  # brand, "Masuk", "Menu"
+        assert layout["scroll"] <= width
+        # Signing up is one tap further: in the menu.
+        page.click("header .menu-button")
+        page.click("header .menu a[href='/daftar/']")
+        page.wait_for_url("**/daftar/")
+        # From a laptop width up, both links sit in the bar and the menu's copy is hidden.
+        page.set_viewport_size({"width": 1024, "height": 740})
+        page.goto(asgi_server.url + "/")
+        assert page.locator("header .guest a[href='/daftar/']").is_visible()
+        assert not page.locator("header .menu a[href='/daftar/']").is_visible()
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_the_api_docs_render_within_the_content_security_policy(asgi_server: AsgiServer, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 1024, "height": 740})
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        response = page.goto(asgi_server.url + "/api/v1/docs/")
+        assert response is not None and response.status == 200
+        page.wait_for_selector(".swagger-ui .info .title")
+        assert "SID Helpdesk API" in page.locator(".swagger-ui .info .title").inner_text()
+        assert page.locator(".opblock").count() > 20  # the schema loaded and every operation is listed
+        assert page.evaluate("getComputedStyle(document.body).margin") == "0px"  # the page's own stylesheet
+        assert errors == []
+    finally:
+        context.close()

@@ -408,7 +408,7 @@ class ProfileApi(APIView):
 
     @extend_schema(responses=ProfileOut)
     def get(self, request: Request, username: str) -> Response:
-        found = selectors.profile(username, own=request.user.is_authenticated and request.user.get_username() == username)
+        found = selectors.profile(username, request.user)
         if found is None:
             raise Http404
         level = found.standing.level

@@ -192,7 +192,7 @@ class Profile:
     recent_points: int
 
 
-def profile(username: str, *, limit: int = 20, own: bool = False) -> Profile | None:
+def profile(username: str, viewer: AnyUser, *, limit: int = 20) -> Profile | None:
     """What anyone may see of a member: public answers and questions only, whatever earned the points."""
     user = User.objects.filter(username=username, is_active=True).select_related("desa").first()
     if user is None:
@@ -203,27 +203,29 @@ def profile(username: str, *, limit: int = 20, own: bool = False) -> Profile | N
         .select_related("ticket")
         .order_by("-created_at", "-pk")
     )
-    accepted = public_answers.filter(ticket__accepted_message_id=F("pk"))
     forums = list(
         ForumMembership.objects.filter(user=user, is_active=True, forum__is_active=True)
         .order_by("forum__name").values_list("forum__name", flat=True)
     )
+    standing = reputation.standing(user)
+    answers = list(public_answers[:limit])
+    questions = list(public_questions().filter(reporter=user).select_related("category").order_by("-pk")[:limit])
+    # Only who has a public side (a ForSID member, something public written, points) has a public page: the
+    # address does not confirm that an account such as a planner's exists. The owner always sees theirs.
+    own = viewer.is_authenticated and viewer.pk == user.pk
+    if not own and not (forums or answers or questions or standing.points):
+        return None
     since = timezone.now() - timedelta(days=30)
     recent = ReputationEvent.objects.filter(user=user, created_at__gte=since).aggregate(n=Sum("points"))["n"] or 0
-    found = Profile(
+    return Profile(
         user=user,
-        standing=reputation.standing(user),
+        standing=standing,
         forums=forums,
-        answers=list(public_answers[:limit]),
-        accepted=list(accepted[:limit]),
-        questions=list(public_questions().filter(reporter=user).select_related("category").order_by("-pk")[:limit]),
+        answers=answers,
+        accepted=list(public_answers.filter(ticket__accepted_message_id=F("pk"))[:limit]),
+        questions=questions,
         recent_points=recent,
     )
-    # Only who has a public side (a ForSID member, something public written, points) has a public page: the
-    # address does not confirm that an account such as a planner's exists. `own`: the person looking at theirs.
-    if not own and not (found.forums or found.answers or found.questions or found.standing.points):
-        return None
-    return found
 
 
 # --- moderation queue -------------------------------------------------------------------------------------------------

@@ -208,7 +208,7 @@ def _decide_tools(user: Any, ticket: Ticket, page: selectors.QuestionPage, *, mo
 
 
 def profile(request: HttpRequest, username: str) -> HttpResponse:
-    found = selectors.profile(username, own=request.user.is_authenticated and request.user.get_username() == username)
+    found = selectors.profile(username, request.user)
     if found is None:
         raise Http404
     return render(request, "community/profile.html", {

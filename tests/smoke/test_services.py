@@ -119,6 +119,59 @@ def test_a_guests_phone_header_is_one_row(asgi_server: AsgiServer, browser: Any,
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize("width", [320, 360])
+def test_a_signed_in_phone_header_is_one_row_with_the_unread_count(
+    asgi_server: AsgiServer, browser: Any, width: int
+) -> None:
+    from helpdesk.notifications.models import Notification
+    from tests.browser_helpers import login_context
+    from tests.factories import OperatorFactory
+
+    operator = OperatorFactory(username="op_header", desa_code="52.03.01.2001")
+    Notification.objects.bulk_create(
+        Notification(user=operator, type="ticket_reply", text=f"Balasan {n}") for n in range(42)
+    )
+    context = login_context(browser, asgi_server.url, operator)
+    try:
+        page = context.new_page()
+        page.set_viewport_size({"width": width, "height": 740})
+        page.goto(asgi_server.url + "/kb/")
+        layout = page.evaluate(HEADER_ROW)
+        assert layout["items"] == 3 and layout["top"] < layout["bottom"], layout  # brand, the bell, "Menu"
+        assert layout["scroll"] <= width
+        assert page.locator("#notif-badge .count").inner_text() == "42"
+        assert "42 notifikasi belum dibaca" in page.locator("#notif-badge").get_attribute("aria-label")
+        icon = page.evaluate("getComputedStyle(document.querySelector('#notif-badge'), '::before').backgroundImage")
+        assert "bell" in icon and page.locator("#notif-badge .bell-label").bounding_box()["width"] <= 1
+        # From 48rem the word stands beside the count, without the icon.
+        page.set_viewport_size({"width": 1024, "height": 740})
+        assert page.locator("#notif-badge .bell-label").bounding_box()["width"] > 40
+        assert page.evaluate("getComputedStyle(document.querySelector('#notif-badge'), '::before').display") == "none"
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_a_long_header_wraps_at_tablet_widths_instead_of_scrolling(asgi_server: AsgiServer, browser: Any) -> None:
+    # An admin's header holds the most links (queue, dashboards, ForSID, verification, name, sign-out, bell).
+    from tests.browser_helpers import login_context
+    from tests.factories import UserFactory
+
+    admin = UserFactory(username="boss_header", name="Lalu Ahmad Fauzi Rahman", is_superuser=True, is_staff=True)
+    context = login_context(browser, asgi_server.url, admin, phone=False)
+    try:
+        page = context.new_page()
+        for width in (768, 900, 1024, 1280):
+            page.set_viewport_size({"width": width, "height": 740})
+            page.goto(asgi_server.url + "/forum/")
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, width
+            assert page.locator("header .menu >> text=Keluar").is_visible()
+            assert page.evaluate("document.querySelector('.brand').getBoundingClientRect().height") < 30  # one line
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
 def test_the_api_docs_render_within_the_content_security_policy(asgi_server: AsgiServer, browser: Any) -> None:
     context = browser.new_context(viewport={"width": 1024, "height": 740})
     try:

@@ -45,6 +45,9 @@ def test_a_reply_shows_on_the_operators_open_page_in_under_a_second(
     # Budi left the reply box: after sending, his page says "viewing" again, and the operator no longer
     # sees him typing.
     operator.wait_for_selector("[data-live-presence]:has-text('Budi Relawan sedang melihat')", timeout=8000)
+    # The reply's notification reached the bell live, and what a screen reader says follows the count.
+    operator.wait_for_selector("#notif-badge .count:has-text('1')", timeout=5000)
+    assert operator.get_attribute("#notif-badge", "aria-label") == "Notifikasi: 1 belum dibaca"
 
 
 def test_a_second_volunteers_queue_shows_the_ticket_claimed(world: World, asgi_server: AsgiServer, browser: Any) -> None:

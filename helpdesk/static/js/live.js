@@ -76,6 +76,8 @@
     // The server counts up to 100 unread (notifications.selectors.UNREAD_LIMIT): from there the badge says 99+.
     var n = data && typeof data.unread === "number" ? data.unread : (parseInt(c.textContent, 10) || 0) + 1;
     c.textContent = n >= 100 ? "99+" : String(n);
+    // What a screen reader says follows the count (the server's label was written for the count at page load).
+    if (a.getAttribute("data-label")) a.setAttribute("aria-label", a.getAttribute("data-label").replace("{n}", c.textContent));
   }
 
   // Who else is viewing or typing: kept here, shown by the page's script through live.lines(match).

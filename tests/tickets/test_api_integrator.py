@@ -1,0 +1,50 @@
+"""What an integrator's script trips over in the tickets API: odd query strings and schema drift."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.schema_match import api_schema
+from tests.tickets.conftest import World, as_user
+
+
+def _cursor(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("limit", ["\u00b2", "9" * 5000, "-1", "abc", ""])
+def test_a_strange_limit_is_the_default_page_not_a_500(world: World, limit: str) -> None:
+    """`"²".isdigit()` holds and int() refuses it, as it refuses 5,000 digits: both were a 500."""
+    world.ticket()
+    response = as_user(APIClient(), world.admin).get("/api/v1/tickets/", {"limit": limit})
+    assert response.status_code == 200, response.content
+    assert len(response.json()["results"]) == 1
+
+
+def test_a_huge_limit_is_clamped_to_the_largest_page(world: World) -> None:
+    for i in range(3):
+        world.ticket(title=f"Masalah {i}")
+    response = as_user(APIClient(), world.admin).get("/api/v1/tickets/", {"limit": "1" + "0" * 40})
+    assert response.status_code == 200 and len(response.json()["results"]) == 3
+
+
+@pytest.mark.parametrize("raw", [b"id:\xc2\xb2", b"id:" + b"9" * 5000, b"id:" + b"9" * 25, b"id:0", b"id:"])
+def test_a_forged_cursor_is_a_400_naming_it(world: World, raw: bytes) -> None:
+    world.ticket()
+    response = as_user(APIClient(), world.admin).get("/api/v1/tickets/", {"cursor": _cursor(raw)})
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["code"] == "invalid" and "cursor" in body["fields"]
+
+
+def test_unwatching_answers_what_the_schema_says(world: World) -> None:
+    """DELETE .../watch/ answers 200 with {"watching": false}; the schema said 204 with no body."""
+    ticket = world.ticket()
+    client = as_user(APIClient(), world.op_a)
+    response = client.delete(f"/api/v1/tickets/{ticket.pk}/watch/")
+    assert response.status_code == 200 and response.json() == {"watching": False}
+    documented = api_schema()["paths"]["/api/v1/tickets/{ticket_id}/watch/"]["delete"]["responses"]
+    assert set(documented) >= {"200"} and "204" not in documented

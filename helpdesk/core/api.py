@@ -33,9 +33,11 @@ def status_for(exc: DomainError) -> int:
     return next(code for cls, code in STATUSES if isinstance(exc, cls))
 
 
-def _throttled(message: str, wait: float | None, code: str = RateLimited.code) -> exceptions.Throttled:
+def _throttled(
+    message: str, wait: float | None, code: str = RateLimited.code, *, say_wait: bool = True
+) -> exceptions.Throttled:
     """A 429 whose sentence about the wait is ours, in the person's language (DRF's own is English)."""
-    if wait:
+    if wait and say_wait:
         minutes = max(1, math.ceil(wait / 60))
         message = " ".join([message, ngettext(
             "Coba lagi dalam %(n)d menit.", "Coba lagi dalam %(n)d menit.", minutes) % {"n": minutes}])
@@ -46,7 +48,7 @@ def _throttled(message: str, wait: float | None, code: str = RateLimited.code) -
 
 def _api_exception(exc: DomainError) -> exceptions.APIException:
     if isinstance(exc, RateLimited):
-        return _throttled(str(exc.message), exc.retry_after, exc.code)
+        return _throttled(str(exc.message), exc.retry_after, exc.code, say_wait=not exc.names_wait)
     error = exceptions.APIException(exc.message, exc.code)
     error.status_code = status_for(exc)
     return error

@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from drf_spectacular.utils import OpenApiResponse
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -97,6 +97,18 @@ def error_body(detail: str, code: str, fields: dict[str, list[str]] | None = Non
     if fields is not None:
         body["fields"] = fields
     return body
+
+
+@extend_schema_serializer(component_name="Error")
+class ErrorOut(serializers.Serializer):
+    """The body of every error, as `error_body` builds it; the schema documents it on each operation."""
+
+    detail = serializers.CharField(help_text="kalimat untuk orang, dalam bahasa pengguna")
+    code = serializers.CharField(help_text="kode tetap untuk program, mis. invalid, not_found, illegal_transition")
+    fields = serializers.DictField(  # type: ignore[assignment]  # the contract's key; shadows Serializer.fields
+        child=serializers.ListField(child=serializers.CharField()), required=False,
+        help_text="hanya pada 400: pesan per bidang",
+    )
 
 
 # The error responses, for the schema of each operation: `**error_responses(400, 403)`.

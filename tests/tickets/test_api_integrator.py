@@ -7,7 +7,7 @@ import base64
 import pytest
 from rest_framework.test import APIClient
 
-from tests.schema_match import api_schema
+from tests.schema_match import api_schema, mismatches
 from tests.tickets.conftest import World, as_user
 
 
@@ -48,3 +48,39 @@ def test_unwatching_answers_what_the_schema_says(world: World) -> None:
     assert response.status_code == 200 and response.json() == {"watching": False}
     documented = api_schema()["paths"]["/api/v1/tickets/{ticket_id}/watch/"]["delete"]["responses"]
     assert set(documented) >= {"200"} and "204" not in documented
+
+
+def test_every_operation_documents_the_error_body() -> None:
+    """The contract's `{"detail", "code", "fields"?}` is in the schema, as every operation's `default` answer and
+    on each 4xx it names: before, there was no error model at all."""
+    schema = api_schema()
+    error = schema["components"]["schemas"]["Error"]
+    assert set(error["properties"]) == {"detail", "code", "fields"} and set(error["required"]) == {"detail", "code"}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert "default" in responses, f"{method} {path}"
+            for code, response in responses.items():
+                if code == "default" or code.startswith("4"):
+                    ref = response["content"]["application/json"]["schema"]["$ref"]
+                    assert ref == "#/components/schemas/Error", f"{method} {path} {code}"
+
+
+def test_real_errors_match_the_documented_error_body(world: World) -> None:
+    ticket = world.ticket()
+    volunteer = as_user(APIClient(), world.vol_lotim)
+    assert volunteer.post(f"/api/v1/tickets/{ticket.pk}/close/").status_code == 200
+    conflict = volunteer.post(f"/api/v1/tickets/{ticket.pk}/claim/")
+    invalid = volunteer.post(f"/api/v1/tickets/{ticket.pk}/duplicate/", {}, format="json")
+    missing = volunteer.get("/api/v1/tickets/999999/")
+    ref = api_schema()["paths"]["/api/v1/tickets/{ticket_id}/claim/"]["post"]["responses"]["default"]
+    assert ref["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+    error = api_schema()["components"]["schemas"]["Error"]
+    for response, status in ((conflict, 409), (invalid, 400), (missing, 404)):
+        assert response.status_code == status
+        body = response.json()
+        assert set(error["required"]) <= set(body) <= set(error["properties"]), body
+        present = {"type": "object", "properties": {k: error["properties"][k] for k in body}}
+        assert mismatches(present, body) == []
+    assert "fields" in invalid.json() and "fields" not in conflict.json()
+

@@ -153,8 +153,9 @@ class TicketListCreateApi(APIView):
             OpenApiParameter("category", str),
             OpenApiParameter("assignee", str, description="me, none, or a user id"),
             OpenApiParameter("q", str),
-            OpenApiParameter("cursor", str),
-            OpenApiParameter("limit", int),
+            OpenApiParameter("visibility", str, enum=Visibility.values),
+            OpenApiParameter("cursor", str, description="the `next` of the previous page"),
+            OpenApiParameter("limit", int, description=f"1..{selectors.MAX_PAGE}, default {selectors.DEFAULT_PAGE}"),
         ],
         responses=ListOutput,
     )

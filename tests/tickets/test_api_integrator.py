@@ -84,3 +84,25 @@ def test_real_errors_match_the_documented_error_body(world: World) -> None:
         assert mismatches(present, body) == []
     assert "fields" in invalid.json() and "fields" not in conflict.json()
 
+
+def test_notifications_page_with_cursor_like_the_other_lists(world: World) -> None:
+    """A generic pager sends `?cursor=<next>`; the notifications list read only `before` and so answered the
+    first page again, forever."""
+    from helpdesk.notifications.models import Notification
+    from helpdesk.notifications.selectors import PAGE
+
+    Notification.objects.bulk_create(
+        Notification(user=world.op_a, type="ticket_reply", text=f"Balasan {i}") for i in range(PAGE + 5)
+    )
+    client = as_user(APIClient(), world.op_a)
+    seen: list[int] = []
+    url = "/api/v1/notifications/"
+    for _ in range(5):
+        body = client.get(url).json()
+        seen += [n["id"] for n in body["results"]]
+        if body["next"] is None:
+            break
+        url = f"/api/v1/notifications/?cursor={body['next']}"
+    assert len(seen) == len(set(seen)) == PAGE + 5
+    parameters = api_schema()["paths"]["/api/v1/tickets/"]["get"]["parameters"]
+    assert "visibility" in {p["name"] for p in parameters}

@@ -106,3 +106,33 @@ def test_notifications_page_with_cursor_like_the_other_lists(world: World) -> No
     assert len(seen) == len(set(seen)) == PAGE + 5
     parameters = api_schema()["paths"]["/api/v1/tickets/"]["get"]["parameters"]
     assert "visibility" in {p["name"] for p in parameters}
+
+
+def test_the_author_edits_a_private_reply_or_note_through_the_api(world: World) -> None:
+    """The web and Telegram let the author change a message within its window; the API's PATCH /messages/{id}/
+    answered the author of a private ticket's reply 403 "editing other people's posts"."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from helpdesk.tickets import services
+    from helpdesk.tickets.models import Message
+
+    ticket = world.ticket()
+    reply = services.message_create(ticket=ticket, author=world.vol_lotim, body="Coba impor ulang.")
+    note = services.message_create(ticket=ticket, author=world.vol_lotim, body="Catatan.", internal=True)
+    volunteer = as_user(APIClient(), world.vol_lotim)
+    response = volunteer.patch(f"/api/v1/messages/{reply.pk}/", {"body": "Coba impor ulang berkas Excel."}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["body"] == "Coba impor ulang berkas Excel." and response.json()["edited_at"]
+    assert volunteer.patch(f"/api/v1/messages/{note.pk}/", {"body": "Catatan baru."}, format="json").status_code == 200
+    assert Message.objects.get(pk=note.pk).body == "Catatan baru."
+    # Someone else's message is still refused, and nothing changes.
+    operator = as_user(APIClient(), world.op_a)
+    assert operator.patch(f"/api/v1/messages/{reply.pk}/", {"body": "x"}, format="json").status_code == 403
+    assert operator.patch(f"/api/v1/messages/{note.pk}/", {"body": "x"}, format="json").status_code == 404
+    # After the window: 409 with the domain's code.
+    Message.objects.filter(pk=reply.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    late = volunteer.patch(f"/api/v1/messages/{reply.pk}/", {"body": "Terlambat."}, format="json")
+    assert late.status_code == 409 and late.json()["code"] == "edit_window_closed"
+    assert Message.objects.get(pk=reply.pk).body == "Coba impor ulang berkas Excel."

@@ -136,3 +136,18 @@ def test_the_author_edits_a_private_reply_or_note_through_the_api(world: World) 
     late = volunteer.patch(f"/api/v1/messages/{reply.pk}/", {"body": "Terlambat."}, format="json")
     assert late.status_code == 409 and late.json()["code"] == "edit_window_closed"
     assert Message.objects.get(pk=reply.pk).body == "Coba impor ulang berkas Excel."
+
+
+def test_an_api_path_without_its_slash_redirects_keeping_the_method(world: World) -> None:
+    """A 301 made python-requests re-send `POST /api/v1/tickets` as a GET of the list: 200, nothing created."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.op_a)
+    body = {"title": "Tanpa garis miring", "category": "kependudukan"}
+    response = client.post("/api/v1/tickets", body, content_type="application/json")
+    assert response.status_code == 308 and response["Location"] == "/api/v1/tickets/"
+    assert client.get("/api/v1/tickets?status=baru")["Location"] == "/api/v1/tickets/?status=baru"
+    followed = client.post(response["Location"], body, content_type="application/json")
+    assert followed.status_code == 201
+    assert client.get("/kb").status_code == 301  # pages keep Django's redirect

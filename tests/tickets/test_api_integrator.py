@@ -151,3 +151,15 @@ def test_an_api_path_without_its_slash_redirects_keeping_the_method(world: World
     followed = client.post(response["Location"], body, content_type="application/json")
     assert followed.status_code == 201
     assert client.get("/kb").status_code == 301  # pages keep Django's redirect
+
+
+def test_a_duplicate_points_at_a_ticket_that_is_not_itself_a_duplicate(world: World) -> None:
+    """A -> B, B -> C, C -> A was accepted: three closed tickets, none canonical."""
+    a, b, c = (world.ticket(title=f"Masalah {i}") for i in range(3))
+    volunteer = as_user(APIClient(), world.vol_lotim)
+    assert volunteer.post(f"/api/v1/tickets/{a.pk}/duplicate/", {"of": b.pk}, format="json").status_code == 200
+    assert volunteer.post(f"/api/v1/tickets/{b.pk}/duplicate/", {"of": c.pk}, format="json").status_code == 200
+    refused = volunteer.post(f"/api/v1/tickets/{c.pk}/duplicate/", {"of": a.pk}, format="json")
+    assert refused.status_code == 400 and "of" in refused.json()["fields"]
+    c.refresh_from_db()
+    assert c.status == "baru" and c.duplicate_of_id is None

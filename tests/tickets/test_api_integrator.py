@@ -163,3 +163,15 @@ def test_a_duplicate_points_at_a_ticket_that_is_not_itself_a_duplicate(world: Wo
     assert refused.status_code == 400 and "of" in refused.json()["fields"]
     c.refresh_from_db()
     assert c.status == "baru" and c.duplicate_of_id is None
+
+
+def test_a_holiday_name_too_long_is_refused_not_cut(world: World) -> None:
+    client = as_user(APIClient(), world.admin)
+    long_name = "Cuti bersama " + "x" * 200
+    refused = client.post("/api/v1/sla/holidays/", {"date": "2027-03-01", "name": long_name}, format="json")
+    assert refused.status_code == 400 and "name" in refused.json()["fields"]
+    from helpdesk.tickets.models import Holiday
+
+    assert not Holiday.objects.filter(date="2027-03-01").exists()
+    assert client.post("/api/v1/sla/holidays/", {"date": "2027-03-01", "name": "Nyepi"}, format="json").status_code == 201
+

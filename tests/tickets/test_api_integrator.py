@@ -175,3 +175,13 @@ def test_a_holiday_name_too_long_is_refused_not_cut(world: World) -> None:
     assert not Holiday.objects.filter(date="2027-03-01").exists()
     assert client.post("/api/v1/sla/holidays/", {"date": "2027-03-01", "name": "Nyepi"}, format="json").status_code == 201
 
+
+def test_too_many_websocket_keys_is_a_429_with_retry_after(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from helpdesk.realtime import api as realtime_api
+
+    monkeypatch.setattr(realtime_api, "KEYS_PER_HOUR", 1)
+    client = as_user(APIClient(), world.vol_lotim)
+    assert client.post("/api/v1/realtime/ticket/").status_code == 201
+    refused = client.post("/api/v1/realtime/ticket/")
+    assert refused.status_code == 429 and refused.json()["code"] == "throttled"
+    assert 0 < int(refused["Retry-After"]) <= 3600

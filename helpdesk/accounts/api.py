@@ -296,7 +296,7 @@ class TokenApi(APIView):
             user = check_credentials(request._request, data.validated_data["username"], data.validated_data["password"])
         except SignInError as exc:
             if exc.retry_after is not None:
-                raise RateLimited(exc.message, retry_after=exc.retry_after) from None
+                raise RateLimited(exc.message, retry_after=exc.retry_after, names_wait=True) from None
             raise exceptions.ValidationError({"non_field_errors": [exc.message]}) from None
         return Response({"token": services.api_token_issue(user=user)})
 

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from helpdesk.core.api import error_responses
+from helpdesk.core.ids import IdField
 
 from . import forum_services
 from .access import access_forum, access_membership, can_manage_forum, is_admin
@@ -73,7 +74,8 @@ class ForumInputSerializer(serializers.Serializer):
         queryset=Forum.objects.all(), allow_null=True, required=False
     )
     mode = serializers.ChoiceField(choices=Forum.Mode.choices, required=False)
-    telegram_chat_id = serializers.IntegerField(allow_null=True, required=False)
+    # A Telegram chat id is a signed 64-bit number (groups are negative); a longer one must not reach the database.
+    telegram_chat_id = IdField(allow_null=True, required=False)
     is_active = serializers.BooleanField(required=False)
 
 

@@ -17,7 +17,10 @@ from rest_framework.views import APIView
 
 from helpdesk.accounts.presenters import current_user, person
 from helpdesk.core.ids import IdField, query_id, to_id
-from helpdesk.tickets.models import Ticket
+from helpdesk.tickets import access as ticket_access
+from helpdesk.tickets import services as ticket_services
+from helpdesk.tickets.models import Channel, Ticket
+from helpdesk.tickets.presenters import message_dict
 
 from . import access, selectors, services
 from .api import CommentOut, QuestionDetailOut, public_question, question_detail
@@ -140,10 +143,21 @@ def _revision(r: Revision) -> dict[str, Any]:
 
 
 class MessageEditApi(APIView):
+    """A public answer: the forum's moderated edit (author, moderators, members with the privilege). A reply or
+    internal note of a private ticket, by its author: the ticket's own edit (`tickets.services.message_edit`,
+    within its window; 409 `edit_window_closed` after it), as on the web and in Telegram."""
+
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=BodyEditInput, responses=OpenApiTypes.OBJECT)
     def patch(self, request: Request, message_id: int) -> Response:
+        own, private = ticket_access.access_message(request.user, message_id)
+        if not private.is_public and own.author_id == current_user(request).pk:
+            serializer = BodyEditInput(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            edited = ticket_services.message_edit(message=own, editor=current_user(request),
+                                                  body=serializer.validated_data["body"], channel=Channel.API)
+            return Response(message_dict(edited))
         message, ticket = access.access_answer(request.user, message_id)
         serializer = BodyEditInput(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from drf_spectacular.utils import OpenApiResponse
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -33,9 +33,11 @@ def status_for(exc: DomainError) -> int:
     return next(code for cls, code in STATUSES if isinstance(exc, cls))
 
 
-def _throttled(message: str, wait: float | None, code: str = RateLimited.code) -> exceptions.Throttled:
+def _throttled(
+    message: str, wait: float | None, code: str = RateLimited.code, *, say_wait: bool = True
+) -> exceptions.Throttled:
     """A 429 whose sentence about the wait is ours, in the person's language (DRF's own is English)."""
-    if wait:
+    if wait and say_wait:
         minutes = max(1, math.ceil(wait / 60))
         message = " ".join([message, ngettext(
             "Coba lagi dalam %(n)d menit.", "Coba lagi dalam %(n)d menit.", minutes) % {"n": minutes}])
@@ -46,7 +48,7 @@ def _throttled(message: str, wait: float | None, code: str = RateLimited.code) -
 
 def _api_exception(exc: DomainError) -> exceptions.APIException:
     if isinstance(exc, RateLimited):
-        return _throttled(str(exc.message), exc.retry_after, exc.code)
+        return _throttled(str(exc.message), exc.retry_after, exc.code, say_wait=not exc.names_wait)
     error = exceptions.APIException(exc.message, exc.code)
     error.status_code = status_for(exc)
     return error
@@ -95,6 +97,18 @@ def error_body(detail: str, code: str, fields: dict[str, list[str]] | None = Non
     if fields is not None:
         body["fields"] = fields
     return body
+
+
+@extend_schema_serializer(component_name="Error")
+class ErrorOut(serializers.Serializer):
+    """The body of every error, as `error_body` builds it; the schema documents it on each operation."""
+
+    detail = serializers.CharField(help_text="kalimat untuk orang, dalam bahasa pengguna")
+    code = serializers.CharField(help_text="kode tetap untuk program, mis. invalid, not_found, illegal_transition")
+    fields = serializers.DictField(  # type: ignore[assignment]  # the contract's key; shadows Serializer.fields
+        child=serializers.ListField(child=serializers.CharField()), required=False,
+        help_text="hanya pada 400: pesan per bidang",
+    )
 
 
 # The error responses, for the schema of each operation: `**error_responses(400, 403)`.

@@ -40,10 +40,14 @@ class RateLimited(DomainError):
     default_message = gettext_lazy("Terlalu banyak permintaan. Coba lagi nanti.")
 
     def __init__(
-        self, message: str | Promise | None = None, code: str | None = None, *, retry_after: int | None = None
+        self, message: str | Promise | None = None, code: str | None = None, *, retry_after: int | None = None,
+        names_wait: bool = False,
     ) -> None:
         super().__init__(message, code)
         self.retry_after = retry_after
+        # True when the message already says how long to wait (the sign-in's, shared with the web form): the
+        # API then adds no second "Coba lagi dalam ..." sentence, only the Retry-After header.
+        self.names_wait = names_wait
 
 
 class TooLarge(DomainError):

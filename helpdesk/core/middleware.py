@@ -10,8 +10,16 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponsePermanentRedirect,
+)
+from django.middleware import common
 from django.utils.decorators import sync_and_async_middleware
+from django.utils.http import escape_leading_slashes
 
 from .logs import accept_request_id, request_id_scope
 from .refcache import request_scope
@@ -162,3 +170,19 @@ class DatabaseUnavailableMiddleware:
         log.warning("database unavailable for %s %s: %s", request.method, request.path,
                     str(exception).strip().splitlines()[0] if str(exception).strip() else type(exception).__name__)
         return service_unavailable(request)
+
+
+class CommonMiddleware(common.CommonMiddleware):
+    """Django's, except that an API path lacking only its final slash answers 308, not 301.
+
+    A 301 makes clients send a POST again as a GET: `requests.post(".../api/v1/tickets", json=...)` followed it
+    to the ticket list and reported 200, having created nothing (with DEBUG=1 Django raised a 500 instead). A
+    308 keeps the method and the body, so the retry does what the caller meant. Pages keep Django's 301.
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        if (response.status_code == 404 and request.path_info.startswith("/api/")
+                and self.should_redirect_with_slash(request)):
+            path = escape_leading_slashes(request.get_full_path(force_append_slash=True))
+            return HttpResponsePermanentRedirect(path, preserve_request=True)
+        return super().process_response(request, response)

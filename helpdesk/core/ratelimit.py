@@ -12,6 +12,7 @@ the same process (`_refused`): an abuser costs at most one piece of work per pro
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,6 +36,11 @@ _REFUSED_MAX = 10_000
 def _window(scope: str, ident: str | int, window_seconds: int) -> tuple[str, datetime]:
     window = int(time.time() // window_seconds)
     return f"{scope}:{ident}:{window}", datetime.fromtimestamp((window + 1) * window_seconds, tz=UTC)
+
+
+def seconds_left(window_seconds: int) -> int:
+    """Seconds until the current fixed window of `hit` closes and its counters start again."""
+    return max(1, math.ceil((int(time.time() // window_seconds) + 1) * window_seconds - time.time()))
 
 
 def hit(scope: str, ident: str | int, *, limit: int, window_seconds: int) -> bool:

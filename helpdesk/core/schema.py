@@ -6,6 +6,11 @@ alone, so twenty views' `InputSerializer` became one "Input" component and the s
 
 A GET that answers a page (`{"results": [...], "next": ...}`) on a path without an id is a list, not a
 "retrieve": otherwise `/tickets/` and `/tickets/{ticket_id}/` got the same operationId.
+
+Every operation documents the error body (`ErrorOut`: `{"detail", "code", "fields"?}`, the API contract's): on
+the 4xx statuses it names, and as its `default` response, since any operation may also answer 401, 403, 404, 429
+or another status it does not list. Without it the schema had no error model at all, and a generated client
+could not read an error.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+
+from .api import ErrorOut
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -34,3 +41,12 @@ class AutoSchema(SpectacularAutoSchema):
             if fields is not None and "results" in fields:
                 return operation_id.removesuffix("_retrieve") + "_list"
         return operation_id
+
+    def _get_response_bodies(self, direction: Literal["request", "response"] = "response") -> dict[str, Any]:
+        responses: dict[str, Any] = super()._get_response_bodies(direction)
+        error = self._get_response_for_code(ErrorOut, "default", direction=direction)
+        for code, response in responses.items():
+            if code.startswith("4") and "content" not in response:
+                response["content"] = error["content"]
+        responses.setdefault("default", {**error, "description": "Galat: `detail`, `code`, dan `fields` pada 400"})
+        return responses

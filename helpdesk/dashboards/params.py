@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from helpdesk.categories.models import Category
+from helpdesk.core.ids import MAX_ID
 from helpdesk.regions.codes import is_valid_code
 from helpdesk.regions.models import Region
 from helpdesk.tickets.models import Priority
@@ -148,13 +149,17 @@ def parse_filters(params: Mapping[str, str], *, region: str | None = None) -> St
     start, end = parse_range(params)
     code = parse_region(params) if region is None else region
     forum_raw = (params.get("forum") or "").strip()
-    if forum_raw and not forum_raw.isdigit():
+    if forum_raw and not (forum_raw.isascii() and forum_raw.isdigit()):  # "²".isdigit() holds, int("²") raises
         raise ValidationError({"forum": [_("Forum harus berupa nomor.")]})
+    if len(forum_raw.lstrip("0")) > 19 or (forum_raw and int(forum_raw) > MAX_ID):
+        # More digits than an id column holds: refused here, not left to overflow in the query (a 500).
+        raise ValidationError({"forum": [_("Nomor id terlalu besar.")]})
+    forum = int(forum_raw) if forum_raw else None
     category = (params.get("category") or "").strip().lower()
     if category and not Category.objects.filter(slug=category).exists():
         raise ValidationError({"category": [_("Kategori tidak dikenal.")]})
     priority = (params.get("priority") or "").strip().lower()
     if priority and priority not in Priority.values:
         raise ValidationError({"priority": [_("Prioritas tidak dikenal.")]})
-    return StatsFilters(region=code, start=start, end=end, forum=int(forum_raw) if forum_raw else None,
+    return StatsFilters(region=code, start=start, end=end, forum=forum,
                         category=category, priority=priority)

@@ -36,15 +36,21 @@ class NotificationListApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        parameters=[OpenApiParameter("before", int), OpenApiParameter("unread", bool)],
+        parameters=[
+            OpenApiParameter("before", int, description="the `next` of the previous page"),
+            OpenApiParameter("cursor", int, description="the same as `before`, the name the other lists use"),
+            OpenApiParameter("unread", bool),
+        ],
         responses=inline_serializer("NotificationList", {
             "results": NotificationOut(many=True),
             "unread": serializers.IntegerField(help_text="belum dibaca, dihitung sampai 100 (100 = 100 atau lebih)"),
             "next": serializers.IntegerField(allow_null=True)}),
     )
     def get(self, request: Request) -> Response:
+        # `cursor` too: a client that pages every list alike (`?cursor=<next>`) otherwise got page one forever.
+        before = query_id(request.query_params, "before") or query_id(request.query_params, "cursor")
         rows, next_before = selectors.notification_page(
-            user=request.user, before=query_id(request.query_params, "before"),
+            user=request.user, before=before,
             unread_only=request.query_params.get("unread") in ("1", "true"),
         )
         return Response({"results": [notification_dict(n) for n in rows], "next": next_before,

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from helpdesk.core.errors import RateLimited
-from helpdesk.core.ratelimit import hit
+from helpdesk.core.ratelimit import hit, seconds_left
 
 from .auth import issue_key
 
@@ -30,6 +30,7 @@ class ConnectionKeyApi(APIView):
     )
     def post(self, request: Request) -> Response:
         if not hit("realtime_key", str(request.user.pk), limit=KEYS_PER_HOUR, window_seconds=3600):
-            raise RateLimited(_("Terlalu banyak permintaan kunci. Coba lagi nanti."))
+            # With the wait, so the 429 carries Retry-After as the contract's other refusals do.
+            raise RateLimited(_("Terlalu banyak permintaan kunci. Coba lagi nanti."), retry_after=seconds_left(3600))
         key, ttl = issue_key(request.user)
         return Response({"ticket": key, "expires_in": ttl, "url": f"/ws/?ticket={key}"}, status=201)

@@ -89,7 +89,7 @@ MIDDLEWARE = [
     "helpdesk.core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "helpdesk.core.middleware.CommonMiddleware",  # Django's, with a 308 for an API path missing its slash
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "helpdesk.accounts.middleware.UserPreferencesMiddleware",

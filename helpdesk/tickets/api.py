@@ -153,8 +153,9 @@ class TicketListCreateApi(APIView):
             OpenApiParameter("category", str),
             OpenApiParameter("assignee", str, description="me, none, or a user id"),
             OpenApiParameter("q", str),
-            OpenApiParameter("cursor", str),
-            OpenApiParameter("limit", int),
+            OpenApiParameter("visibility", str, enum=Visibility.values),
+            OpenApiParameter("cursor", str, description="the `next` of the previous page"),
+            OpenApiParameter("limit", int, description=f"1..{selectors.MAX_PAGE}, default {selectors.DEFAULT_PAGE}"),
         ],
         responses=ListOutput,
     )
@@ -169,13 +170,12 @@ class TicketListCreateApi(APIView):
             q=params.get("q", ""),
             visibility=params.get("visibility", "").strip(),
         )
-        limit = params.get("limit", "")
         try:
             rows, next_cursor = selectors.ticket_list(
                 user=request.user,
                 filters=filters,
                 cursor=params.get("cursor", ""),
-                limit=int(limit) if limit.isdigit() else selectors.DEFAULT_PAGE,
+                limit=_page_size(params.get("limit", "")),
             )
         except selectors.BadCursor:
             raise exceptions.ValidationError({"cursor": [_("Kursor tidak valid.")]}) from None
@@ -367,6 +367,14 @@ class AttachmentCreateApi(APIView):
             raise exceptions.ValidationError({"file": [exc.message]}) from None
         attachment = services.attachment_add(ticket=ticket, actor=current_user(request), checked=checked, message=message)
         return Response(presenters.attachment_dict(attachment), status=status.HTTP_201_CREATED)
+
+
+def _page_size(raw: str) -> int:
+    """`limit` from the query string: ASCII digits (int() refuses "²" and numbers of thousands of digits), else
+    the default; the selector clamps it to 1..MAX_PAGE."""
+    if not (raw.isascii() and raw.isdigit()):
+        return selectors.DEFAULT_PAGE
+    return selectors.MAX_PAGE if len(raw.lstrip("0")) > 6 else int(raw)
 
 
 def _too_large(limit: int) -> TooLarge:

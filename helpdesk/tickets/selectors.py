@@ -12,7 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from helpdesk.accounts.access import AnyUser, is_verified_operator
-from helpdesk.core.ids import query_id
+from helpdesk.core.ids import query_id, to_id
 
 from . import access
 from .models import OPEN_STATUSES, Attachment, Message, Status, Ticket
@@ -48,9 +48,8 @@ def decode_cursor(cursor: str) -> int | None:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    if not raw.startswith("id:") or not raw[3:].isdigit():
-        return None
-    return int(raw[3:])
+    # to_id: "id:²" passes isdigit() and breaks int(), and a number beyond 64 bits breaks the query.
+    return to_id(raw[3:]) if raw.startswith("id:") else None
 
 
 def visible_tickets(user: AnyUser) -> QuerySet[Ticket]:

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext as _
 
 from helpdesk.accounts.access import is_admin
@@ -13,6 +14,8 @@ from helpdesk.accounts.models import Forum, User
 from helpdesk.regions.codes import is_valid_code
 
 from .models import Holiday, Priority, SlaPolicy, default_targets
+
+HOLIDAY_NAME_MAX = Holiday._meta.get_field("name").max_length or 120
 
 MAX_TARGET_MINUTES = 365 * 24 * 60
 
@@ -85,10 +88,14 @@ def holiday_add(*, actor: User, date: Any, name: str, region_prefix: str = "") -
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": [_("Wajib diisi.")]})
+    try:  # refused, not cut to the column's length without a word to the caller
+        MaxLengthValidator(HOLIDAY_NAME_MAX)(name)
+    except ValidationError as exc:
+        raise ValidationError({"name": exc.messages}) from None
     region_prefix = (region_prefix or "").strip()
     if region_prefix and not is_valid_code(region_prefix):
         raise ValidationError({"region_prefix": [_("Kode wilayah tidak valid.")]})
     holiday, _created = Holiday.objects.update_or_create(
-        date=day, region_prefix=region_prefix, defaults={"name": name[:120]}
+        date=day, region_prefix=region_prefix, defaults={"name": name}
     )
     return holiday

@@ -48,6 +48,19 @@ def test_unknown_regions_names_and_chats_are_400(world: World) -> None:
     assert Forum.objects.count() == 4
 
 
+def test_a_chat_id_beyond_64_bits_is_400_not_500(world: World) -> None:
+    """The column is a signed 64-bit integer; a longer number overflowed in the database (a 500)."""
+    for chat in (2**63, -(2**64), 10**30):
+        response = create(world, name="F", telegram_chat_id=chat)
+        assert response.status_code == 400, response.content
+        assert "telegram_chat_id" in response.json()["fields"]
+        patched = world.client(world.admin).patch(f"/api/v1/forums/{world.bima.pk}/", {"telegram_chat_id": chat},
+                                                  format="json")
+        assert patched.status_code == 400 and "telegram_chat_id" in patched.json()["fields"]
+    assert Forum.objects.count() == 4
+    assert create(world, name="F", telegram_chat_id=-1002003004005).status_code == 201
+
+
 def test_patch_replaces_coverage_and_refuses_cycles(world: World) -> None:
     client = world.client(world.admin)
     url = f"/api/v1/forums/{world.bima.pk}/"

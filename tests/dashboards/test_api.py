@@ -71,6 +71,10 @@ def test_operators_and_volunteers_get_no_dashboard(dash: Dash, api: APIClient) -
     ({"category": "tidak-ada"}, "category"),
     ({"priority": "sangat"}, "priority"),
     ({"forum": "x"}, "forum"),
+    # Beyond a 64-bit id, or digits int() refuses: each was a 500 (OverflowError, ValueError) before.
+    ({"forum": "9223372036854775808"}, "forum"),
+    ({"forum": "1" * 5000}, "forum"),
+    ({"forum": "\u00b2"}, "forum"),
 ])
 def test_bad_input_is_a_400_naming_the_field(dash: Dash, api: APIClient, params: dict[str, str], field: str) -> None:
     r = get(api, dash.admin, "/api/v1/stats/", **params)

@@ -38,6 +38,13 @@ def ticket_mark_duplicate(*, ticket: Ticket, actor: User, of: Ticket, channel: s
             raise PermissionDenied(_("Hanya relawan forum ini yang bisa menandai duplikat."))
         if of.duplicate_of_id == ticket.pk:
             raise ValidationError({"of": [_("Tiket tujuan adalah duplikat dari tiket ini.")]})
+        if of.duplicate_of_id is not None:
+            # A duplicate of a duplicate: chains A -> B -> C -> A closed every ticket with no canonical one left,
+            # and the reporter was sent on to a ticket that is itself closed.
+            raise ValidationError({"of": [
+                _("Tiket %(number)s sendiri duplikat dari tiket lain: tandai sebagai duplikat tiket itu.")
+                % {"number": of.number}
+            ]})
         set_status(ticket, "duplicate", actor, channel)
         ticket.duplicate_of = of
         ticket.updated_at = timezone.now()

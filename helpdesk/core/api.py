@@ -88,8 +88,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = error_body(_("Data tidak valid."), "invalid", _fields(exc.detail))
     else:
         codes = exc.get_codes()
-        response.data = error_body(_flatten(exc.detail)[0], codes if isinstance(codes, str) else "error")
+        response.data = error_body(_untranslated(_flatten(exc.detail)[0]), codes if isinstance(codes, str) else "error")
     return response
+
+
+def _untranslated(detail: str) -> str:
+    """The two messages DRF builds without gettext, in the person's language (the rest: `drf_messages`)."""
+    if detail.startswith("JSON parse error - "):  # rest_framework.parsers.JSONParser
+        return _("JSON tidak valid: %(error)s") % {"error": detail.removeprefix("JSON parse error - ")}
+    if detail.startswith("CSRF Failed: "):  # rest_framework.authentication.SessionAuthentication
+        return _("Ditolak: token CSRF tidak ada atau salah. Muat ulang halaman, atau kirim token API "
+                 "(Authorization: Token …) tanpa cookie sesi.")
+    return detail
 
 
 def error_body(detail: str, code: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:

@@ -39,6 +39,8 @@ def _throttled(
     """A 429 whose sentence about the wait is ours, in the person's language (DRF's own is English)."""
     if wait and say_wait:
         minutes = max(1, math.ceil(wait / 60))
+        # "… Coba lagi nanti." gives way to the exact wait, not followed by it.
+        message = message.removesuffix(_("Coba lagi nanti.")).rstrip()
         message = " ".join([message, ngettext(
             "Coba lagi dalam %(n)d menit.", "Coba lagi dalam %(n)d menit.", minutes) % {"n": minutes}])
     error = exceptions.Throttled(detail=message, code=code)

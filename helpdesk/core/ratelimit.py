@@ -72,7 +72,7 @@ class Pending:
         if len(_refused) >= _REFUSED_MAX:
             _refused.clear()  # keys of past windows never match again; this only bounds the memory
         _refused.add(f"{self.key}:{self.limit}")
-        raise RateLimited(retry_after=self.window_seconds)
+        raise RateLimited(retry_after=seconds_left(self.window_seconds))
 
 
 def forget_refusals(**_: object) -> None:
@@ -89,7 +89,7 @@ def pending(scope: str, ident: str | int) -> Pending:
     limit, window_seconds = settings.RATE_LIMITS[scope]
     key, expires = _window(scope, ident, window_seconds)
     if f"{key}:{limit}" in _refused:
-        raise RateLimited(retry_after=window_seconds)
+        raise RateLimited(retry_after=seconds_left(window_seconds))
     return Pending(key, expires, limit, window_seconds)
 
 
@@ -97,7 +97,7 @@ def check(scope: str, ident: str | int) -> None:
     """Count one action under `settings.RATE_LIMITS[scope]`; RateLimited (retry after the window) when over."""
     limit, window = settings.RATE_LIMITS[scope]
     if not hit(scope, ident, limit=limit, window_seconds=window):
-        raise RateLimited(retry_after=window)
+        raise RateLimited(retry_after=seconds_left(window))
 
 
 def purge_expired() -> int:

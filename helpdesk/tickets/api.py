@@ -160,6 +160,10 @@ class TicketListCreateApi(APIView):
         responses=ListOutput,
     )
     def get(self, request: Request) -> Response:
+        # Signed in, as the API contract says; anyone reads public questions at /forum/questions/ and each
+        # public ticket at its own address.
+        if not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated()
         params = request.query_params
         filters = selectors.TicketFilters(
             status=[s for s in params.get("status", "").split(",") if s],

@@ -54,7 +54,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "api/v1/regions/": ("GET", "*=200"),
     "api/v1/regions/<str:code>/": ("GET", "*=200"),
     "api/v1/categories/": ("GET", "*=200"),
-    "api/v1/tickets/": ("GET", "*=200"),
+    "api/v1/tickets/": ("GET", "*=200 anon=401"),
     "api/v1/tickets/<int:ticket_id>/": ("GET", "*=404 op=200 vol=200 coord=200 admin=200"),
     "api/v1/tickets/<int:ticket_id>/messages/": ("POST", "*=400 anon=401 op2=404 vol2=404 plan=404"),
     "api/v1/tickets/<int:ticket_id>/claim/": ("POST", "*=404 anon=401 op=403 vol=200 coord=409 admin=403"),

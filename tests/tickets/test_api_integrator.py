@@ -185,3 +185,15 @@ def test_too_many_websocket_keys_is_a_429_with_retry_after(world: World, monkeyp
     refused = client.post("/api/v1/realtime/ticket/")
     assert refused.status_code == 429 and refused.json()["code"] == "throttled"
     assert 0 < int(refused["Retry-After"]) <= 3600
+
+
+def test_the_ticket_list_is_for_signed_in_people_as_the_contract_says(world: World) -> None:
+    public = world.ticket(title="Peta desa tidak tampil di halaman depan", visibility="public")
+    anonymous = APIClient()
+    listed = anonymous.get("/api/v1/tickets/")
+    assert listed.status_code == 401 and listed.json()["code"] == "not_authenticated"
+    # Public questions stay readable without an account: the forum's list and each ticket's own address.
+    assert anonymous.get(f"/api/v1/tickets/{public.pk}/").status_code == 200
+    questions = anonymous.get("/api/v1/forum/questions/").json()["results"]
+    assert public.pk in [q["id"] for q in questions]
+    assert as_user(APIClient(), world.op_a).get("/api/v1/tickets/").json()["results"][0]["id"] == public.pk

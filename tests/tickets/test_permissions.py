@@ -73,8 +73,10 @@ def test_anonymous_sees_public_tickets_only(world: World) -> None:
     private = world.ticket()
     public = world.ticket(visibility="public", title="Bagaimana cara backup database?")
     client = APIClient()
-    ids = [t["id"] for t in client.get("/api/v1/tickets/").json()["results"]]
+    ids = [q["id"] for q in client.get("/api/v1/forum/questions/").json()["results"]]
     assert public.pk in ids and private.pk not in ids
+    assert client.get("/api/v1/tickets/").status_code == 401  # the list itself is for signed-in people
+    assert client.get(f"/api/v1/tickets/{public.pk}/").status_code == 200
     assert client.get(f"/api/v1/tickets/{private.pk}/").status_code == 404
     assert Client().get(public.get_absolute_url()).status_code == 200
     # Issue 15: a private ticket's link opened while signed out asks to sign in and comes back, as a

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from helpdesk.categories.models import Category
-from helpdesk.core.api import error_responses
+from helpdesk.core.api import ChangeInput, error_responses
 from helpdesk.core.errors import RateLimited
 
 from . import forum_services, services
@@ -65,7 +65,7 @@ class MeApi(APIView):
         notification_prefs = serializers.DictField(child=serializers.DictField(child=serializers.BooleanField()))
 
     @extend_schema_serializer(component_name="MeInput")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(ChangeInput):
         name = serializers.CharField(required=False, allow_blank=True, max_length=150)
         email = serializers.CharField(required=False, allow_blank=True, max_length=254)
         phone = serializers.CharField(required=False, allow_blank=True, max_length=40)

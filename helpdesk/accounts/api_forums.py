@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from helpdesk.core.api import error_responses
+from helpdesk.core.api import ChangeInput, error_responses
 from helpdesk.core.ids import IdField
 
 from . import forum_services
@@ -67,7 +67,7 @@ def forum_payload(forum: Forum) -> dict[str, Any]:
     }
 
 
-class ForumInputSerializer(serializers.Serializer):
+class ForumInputSerializer(ChangeInput):
     name = serializers.CharField(max_length=120)
     region_codes = serializers.ListField(child=serializers.CharField(max_length=20), required=False, max_length=500)
     parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]  # shadows Field.parent
@@ -216,7 +216,7 @@ class ForumMemberDetailApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema_serializer(component_name="ForumMemberDetailInput")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(ChangeInput):
         role = serializers.ChoiceField(choices=ForumMembership.Role.choices, required=False)
         categories = category_slugs(required=False)
         available = serializers.BooleanField(required=False)

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from helpdesk.accounts.access import AnyUser
 from helpdesk.accounts.models import Forum
 from helpdesk.accounts.presenters import current_user, person
+from helpdesk.core.api import ChangeInput
 from helpdesk.core.ids import IdField, query_id, to_id
 from helpdesk.core.presenters import iso
 from helpdesk.tickets.api import PersonOut, PostOut
@@ -248,7 +249,7 @@ class QuestionListApi(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class QuestionEditInput(serializers.Serializer):
+class QuestionEditInput(ChangeInput):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, max_length=65536, default="")
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")

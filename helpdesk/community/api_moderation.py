@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from helpdesk.accounts.presenters import current_user, person
+from helpdesk.core.api import ChangeInput
 from helpdesk.core.ids import IdField, query_id, to_id
 from helpdesk.tickets import access as ticket_access
 from helpdesk.tickets import services as ticket_services
@@ -132,7 +133,7 @@ class QuestionUnhideApi(_HideApi):
 # --- edits and history -----------------------------------------------------------------------------------------------
 
 
-class BodyEditInput(serializers.Serializer):
+class BodyEditInput(ChangeInput):
     body = serializers.CharField(max_length=65536)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
 

@@ -6,7 +6,8 @@ and Http404 become an HTTP status."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -109,6 +110,23 @@ def error_body(detail: str, code: str, fields: dict[str, list[str]] | None = Non
     if fields is not None:
         body["fields"] = fields
     return body
+
+
+class ChangeInput(serializers.Serializer):
+    """The body of a change (PATCH): a key the endpoint does not change is a 400 naming it. Ignored, it answered
+    200 with nothing changed, and a script that sent `{"status": "selesai"}` believed the ticket solved."""
+
+    # Where a refused key is changed instead, when there is such a place: {key: the sentence to show}.
+    elsewhere: ClassVar[dict[str, Any]] = {}  # str or a lazy translation
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            unknown = [str(key) for key in data if key not in self.fields]
+            if unknown:
+                raise exceptions.ValidationError({
+                    key: [str(self.elsewhere.get(key) or _("Bidang ini tidak dapat diubah di sini."))] for key in unknown
+                })
+        return super().to_internal_value(data)
 
 
 @extend_schema_serializer(component_name="Error")

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -17,6 +18,7 @@ from rest_framework.views import APIView
 from helpdesk.accounts.models import User
 from helpdesk.accounts.presenters import current_user
 from helpdesk.core import ratelimit
+from helpdesk.core.api import ChangeInput
 from helpdesk.core.errors import TooLarge
 from helpdesk.core.idempotency import SCHEMA_PARAMETER as IDEMPOTENCY_KEY
 from helpdesk.core.idempotency import idempotent
@@ -201,7 +203,9 @@ class TicketDetailApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema_serializer(component_name="TicketPatchInput")
-    class PatchInput(serializers.Serializer):
+    class PatchInput(ChangeInput):
+        elsewhere = {"status": gettext_lazy("Status berubah lewat aksi tiket: claim, resolve, close, reopen, duplicate.")}
+
         category = serializers.SlugField(required=False)
         priority = serializers.ChoiceField(choices=Priority.choices, required=False)
         assignee = IdField(required=False, allow_null=True)

@@ -197,3 +197,21 @@ def test_the_ticket_list_is_for_signed_in_people_as_the_contract_says(world: Wor
     questions = anonymous.get("/api/v1/forum/questions/").json()["results"]
     assert public.pk in [q["id"] for q in questions]
     assert as_user(APIClient(), world.op_a).get("/api/v1/tickets/").json()["results"][0]["id"] == public.pk
+
+
+def test_a_change_names_the_fields_it_does_not_change_instead_of_ignoring_them(world: World) -> None:
+    ticket = world.ticket()
+    volunteer = as_user(APIClient(), world.vol_lotim)
+    response = volunteer.patch(f"/api/v1/tickets/{ticket.pk}/", {"status": "selesai", "judul": "x"}, format="json")
+    assert response.status_code == 400
+    fields = response.json()["fields"]
+    assert fields["status"] == ["Status berubah lewat aksi tiket: claim, resolve, close, reopen, duplicate."]
+    assert fields["judul"] == ["Bidang ini tidak dapat diubah di sini."]
+    ticket.refresh_from_db()
+    assert ticket.status == "baru"
+    # What it does change still works, and the profile and forum changes are held to the same rule.
+    assert volunteer.patch(f"/api/v1/tickets/{ticket.pk}/", {"priority": "tinggi"}, format="json").status_code == 200
+    me = as_user(APIClient(), world.op_a).patch("/api/v1/me/", {"username": "baru"}, format="json")
+    assert me.status_code == 400 and list(me.json()["fields"]) == ["username"]
+    forum = as_user(APIClient(), world.admin).patch(f"/api/v1/forums/{world.lotim.pk}/", {"slug": "x"}, format="json")
+    assert forum.status_code == 400 and list(forum.json()["fields"]) == ["slug"]

@@ -34,7 +34,7 @@ from .linking import hold_unlinked, linked_user
 from .models import OutboundMessage
 from .outbound import outbound_by_message, telegram_send
 from .text import escape
-from .ticket_bridge import from_chat, load_ticket, settings_of_chat
+from .ticket_bridge import chat_for, from_chat, load_ticket, settings_of_chat
 from .ticket_models import TicketChatMessage, TicketThread
 from .ticket_render import local_time, parse_subject, subject_of, summary
 
@@ -322,9 +322,21 @@ def tiket(ctx: Context) -> None:
 
 
 def show_ticket(ctx: Context, user: User, number: str) -> None:
-    """/tiket <nomor>, and /status <nomor> in the private chat: the ticket's card and its last public reply."""
+    """/tiket <nomor>, and /status <nomor> in the private chat: the ticket's card and its last public reply.
+    In a group, only a public ticket or one this group carries: that the asker may see a private ticket does
+    not make it the business of everyone in another forum's group."""
     ticket = act(lambda: access.access_ticket(user, number.lstrip("#"), by_number=True))
+    if ctx.is_group and not belongs_to_chat(ticket, ctx.chat_id):
+        raise UsageError(_("Tiket %(n)s bukan tiket forum grup ini, jadi tidak ditampilkan di sini. Lihat di web, "
+                           "atau kirim /status %(n)s di obrolan pribadi dengan bot.") % {"n": ticket.number})
     ctx.reply(summary(ticket), subject=subject_of(ticket.pk), silent=ctx.is_group)
+
+
+def belongs_to_chat(ticket: Ticket, chat_id: int) -> bool:
+    """A public ticket, or a private one posted in this group or meant for it (its forum's group)."""
+    if ticket.is_public or TicketThread.objects.filter(ticket=ticket, chat_id=chat_id).exists():
+        return True
+    return ticket.forum is not None and chat_for(ticket.forum) == chat_id
 
 
 @command("antrean", help=gettext_lazy("tiket forum yang belum diambil, yang terlama dulu"), chats="group")

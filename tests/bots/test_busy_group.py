@@ -1,0 +1,54 @@
+"""A busy ForSID group through the fake Bot API: what the bridge must not do when many people talk at once (say a
+private ticket in another forum's group, lose the tickets filed while the bot was out of the group, answer files
+that were never meant for it, ring everyone's phone with its refusals, leave a private message unanswered)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bots import linking
+from helpdesk.tickets.models import Ticket, Visibility
+from tests.bots.conftest import settle
+from tests.bots.test_group_rules import group_and_operator
+from tests.bots.test_ticket_bridge import step
+from tests.fake_telegram import FakeTelegram
+from tests.tickets import conftest as tickets_conftest
+from tests.tickets.conftest import World
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+world = tickets_conftest.world
+
+
+def bima_group(fake: FakeTelegram, world: World, *members: dict[str, Any]) -> int:
+    """The Bima forum's plain group, linked (as /hubungkan would)."""
+    group = fake.create_group("ForSID Bima", members=[m["id"] for m in members])
+    linking.forum_link_chat(forum=world.bima, chat_id=group)
+    return group
+
+
+def sends(fake: FakeTelegram, chat: int, method: str = "sendMessage") -> list[dict[str, Any]]:
+    return [r for r in fake.requests(method, 200) if r["chat_id"] is not None and int(r["chat_id"]) == chat]
+
+
+def test_tiket_shows_a_private_ticket_only_in_the_group_that_carries_it(bridge: FakeTelegram, world: World) -> None:
+    fake = bridge
+    budi, group, _operator = group_and_operator(fake, world)
+    ticket = world.ticket(description="Data desa kami")
+    settle()
+    other = bima_group(fake, world, budi)  # Budi is in both groups; he may see the ticket, the Bima group may not
+
+    fake.user_sends(other, budi["id"], f"/tiket {ticket.number}")
+    step(fake)
+    answer = fake.bot_texts(other)[-1]
+    assert "Data desa kami" not in answer and "Gagal impor" not in answer
+    assert f"Tiket {ticket.number} bukan tiket forum grup ini" in answer and f"/status {ticket.number}" in answer
+
+    fake.user_sends(group, budi["id"], f"/tiket {ticket.number}")  # its own forum's group: shown
+    Ticket.objects.filter(pk=ticket.pk).update(visibility=Visibility.PUBLIC)
+    fake.user_sends(other, budi["id"], f"/tiket {ticket.number}")  # a public ticket: anyone may read it
+    step(fake)
+    assert "Data desa kami" in fake.bot_texts(group)[-1]
+    assert "Data desa kami" in fake.bot_texts(other)[-1]

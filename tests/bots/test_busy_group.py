@@ -11,7 +11,7 @@ import pytest
 from bots import linking
 from helpdesk.tickets.models import Ticket, Visibility
 from tests.bots.conftest import settle
-from tests.bots.test_group_rules import group_and_operator
+from tests.bots.test_group_rules import card_of, group_and_operator
 from tests.bots.test_ticket_bridge import step
 from tests.fake_telegram import FakeTelegram
 from tests.tickets import conftest as tickets_conftest
@@ -52,3 +52,27 @@ def test_tiket_shows_a_private_ticket_only_in_the_group_that_carries_it(bridge: 
     step(fake)
     assert "Data desa kami" in fake.bot_texts(group)[-1]
     assert "Data desa kami" in fake.bot_texts(other)[-1]
+
+
+def test_tickets_filed_while_the_bot_was_out_of_the_group_are_posted_when_it_returns(
+        bridge: FakeTelegram, world: World) -> None:
+    fake = bridge
+    budi, group, _operator = group_and_operator(fake, world)
+    fake.create_private_chat(budi["id"])
+    first = world.ticket(title="Sebelum dikeluarkan")
+    settle()
+    assert fake.bot_texts(budi["id"]) == [], "the group shows it to Budi"
+    fake.kick_bot(group)
+    step(fake)
+    missed = world.ticket(title="Saat bot di luar grup")
+    settle()
+    assert [t["name"] for t in fake.topics(group)] == [f"#{first.number} Sebelum dikeluarkan"]
+    assert f"Tiket baru {missed.number}" in fake.bot_texts(budi["id"])[-1], "meanwhile he hears it privately"
+
+    fake.add_bot(group, admin=True, can_manage_topics=True)
+    step(fake)
+    step(fake)  # a second look changes nothing: posted once
+    assert [t["name"] for t in fake.topics(group)] == [f"#{first.number} Sebelum dikeluarkan",
+                                                       f"#{missed.number} Saat bot di luar grup"]
+    card, _topic = card_of(fake, group)
+    assert "Saat bot di luar grup" in card["text"] and "Tiket ini masuk saat bot tidak ada di grup." in card["text"]

@@ -2,9 +2,9 @@
 
 The generic rules for bad input live here, so that no handler has to repeat them: edited messages go to edit
 handlers only, messages from bots and anonymous admins are ignored, service messages update the chat's status,
-stickers and voice notes get a short help in private chats, files over 20 MB get the limit; in groups, unknown
-commands are ignored unless addressed to this bot (/cmd@botname), and unlinked groups only reach commands that
-allow them. Captions are read like text. A reply to a question the bot asked (`Ask`) runs the command it asked
+stickers and voice notes get a short help in private chats, files over 20 MB get the limit (in groups only
+when meant for the bot); in groups, unknown commands are ignored unless addressed to this bot (/cmd@botname),
+and unlinked groups only reach commands that allow them. Captions are read like text. A reply to a question the bot asked (`Ask`) runs the command it asked
 for. Any private message marks that chat reachable again (a 403 earlier is over). Everything is logged.
 """
 
@@ -197,8 +197,9 @@ def _message(update: Update, raw: dict[str, Any], update_id: int, replayed: bool
                         "atau ketik /bantuan."))
         return _ignored(f"{unsupported} not supported", update_id)
     if _too_big(message):
-        ctx.reply(_("Berkas ini lebih dari 20 MB, jadi bot tidak bisa mengambilnya. Kecilkan berkasnya, atau "
-                    "unggah lewat web: %(url)s") % {"url": settings.SITE_URL})
+        if _meant_for_bot(ctx, message):  # not a word on the big videos people share among themselves
+            ctx.reply(_("Berkas ini lebih dari 20 MB, jadi bot tidak bisa mengambilnya. Kecilkan berkasnya, atau "
+                        "unggah lewat web: %(url)s") % {"url": settings.SITE_URL}, silent=ctx.is_group)
         return _ignored("file over 20 MB", update_id)
     command = _parse_command(message.text or message.caption or "") or _answer_to_question(ctx)
     if command is not None:
@@ -215,6 +216,15 @@ def _message(update: Update, raw: dict[str, Any], update_id: int, replayed: bool
     if ctx.is_private:
         ctx.reply(_("Saya belum mengerti pesan ini. Ketik /bantuan untuk melihat apa yang bisa saya bantu."))
     return _ignored("no handler took the message", update_id)
+
+
+def _meant_for_bot(ctx: Context, message: Message) -> bool:
+    """Whether a message speaks to the bot: anything in a private chat; in a group a command, a reply to the bot
+    or a message in a topic the bot opened (Telegram makes those replies to the bot's topic-created message)."""
+    if ctx.is_private or (message.text or message.caption or "").startswith("/"):
+        return True
+    reply = message.reply_to_message
+    return reply is not None and reply.from_user is not None and reply.from_user.id == config.bot_id()
 
 
 def _parse_command(text: str) -> tuple[str, str] | None:

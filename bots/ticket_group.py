@@ -206,8 +206,10 @@ def file_job(payload: dict[str, Any], job: OutboxJob) -> None:
     from .files import FileTooBig, download
 
     def tell(text: str) -> None:
-        telegram_send(chat_id=int(payload["chat_id"]), text=escape(text), reply_to=payload.get("reply_to"),
-                      thread_id=payload.get("thread_id"), purpose_key=f"{FILE_KIND}:{job.pk}:refused")
+        chat_id = int(payload["chat_id"])
+        telegram_send(chat_id=chat_id, text=escape(text), reply_to=payload.get("reply_to"),
+                      thread_id=payload.get("thread_id"), purpose_key=f"{FILE_KIND}:{job.pk}:refused",
+                      silent=chat_id < 0)  # in a group, the bot's answers don't ring everyone's phone
 
     try:
         got = download(str(payload["file_id"]))

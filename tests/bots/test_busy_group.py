@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bots import linking
-from helpdesk.tickets.models import Ticket, Visibility
+from helpdesk.tickets.models import Message, Ticket, Visibility
 from tests.bots.conftest import settle
 from tests.bots.test_group_rules import card_of, group_and_operator
 from tests.bots.test_ticket_bridge import step
@@ -76,3 +76,42 @@ def test_tickets_filed_while_the_bot_was_out_of_the_group_are_posted_when_it_ret
                                                        f"#{missed.number} Saat bot di luar grup"]
     card, _topic = card_of(fake, group)
     assert "Saat bot di luar grup" in card["text"] and "Tiket ini masuk saat bot tidak ada di grup." in card["text"]
+
+
+def test_files_over_20_mb_are_answered_only_when_meant_for_the_bot_and_quietly(
+        bridge: FakeTelegram, world: World) -> None:
+    fake = bridge
+    budi, group, _operator = group_and_operator(fake, world)
+    ticket = world.ticket()
+    settle()
+    card, topic = card_of(fake, group)
+    fake.reset_log()
+    big = 25 * 1024 * 1024
+    # Chatter in the group's general part: a big video someone shares is none of the bot's business.
+    fake.user_sends(group, budi["id"], document=("rapat.mp4", b"\x00\x00\x00 ftypisom", "video/mp4"),
+                    document_size=big)
+    step(fake)
+    assert sends(fake, group) == []
+
+    fake.user_sends(group, budi["id"], document=("log.zip", b"PK\x03\x04", "application/zip"), document_size=big,
+                    thread_id=topic, reply_to=card["message_id"])
+    step(fake)
+    [answer] = sends(fake, group)
+    assert answer["disable_notification"], "the bot's answers in a group don't notify"
+    assert "lebih dari 20 MB" in fake.bot_texts(group, thread_id=topic)[-1]
+    assert not Message.objects.filter(ticket=ticket, body__contains="log.zip").exists()
+
+
+def test_a_rejected_file_is_answered_quietly_in_the_group(bridge: FakeTelegram, world: World) -> None:
+    fake = bridge
+    budi, group, _operator = group_and_operator(fake, world)
+    world.ticket()
+    settle()
+    card, topic = card_of(fake, group)
+    fake.reset_log()
+    fake.user_sends(group, budi["id"], document=("layar.jpg", b"MZ\x90\x00" + b"\x00" * 200, "image/jpeg"),
+                    thread_id=topic, reply_to=card["message_id"])
+    step(fake)
+    assert "Jenis berkas tidak diizinkan" in fake.bot_texts(group, thread_id=topic)[-1]
+    [answer] = sends(fake, group)
+    assert answer["disable_notification"]

@@ -264,6 +264,8 @@ def _answer_to_question(ctx: Context) -> tuple[str, str] | None:
 def _command(ctx: Context, parsed: tuple[str, str], update_id: int) -> Outcome:
     name, rest = parsed
     if not name:
+        if ctx.is_private:  # "/" alone, or /x@otherbot: in a private chat only we can answer
+            ctx.reply(_("Saya belum mengerti pesan ini. Ketik /bantuan untuk melihat apa yang bisa saya bantu."))
         return _ignored("command for another bot", update_id)
     addressed = name.endswith("@")
     name = name.rstrip("@")

@@ -115,3 +115,14 @@ def test_a_rejected_file_is_answered_quietly_in_the_group(bridge: FakeTelegram, 
     assert "Jenis berkas tidak diizinkan" in fake.bot_texts(group, thread_id=topic)[-1]
     [answer] = sends(fake, group)
     assert answer["disable_notification"]
+
+
+@pytest.mark.parametrize("text", ["/", "/ halo", "/mulai@bot_lain"])
+def test_a_bare_slash_in_a_private_chat_is_answered(bridge: FakeTelegram, world: World, text: str) -> None:
+    fake = bridge
+    person = fake.create_user("Warga", "warga")
+    chat = fake.create_private_chat(person["id"])
+    fake.user_sends(chat, person["id"], text)
+    step(fake)
+    assert fake.bot_texts(chat) == [
+        "Saya belum mengerti pesan ini. Ketik /bantuan untuk melihat apa yang bisa saya bantu."]

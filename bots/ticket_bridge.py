@@ -233,7 +233,10 @@ def message_job(payload: dict[str, Any], job: OutboxJob) -> None:
     ticket = message.ticket
     text = relayed(message)
     subject = subject_of(ticket.pk, message.pk)
-    for thread in threads_of(ticket).exclude(chat_id=payload.get("skip_chat") or 0):
+    skip = payload.get("skip_chat")
+    for thread in threads_of(ticket):
+        if skip and chats.resolve_chat_id(thread.chat_id) == skip:
+            continue  # written there (also when the group has since become a supergroup): not echoed back
         base = f"tk:{ticket.pk}:{thread.chat_id}:msg:{message.pk}"
         if thread.closed and thread.is_topic:
             if ticket.status in DONE:

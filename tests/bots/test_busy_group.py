@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bots import linking
+from helpdesk.tickets import services
 from helpdesk.tickets.models import Message, Ticket, Visibility
 from tests.bots.conftest import settle
 from tests.bots.test_group_rules import card_of, group_and_operator
@@ -126,3 +127,43 @@ def test_a_bare_slash_in_a_private_chat_is_answered(bridge: FakeTelegram, world:
     step(fake)
     assert fake.bot_texts(chat) == [
         "Saya belum mengerti pesan ini. Ketik /bantuan untuk melihat apa yang bisa saya bantu."]
+
+
+def test_after_a_group_becomes_a_supergroup_nothing_lands_on_the_wrong_message(
+        bridge: FakeTelegram, world: World) -> None:
+    fake = bridge
+    budi = fake.create_user("Budi", "budi")
+    coord = fake.create_user("Koordinator", "koord")
+    group = fake.create_group("ForSID Lotim", members=[coord["id"], budi["id"]])
+    fake.set_bot_rights(group, admin=True)
+    linking.forum_link_chat(forum=world.lotim, chat_id=group)
+    linking.link_account(user=world.vol_lotim, telegram_user_id=budi["id"])
+    for chatter in ("pagi", "ada rapat?", "siap"):
+        fake.user_sends(group, budi["id"], chatter)
+    step(fake)
+    ticket = world.ticket(title="Sebelum migrasi")
+    settle()
+    [card] = [m for m in fake.bot_messages(group) if m.get("reply_markup")]
+    supergroup = fake.migrate_group(group)
+    step(fake)
+
+    # The operator writes a few times; in the supergroup, ids start again, so one of these has the card's old id.
+    for i in range(card["message_id"] + 1):
+        services.message_create(ticket=Ticket.objects.get(pk=ticket.pk), author=world.op_a, body=f"balasan {i}")
+    settle()
+    relays = fake.bot_messages(supergroup)
+    assert any(m["message_id"] == card["message_id"] for m in relays)
+    assert not any("reply_to_message" in m and m["reply_to_message"]["message_id"] == card["message_id"]
+                   for m in relays), "not threaded under some other message of the supergroup"
+
+    services.ticket_claim(ticket=Ticket.objects.get(pk=ticket.pk), actor=world.vol_lotim)  # edits the old card
+    settle()
+    texts = fake.bot_texts(supergroup)
+    assert texts == [f"💬 Operator Tanjung Luar (operator desa):\nbalasan {i}" for i in range(len(texts))], \
+        "no relayed reply overwritten by the card"
+
+    # Budi answers a relayed reply in the supergroup: it reaches the ticket, and is not echoed back to the group.
+    fake.user_sends(supergroup, budi["id"], "Coba impor ulang.", reply_to=relays[-1]["message_id"])
+    step(fake)
+    assert Message.objects.filter(ticket=ticket, kind=Message.Kind.REPLY, body="Coba impor ulang.").exists()
+    assert not any("Coba impor ulang." in t for t in fake.bot_texts(supergroup))

@@ -167,3 +167,18 @@ def test_after_a_group_becomes_a_supergroup_nothing_lands_on_the_wrong_message(
     step(fake)
     assert Message.objects.filter(ticket=ticket, kind=Message.Kind.REPLY, body="Coba impor ulang.").exists()
     assert not any("Coba impor ulang." in t for t in fake.bot_texts(supergroup))
+
+
+def test_a_long_reply_cut_in_the_group_says_where_the_rest_is(bridge: FakeTelegram, world: World) -> None:
+    fake = bridge
+    _budi, group, _operator = group_and_operator(fake, world)
+    ticket = world.ticket()
+    settle()
+    _card, topic = card_of(fake, group)
+    long_body = "Langkah yang sudah saya coba:\n" + "impor ulang lalu cek log. " * 300 + "AKHIR"
+    services.message_create(ticket=Ticket.objects.get(pk=ticket.pk), author=world.op_a, body=long_body)
+    services.message_create(ticket=Ticket.objects.get(pk=ticket.pk), author=world.op_a, body="Pendek saja.")
+    settle()
+    cut, short = fake.bot_texts(group, thread_id=topic)[-2:]
+    assert "AKHIR" not in cut and cut.endswith(f"Selengkapnya di web: http://127.0.0.1:8000/tiket/{ticket.number}/")
+    assert short.endswith("Pendek saja.")

@@ -299,6 +299,15 @@ def _command(ctx: Context, parsed: tuple[str, str], update_id: int) -> Outcome:
     except UsageError as exc:
         ctx.reply(str(exc), parse_mode=None, silent=ctx.is_group)
         return _ignored(f"/{name} refused: {exc}", update_id)
+    except HoldUpdate as hold:
+        if ctx.is_group and not ctx.replayed and hold.after is None:
+            # A command is said to the bot: answer it where it was said. The private note (tell_unlinked) cannot
+            # reach someone who never opened the bot, and then the command would vanish without a word.
+            hold.after = lambda: ctx.reply(
+                _("Akun Telegram Anda belum ditautkan ke akun SID Helpdesk, jadi perintah ini belum dijalankan. "
+                  "Buka %(link)s untuk menautkannya; setelah itu perintah ini ditawarkan kembali untuk dikirim.")
+                % {"link": start_link("tautkan")}, parse_mode=None, silent=True)
+        raise
     return Outcome("applied", f"/{name}")
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bots import linking
+from bots.models import TelegramUpdate
 from helpdesk.tickets import services
 from helpdesk.tickets.models import Message, Ticket, Visibility
 from tests.bots.conftest import settle
@@ -182,3 +183,23 @@ def test_a_long_reply_cut_in_the_group_says_where_the_rest_is(bridge: FakeTelegr
     cut, short = fake.bot_texts(group, thread_id=topic)[-2:]
     assert "AKHIR" not in cut and cut.endswith(f"Selengkapnya di web: http://127.0.0.1:8000/tiket/{ticket.number}/")
     assert short.endswith("Pendek saja.")
+
+
+def test_a_command_from_someone_not_linked_is_answered_in_the_group(bridge: FakeTelegram, world: World) -> None:
+    fake = bridge
+    _budi, group, _operator = group_and_operator(fake, world)
+    world.ticket()
+    settle()
+    _card, topic = card_of(fake, group)
+    newcomer = fake.create_user("Relawan Baru", "baru")  # never opened the bot: Telegram refuses a private note
+    fake.add_member(group, newcomer["id"])
+    fake.user_sends(group, newcomer["id"], "/selesai Sudah beres", thread_id=topic)
+    fake.user_sends(group, newcomer["id"], "obrolan biasa di topik", thread_id=topic)
+    step(fake)
+    assert TelegramUpdate.objects.filter(state="held").count() == 2
+    answers = fake.bot_texts(group, thread_id=topic)
+    assert answers[-1] == ("Akun Telegram Anda belum ditautkan ke akun SID Helpdesk, jadi perintah ini belum "
+                           "dijalankan. Buka https://t.me/sid_helpdesk_bot?start=tautkan untuk menautkannya; setelah "
+                           "itu perintah ini ditawarkan kembali untuk dikirim.")
+    assert sum("belum ditautkan" in text for text in answers) == 1, "chatter is held quietly"
+    assert sends(fake, group)[-1]["disable_notification"]

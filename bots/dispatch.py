@@ -303,10 +303,12 @@ def _command(ctx: Context, parsed: tuple[str, str], update_id: int) -> Outcome:
         if ctx.is_group and not ctx.replayed and hold.after is None:
             # A command is said to the bot: answer it where it was said. The private note (tell_unlinked) cannot
             # reach someone who never opened the bot, and then the command would vanish without a word.
-            hold.after = lambda: ctx.reply(
-                _("Akun Telegram Anda belum ditautkan ke akun SID Helpdesk, jadi perintah ini belum dijalankan. "
-                  "Buka %(link)s untuk menautkannya; setelah itu perintah ini ditawarkan kembali untuk dikirim.")
-                % {"link": start_link("tautkan")}, parse_mode=None, silent=True)
+            def tell() -> None:
+                ctx.reply(_("Akun Telegram Anda belum ditautkan ke akun SID Helpdesk, jadi perintah ini belum "
+                            "dijalankan. Buka %(link)s untuk menautkannya; setelah itu perintah ini ditawarkan "
+                            "kembali untuk dikirim.") % {"link": start_link("tautkan")}, parse_mode=None, silent=True)
+
+            hold.after = tell
         raise
     return Outcome("applied", f"/{name}")
 

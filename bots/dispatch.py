@@ -37,6 +37,7 @@ from .handlers import (
     is_known_group,
     start_link,
 )
+from .models import TelegramUpdate
 from .outbound import telegram_answer_callback, telegram_send
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ def _ignored(note: str, update_id: int) -> Outcome:
 
 
 def dispatch(raw: dict[str, Any], update_id: int, *, replayed: bool = False) -> Outcome:
+    raw = as_last_edited(raw, update_id)
     try:
         update = Update.de_json(raw, None)
     except Exception as exc:  # a shape python-telegram-bot cannot read is bad input, not a crash
@@ -77,6 +79,34 @@ def dispatch(raw: dict[str, Any], update_id: int, *, replayed: bool = False) -> 
     if update.message is not None:
         return _message(update, raw, update_id, replayed)
     return _ignored(f"update kind not handled: {', '.join(k for k in raw if k != 'update_id')}", update_id)
+
+
+TEXT_KEYS = ("text", "entities", "caption", "caption_entities")
+
+
+def as_last_edited(raw: dict[str, Any], update_id: int) -> dict[str, Any]:
+    """A message read as its latest edit that was applied before it: an edit that came before its message (a
+    webhook's parallel requests) or while the message was held (its sender not linked yet) found nothing to
+    change, and the message must not then be taken with the text its author has since corrected. (An edit not
+    applied yet will reach the edit handlers after it, as usual.) An edit is always a later update (a higher
+    update_id) than its message, which keeps the look-up to a few rows."""
+    message = raw.get("message")
+    chat = message.get("chat") if isinstance(message, dict) else None
+    if not isinstance(message, dict) or not isinstance(chat, dict) or not isinstance(chat.get("id"), int):
+        return raw
+    edits = [
+        payload["edited_message"]
+        for payload in TelegramUpdate.objects.filter(update_id__gt=update_id, chat_id=chat["id"], kind="edited_message")
+        .exclude(state=TelegramUpdate.State.RECEIVED).values_list("payload", flat=True)
+        if isinstance(payload.get("edited_message"), dict)
+        and payload["edited_message"].get("message_id") == message.get("message_id")
+    ]
+    if not edits:
+        return raw
+    latest = max(edits, key=lambda edit: edit.get("edit_date") or 0)
+    merged = {k: v for k, v in message.items() if k not in TEXT_KEYS}
+    merged.update({k: latest[k] for k in TEXT_KEYS if k in latest})
+    return {**raw, "message": merged}
 
 
 def _my_chat_member(data: dict[str, Any], update_id: int) -> Outcome:

@@ -203,3 +203,49 @@ def test_a_command_from_someone_not_linked_is_answered_in_the_group(bridge: Fake
                            "itu perintah ini ditawarkan kembali untuk dikirim.")
     assert sum("belum ditautkan" in text for text in answers) == 1, "chatter is held quietly"
     assert sends(fake, group)[-1]["disable_notification"]
+
+
+def test_an_edit_that_comes_before_its_message_is_not_lost(bridge: FakeTelegram, world: World) -> None:
+    """With a webhook, Telegram's requests run side by side: the edit of a message can be applied first."""
+    from bots import intake
+
+    fake = bridge
+    budi, group, operator = group_and_operator(fake, world)
+    ticket = world.ticket()
+    settle()
+    card, topic = card_of(fake, group)
+    sent = fake.user_sends(group, budi["id"], "Coba versi 2410.", thread_id=topic, reply_to=card["message_id"])
+    fake.user_edits(group, sent["message_id"], "Coba versi 2411.")
+    message, edit = list(fake.world.updates)[-2:]
+    fake.world.updates.clear()
+    for update in (edit, message):
+        intake.receive(update, source="webhook")
+        intake.apply(update["update_id"])
+    settle()
+    assert list(Message.objects.filter(ticket=ticket, kind=Message.Kind.REPLY).values_list("body", flat=True)) == [
+        "Coba versi 2411."]
+    assert "Coba versi 2411." in fake.bot_texts(operator["id"])[-1]
+
+
+def test_a_held_message_edited_while_it_waits_is_offered_as_edited(bridge: FakeTelegram, world: World) -> None:
+    fake = bridge
+    _budi, group, _operator = group_and_operator(fake, world)
+    world.ticket()
+    settle()
+    card, topic = card_of(fake, group)
+    newcomer = fake.create_user("Relawan Baru", "baru")
+    fake.add_member(group, newcomer["id"])
+    sent = fake.user_sends(group, newcomer["id"], "Jawaban awal", thread_id=topic, reply_to=card["message_id"])
+    fake.user_edits(group, sent["message_id"], "Jawaban yang sudah diperbaiki")
+    step(fake)
+    fake.create_private_chat(newcomer["id"])
+    linking.link_account(user=world.vol2_lotim, telegram_user_id=newcomer["id"])
+    settle()
+    offer = fake.bot_messages(newcomer["id"])[-1]
+    assert "Jawaban yang sudah diperbaiki" in offer["text"] and "Jawaban awal" not in offer["text"]
+    send = offer["reply_markup"]["inline_keyboard"][0][0]
+    fake.press_button(newcomer["id"], offer["message_id"], newcomer["id"], send["callback_data"])
+    step(fake)
+    settle()
+    assert Message.objects.filter(body="Jawaban yang sudah diperbaiki").exists()
+    assert not Message.objects.filter(body="Jawaban awal").exists()

@@ -314,6 +314,8 @@ def _command(ctx: Context, parsed: tuple[str, str], update_id: int) -> Outcome:
         unknown_command(ctx)
         return _ignored(f"unknown command /{name}", update_id)
     if not _scope_ok(found.chats, ctx):
+        if ctx.is_group and not addressed:  # /start, /status: other bots in the group have them too
+            return _ignored(f"/{name} is for private chats (not addressed to this bot)", update_id)
         where = _("obrolan pribadi dengan bot") if found.chats == "private" else _("grup forum")
         ctx.reply(_("Perintah /%(name)s hanya bisa dipakai di %(where)s.") % {"name": name, "where": where},
                   silent=ctx.is_group)

@@ -249,3 +249,17 @@ def test_a_held_message_edited_while_it_waits_is_offered_as_edited(bridge: FakeT
     settle()
     assert Message.objects.filter(body="Jawaban yang sudah diperbaiki").exists()
     assert not Message.objects.filter(body="Jawaban awal").exists()
+
+
+def test_private_commands_in_a_group_are_answered_only_when_addressed_to_the_bot(
+        bridge: FakeTelegram, world: World) -> None:
+    fake = bridge
+    budi, group, _operator = group_and_operator(fake, world)
+    fake.reset_log()
+    fake.user_sends(group, budi["id"], "/start")  # the group's other bots have /start and /status too
+    fake.user_sends(group, budi["id"], "/status")
+    step(fake)
+    assert sends(fake, group) == []
+    fake.user_sends(group, budi["id"], "/status@sid_helpdesk_bot NTB-000001")
+    step(fake)
+    assert fake.bot_texts(group)[-1] == "Perintah /status hanya bisa dipakai di obrolan pribadi dengan bot."

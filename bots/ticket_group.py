@@ -238,7 +238,10 @@ def file_job(payload: dict[str, Any], job: OutboxJob) -> None:
 # ----- handlers ------------------------------------------------------------------------------------------------
 @message_handler("ticket-group", chats="group", order=50)
 def group_message(ctx: Context) -> bool:
-    if ctx.message is None or not (ctx.message.text or ctx.message.caption or file_of(ctx)):
+    if ctx.message is None:
+        return False
+    unattachable = bool(ctx.message.video or ctx.message.audio)
+    if not (ctx.message.text or ctx.message.caption or file_of(ctx) or unattachable):
         return False
     if join_album(ctx):
         return True
@@ -246,7 +249,11 @@ def group_message(ctx: Context) -> bool:
     if ticket is None:
         return False
     user = acting_user(ctx)
-    reply_from_telegram(ctx, ticket, user, internal=not is_public_reply(ctx, ticket))
+    if ctx.message.text or ctx.message.caption or file_of(ctx):
+        reply_from_telegram(ctx, ticket, user, internal=not is_public_reply(ctx, ticket))
+    if unattachable:  # said, not dropped without a word: the web takes no videos either
+        ctx.reply(_("Video dan audio tidak bisa dilampirkan ke tiket %(n)s. Kirim tangkapan layar (foto), PDF, "
+                    "teks/log, atau ZIP.") % {"n": ticket.number}, parse_mode=None, silent=True)
     return True
 
 

@@ -263,3 +263,28 @@ def test_private_commands_in_a_group_are_answered_only_when_addressed_to_the_bot
     fake.user_sends(group, budi["id"], "/status@sid_helpdesk_bot NTB-000001")
     step(fake)
     assert fake.bot_texts(group)[-1] == "Perintah /status hanya bisa dipakai di obrolan pribadi dengan bot."
+
+
+def test_a_video_in_a_tickets_topic_is_not_dropped_without_a_word(bridge: FakeTelegram, world: World) -> None:
+    fake = bridge
+    budi, group, _operator = group_and_operator(fake, world)
+    ticket = world.ticket()
+    settle()
+    card, topic = card_of(fake, group)
+    world_ = fake.world
+    video = {"file_id": "BAACvideo1", "file_unique_id": "AgADvideo1", "width": 720, "height": 1280, "duration": 12,
+             "mime_type": "video/mp4", "file_size": 2_000_000}
+    for caption in ("Rekaman layar saat impor", None):
+        content = {"video": video, "message_thread_id": topic, "is_topic_message": True,
+                   "reply_to_message": {k: v for k, v in card.items() if k != "reply_to_message"}}
+        if caption:
+            content["caption"] = caption
+        with world_.lock:
+            message = world_.new_message(world_.chat(group), world_.user(budi["id"]), **content)
+            world_.push_update("message", message)
+    step(fake)
+    answers = [t for t in fake.bot_texts(group, thread_id=topic) if "Video dan audio" in t]
+    assert answers == [f"Video dan audio tidak bisa dilampirkan ke tiket {ticket.number}. Kirim tangkapan layar "
+                       "(foto), PDF, teks/log, atau ZIP."] * 2
+    assert list(Message.objects.filter(ticket=ticket, kind=Message.Kind.REPLY).values_list("body", flat=True)) == [
+        "Rekaman layar saat impor"], "the caption still reaches the operator"

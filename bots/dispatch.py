@@ -221,6 +221,8 @@ def _message(update: Update, raw: dict[str, Any], update_id: int, replayed: bool
         if not (found and found.allow_unknown_chat):
             return _ignored(f"message in unknown group {ctx.chat_id}", update_id)
     unsupported = next((key for key in UNSUPPORTED_MEDIA if data.get(key)), None)
+    if unsupported is None and ctx.is_private:  # only photos and documents become attachments ("Wajib diisi." else)
+        unsupported = next((key for key in ("video", "audio") if data.get(key)), None)
     if unsupported:
         if ctx.is_private:
             ctx.reply(_("Maaf, bot belum bisa membaca stiker, pesan suara atau video. Tulis pesan teks, "

@@ -288,3 +288,25 @@ def test_a_video_in_a_tickets_topic_is_not_dropped_without_a_word(bridge: FakeTe
                        "(foto), PDF, teks/log, atau ZIP."] * 2
     assert list(Message.objects.filter(ticket=ticket, kind=Message.Kind.REPLY).values_list("body", flat=True)) == [
         "Rekaman layar saat impor"], "the caption still reaches the operator"
+
+
+def test_a_video_in_a_private_chat_gets_the_plain_answer(bridge: FakeTelegram, world: World) -> None:
+    fake = bridge
+    _budi, _group, operator = group_and_operator(fake, world)
+    ticket = world.ticket()
+    settle()
+    services.message_create(ticket=Ticket.objects.get(pk=ticket.pk), author=world.vol_lotim, body="Coba lagi.")
+    settle()
+    notice = fake.bot_messages(operator["id"])[-1]
+    world_ = fake.world
+    video = {"file_id": "BAACvideo2", "file_unique_id": "AgADvideo2", "width": 720, "height": 1280, "duration": 9,
+             "mime_type": "video/mp4", "file_size": 1_500_000}
+    with world_.lock:
+        chat, person = world_.chat(operator["id"]), world_.user(operator["id"])
+        quoted = {k: v for k, v in notice.items() if k != "reply_to_message"}
+        world_.push_update("message", world_.new_message(chat, person, video=video, reply_to_message=quoted))
+        world_.push_update("message", world_.new_message(chat, person, video=video))
+    step(fake)
+    assert fake.bot_texts(operator["id"])[-2:] == [
+        "Maaf, bot belum bisa membaca stiker, pesan suara atau video. Tulis pesan teks, atau ketik /bantuan."] * 2
+    assert Message.objects.filter(ticket=ticket).exclude(kind=Message.Kind.SYSTEM).count() == 1

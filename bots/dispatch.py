@@ -2,9 +2,9 @@
 
 The generic rules for bad input live here, so that no handler has to repeat them: edited messages go to edit
 handlers only, messages from bots and anonymous admins are ignored, service messages update the chat's status,
-stickers and voice notes get a short help in private chats, files over 20 MB get the limit; in groups, unknown
-commands are ignored unless addressed to this bot (/cmd@botname), and unlinked groups only reach commands that
-allow them. Captions are read like text. A reply to a question the bot asked (`Ask`) runs the command it asked
+stickers and voice notes get a short help in private chats, files over 20 MB get the limit (in groups only
+when meant for the bot); in groups, unknown commands are ignored unless addressed to this bot (/cmd@botname),
+and unlinked groups only reach commands that allow them. Captions are read like text. A reply to a question the bot asked (`Ask`) runs the command it asked
 for. Any private message marks that chat reachable again (a 403 earlier is over). Everything is logged.
 """
 
@@ -37,6 +37,7 @@ from .handlers import (
     is_known_group,
     start_link,
 )
+from .models import TelegramUpdate
 from .outbound import telegram_answer_callback, telegram_send
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ def _ignored(note: str, update_id: int) -> Outcome:
 
 
 def dispatch(raw: dict[str, Any], update_id: int, *, replayed: bool = False) -> Outcome:
+    raw = as_last_edited(raw, update_id)
     try:
         update = Update.de_json(raw, None)
     except Exception as exc:  # a shape python-telegram-bot cannot read is bad input, not a crash
@@ -77,6 +79,34 @@ def dispatch(raw: dict[str, Any], update_id: int, *, replayed: bool = False) -> 
     if update.message is not None:
         return _message(update, raw, update_id, replayed)
     return _ignored(f"update kind not handled: {', '.join(k for k in raw if k != 'update_id')}", update_id)
+
+
+TEXT_KEYS = ("text", "entities", "caption", "caption_entities")
+
+
+def as_last_edited(raw: dict[str, Any], update_id: int) -> dict[str, Any]:
+    """A message read as its latest edit that was applied before it: an edit that came before its message (a
+    webhook's parallel requests) or while the message was held (its sender not linked yet) found nothing to
+    change, and the message must not then be taken with the text its author has since corrected. (An edit not
+    applied yet will reach the edit handlers after it, as usual.) An edit is always a later update (a higher
+    update_id) than its message, which keeps the look-up to a few rows."""
+    message = raw.get("message")
+    chat = message.get("chat") if isinstance(message, dict) else None
+    if not isinstance(message, dict) or not isinstance(chat, dict) or not isinstance(chat.get("id"), int):
+        return raw
+    edits = [
+        payload["edited_message"]
+        for payload in TelegramUpdate.objects.filter(update_id__gt=update_id, chat_id=chat["id"], kind="edited_message")
+        .exclude(state=TelegramUpdate.State.RECEIVED).values_list("payload", flat=True)
+        if isinstance(payload.get("edited_message"), dict)
+        and payload["edited_message"].get("message_id") == message.get("message_id")
+    ]
+    if not edits:
+        return raw
+    latest = max(edits, key=lambda edit: edit.get("edit_date") or 0)
+    merged = {k: v for k, v in message.items() if k not in TEXT_KEYS}
+    merged.update({k: latest[k] for k in TEXT_KEYS if k in latest})
+    return {**raw, "message": merged}
 
 
 def _my_chat_member(data: dict[str, Any], update_id: int) -> Outcome:
@@ -191,14 +221,17 @@ def _message(update: Update, raw: dict[str, Any], update_id: int, replayed: bool
         if not (found and found.allow_unknown_chat):
             return _ignored(f"message in unknown group {ctx.chat_id}", update_id)
     unsupported = next((key for key in UNSUPPORTED_MEDIA if data.get(key)), None)
+    if unsupported is None and ctx.is_private:  # only photos and documents become attachments ("Wajib diisi." else)
+        unsupported = next((key for key in ("video", "audio") if data.get(key)), None)
     if unsupported:
         if ctx.is_private:
             ctx.reply(_("Maaf, bot belum bisa membaca stiker, pesan suara atau video. Tulis pesan teks, "
                         "atau ketik /bantuan."))
         return _ignored(f"{unsupported} not supported", update_id)
     if _too_big(message):
-        ctx.reply(_("Berkas ini lebih dari 20 MB, jadi bot tidak bisa mengambilnya. Kecilkan berkasnya, atau "
-                    "unggah lewat web: %(url)s") % {"url": settings.SITE_URL})
+        if _meant_for_bot(ctx, message):  # not a word on the big videos people share among themselves
+            ctx.reply(_("Berkas ini lebih dari 20 MB, jadi bot tidak bisa mengambilnya. Kecilkan berkasnya, atau "
+                        "unggah lewat web: %(url)s") % {"url": settings.SITE_URL}, silent=ctx.is_group)
         return _ignored("file over 20 MB", update_id)
     command = _parse_command(message.text or message.caption or "") or _answer_to_question(ctx)
     if command is not None:
@@ -215,6 +248,15 @@ def _message(update: Update, raw: dict[str, Any], update_id: int, replayed: bool
     if ctx.is_private:
         ctx.reply(_("Saya belum mengerti pesan ini. Ketik /bantuan untuk melihat apa yang bisa saya bantu."))
     return _ignored("no handler took the message", update_id)
+
+
+def _meant_for_bot(ctx: Context, message: Message) -> bool:
+    """Whether a message speaks to the bot: anything in a private chat; in a group a command, a reply to the bot
+    or a message in a topic the bot opened (Telegram makes those replies to the bot's topic-created message)."""
+    if ctx.is_private or (message.text or message.caption or "").startswith("/"):
+        return True
+    reply = message.reply_to_message
+    return reply is not None and reply.from_user is not None and reply.from_user.id == config.bot_id()
 
 
 def _parse_command(text: str) -> tuple[str, str] | None:
@@ -254,6 +296,8 @@ def _answer_to_question(ctx: Context) -> tuple[str, str] | None:
 def _command(ctx: Context, parsed: tuple[str, str], update_id: int) -> Outcome:
     name, rest = parsed
     if not name:
+        if ctx.is_private:  # "/" alone, or /x@otherbot: in a private chat only we can answer
+            ctx.reply(_("Saya belum mengerti pesan ini. Ketik /bantuan untuk melihat apa yang bisa saya bantu."))
         return _ignored("command for another bot", update_id)
     addressed = name.endswith("@")
     name = name.rstrip("@")
@@ -272,6 +316,8 @@ def _command(ctx: Context, parsed: tuple[str, str], update_id: int) -> Outcome:
         unknown_command(ctx)
         return _ignored(f"unknown command /{name}", update_id)
     if not _scope_ok(found.chats, ctx):
+        if ctx.is_group and not addressed:  # /start, /status: other bots in the group have them too
+            return _ignored(f"/{name} is for private chats (not addressed to this bot)", update_id)
         where = _("obrolan pribadi dengan bot") if found.chats == "private" else _("grup forum")
         ctx.reply(_("Perintah /%(name)s hanya bisa dipakai di %(where)s.") % {"name": name, "where": where},
                   silent=ctx.is_group)
@@ -287,6 +333,17 @@ def _command(ctx: Context, parsed: tuple[str, str], update_id: int) -> Outcome:
     except UsageError as exc:
         ctx.reply(str(exc), parse_mode=None, silent=ctx.is_group)
         return _ignored(f"/{name} refused: {exc}", update_id)
+    except HoldUpdate as hold:
+        if ctx.is_group and not ctx.replayed and hold.after is None:
+            # A command is said to the bot: answer it where it was said. The private note (tell_unlinked) cannot
+            # reach someone who never opened the bot, and then the command would vanish without a word.
+            def tell() -> None:
+                ctx.reply(_("Akun Telegram Anda belum ditautkan ke akun SID Helpdesk, jadi perintah ini belum "
+                            "dijalankan. Buka %(link)s untuk menautkannya; setelah itu perintah ini ditawarkan "
+                            "kembali untuk dikirim.") % {"link": start_link("tautkan")}, parse_mode=None, silent=True)
+
+            hold.after = tell
+        raise
     return Outcome("applied", f"/{name}")
 
 

@@ -35,6 +35,7 @@ from helpdesk.core.scheduler import periodic
 from . import chats, config, intake
 from .builtin import help_text
 from .chats import ChatChange, on_chat_change
+from .dispatch import as_last_edited
 from .handlers import Ask, Context, HoldUpdate, UsageError, bot_username, callback_handler, command
 from .models import TelegramChat, TelegramUpdate
 from .outbound import button, telegram_send
@@ -205,7 +206,7 @@ def offer_held_messages(held_for: str) -> int:
     held = list(TelegramUpdate.objects.filter(state=TelegramUpdate.State.HELD, held_for=held_for,
                                               kind="message").order_by("-update_id")[:MAX_OFFERED])
     for row in reversed(held):
-        message = row.payload.get("message") or {}
+        message = as_last_edited(row.payload, row.update_id).get("message") or {}  # as its author left it
         content = message.get("text") or message.get("caption") or ""
         if message.get("photo") or message.get("document"):
             content = (_("[berkas] ") + content).strip()

@@ -283,19 +283,24 @@ class Sender:
             if thread_id is None:
                 log.warning("telegram %s: topic %s has no thread id; sending to the main chat",
                             outbound.key, outbound.thread_ref)
-        reply_to = outbound.reply_to
+        # Message ids count per chat: once a group became a supergroup, an id from the old group names some other
+        # message there (or none), so a reply or an edit aimed at the old group's message must not follow it.
+        same_chat = chat_id == outbound.chat_id
+        reply_to = outbound.reply_to if same_chat else None
         if outbound.reply_ref:
-            reply_to = (
-                SentPart.objects.filter(outbound__key=outbound.reply_ref)
-                .order_by("-part").values_list("message_id", flat=True).first()
-            )
-        message_id = outbound.target_message_id
+            reply_to = self._sent_in(outbound.reply_ref, chat_id)
+        message_id = outbound.target_message_id if same_chat else None
         if outbound.target_ref:
-            message_id = (
-                SentPart.objects.filter(outbound__key=outbound.target_ref)
-                .order_by("-part").values_list("message_id", flat=True).first()
-            )
+            message_id = self._sent_in(outbound.target_ref, chat_id)
         return Target(chat_id=chat_id, thread_id=thread_id, reply_to=reply_to, message_id=message_id)
+
+    @staticmethod
+    def _sent_in(key: str, chat_id: int) -> int | None:
+        """The id of the last message the request `key` sent, if it sent it to `chat_id`."""
+        return (
+            SentPart.objects.filter(outbound__key=key, chat_id=chat_id)
+            .order_by("-part").values_list("message_id", flat=True).first()
+        )
 
     # ----- delivery ---------------------------------------------------------------------------------------
     def deliver(self, outbound: OutboundMessage) -> float | None:
@@ -311,7 +316,7 @@ class Sender:
             return None
         target = self._target(outbound, chat_id)
         if outbound.kind == Kind.EDIT and target.message_id is None:
-            self._finish(outbound, State.SKIPPED, "the message to edit was never recorded as sent")
+            self._finish(outbound, State.SKIPPED, "the message to edit was never recorded as sent (in this chat)")
             return None
         if outbound.kind in {Kind.TOPIC_EDIT, Kind.TOPIC_CLOSE, Kind.TOPIC_REOPEN} and target.thread_id is None:
             self._finish(outbound, State.SKIPPED, "the topic was never created")
@@ -351,6 +356,11 @@ class Sender:
                 self._update(outbound, sending_part=None)
                 chats.chat_mark_migrated(target.chat_id, int(exc.new_chat_id))
                 target.chat_id = int(exc.new_chat_id)
+                target.reply_to = None  # an id of the old group's message: some other message in the supergroup
+                if part.kind == "edit":
+                    self._finish(outbound, State.SKIPPED, "the message to edit is in the group before it became "
+                                                          "a supergroup")
+                    return None
                 detours += 1
                 continue
             except Forbidden as exc:

@@ -30,9 +30,10 @@ from helpdesk.accounts.models import Forum, User
 from helpdesk.core import outbox
 from helpdesk.core.models import OutboxJob
 from helpdesk.regions.codes import timezone_of
-from helpdesk.tickets.models import Attachment, Message, Ticket
+from helpdesk.tickets.models import OPEN_STATUSES, Attachment, Message, Ticket
 
 from . import chats, config
+from .chats import ChatChange, on_chat_change
 from .models import OutboundMessage
 from .outbound import (
     MessageRef,
@@ -64,6 +65,7 @@ log = logging.getLogger(__name__)
 POST_KIND = "telegram.ticket_post"
 MESSAGE_KIND = "telegram.ticket_message"
 CHANGED_KIND = "telegram.ticket_changed"
+CATCH_UP_KIND = "telegram.ticket_catch_up"
 MAX_PHOTO = 10 * 1024 * 1024
 
 # The chat a Telegram action came from: its own message is already there, so it is not echoed back.
@@ -142,9 +144,12 @@ def load_ticket(ticket_id: int) -> Ticket | None:
 
 
 def chat_for(forum: Forum | None) -> int | None:
+    """The forum's group as it can be written to now; None while the bot is out of it (kicked or left), so that
+    nobody counts on the group meanwhile (its volunteers are told privately; catch_up_job posts on return)."""
     if forum is None or not forum.telegram_chat_id or not forum.is_active:
         return None
-    return chats.resolve_chat_id(forum.telegram_chat_id)
+    chat_id = chats.resolve_chat_id(forum.telegram_chat_id)
+    return None if chats.chat_is_removed(chat_id) else chat_id
 
 
 def where(thread: TicketThread) -> dict[str, Any]:
@@ -228,7 +233,10 @@ def message_job(payload: dict[str, Any], job: OutboxJob) -> None:
     ticket = message.ticket
     text = relayed(message)
     subject = subject_of(ticket.pk, message.pk)
-    for thread in threads_of(ticket).exclude(chat_id=payload.get("skip_chat") or 0):
+    skip = payload.get("skip_chat")
+    for thread in threads_of(ticket):
+        if skip and chats.resolve_chat_id(thread.chat_id) == skip:
+            continue  # written there (also when the group has since become a supergroup): not echoed back
         base = f"tk:{ticket.pk}:{thread.chat_id}:msg:{message.pk}"
         if thread.closed and thread.is_topic:
             if ticket.status in DONE:
@@ -277,6 +285,29 @@ def changed_job(payload: dict[str, Any], job: OutboxJob) -> None:
         chat_id = chat_for(ticket.forum)
         if chat_id is not None:
             open_thread(ticket, chat_id, note=_("Dieskalasi dari forum lain."))
+
+
+@on_chat_change
+def _catch_up_on_return(change: ChatChange) -> None:
+    """The bot is back in a forum's group after being removed: post the open tickets that came meanwhile."""
+    if change.kind != "restored" or not config.enabled():
+        return
+    for forum_id in Forum.objects.filter(telegram_chat_id=change.chat_id, is_active=True).values_list("pk", flat=True):
+        outbox.enqueue(CATCH_UP_KIND, {"forum": forum_id}, key=f"{CATCH_UP_KIND}:{forum_id}:{timezone.now().timestamp()}",
+                       ordering_key=f"{CATCH_UP_KIND}:{forum_id}")
+
+
+@outbox.handler(CATCH_UP_KIND)
+def catch_up_job(payload: dict[str, Any], job: OutboxJob) -> None:
+    forum = Forum.objects.filter(pk=payload["forum"]).first()
+    chat_id = chat_for(forum)
+    if forum is None or chat_id is None:
+        return
+    posted = TicketThread.objects.filter(chat_id=chat_id).values("ticket_id")
+    missed = (Ticket.objects.select_related("category", "desa", "forum")
+              .filter(forum=forum, status__in=OPEN_STATUSES).exclude(pk__in=posted).order_by("pk"))
+    for ticket in missed:
+        open_thread(ticket, chat_id, note=_("Tiket ini masuk saat bot tidak ada di grup."))
 
 
 def edit_card(thread: TicketThread, ticket: Ticket, options: ForumTelegramSettings, key: str) -> None:

@@ -34,7 +34,7 @@ from .linking import hold_unlinked, linked_user
 from .models import OutboundMessage
 from .outbound import outbound_by_message, telegram_send
 from .text import escape
-from .ticket_bridge import from_chat, load_ticket, settings_of_chat
+from .ticket_bridge import chat_for, from_chat, load_ticket, settings_of_chat
 from .ticket_models import TicketChatMessage, TicketThread
 from .ticket_render import local_time, parse_subject, subject_of, summary
 
@@ -206,8 +206,10 @@ def file_job(payload: dict[str, Any], job: OutboxJob) -> None:
     from .files import FileTooBig, download
 
     def tell(text: str) -> None:
-        telegram_send(chat_id=int(payload["chat_id"]), text=escape(text), reply_to=payload.get("reply_to"),
-                      thread_id=payload.get("thread_id"), purpose_key=f"{FILE_KIND}:{job.pk}:refused")
+        chat_id = int(payload["chat_id"])
+        telegram_send(chat_id=chat_id, text=escape(text), reply_to=payload.get("reply_to"),
+                      thread_id=payload.get("thread_id"), purpose_key=f"{FILE_KIND}:{job.pk}:refused",
+                      silent=chat_id < 0)  # in a group, the bot's answers don't ring everyone's phone
 
     try:
         got = download(str(payload["file_id"]))
@@ -236,7 +238,10 @@ def file_job(payload: dict[str, Any], job: OutboxJob) -> None:
 # ----- handlers ------------------------------------------------------------------------------------------------
 @message_handler("ticket-group", chats="group", order=50)
 def group_message(ctx: Context) -> bool:
-    if ctx.message is None or not (ctx.message.text or ctx.message.caption or file_of(ctx)):
+    if ctx.message is None:
+        return False
+    unattachable = bool(ctx.message.video or ctx.message.audio)
+    if not (ctx.message.text or ctx.message.caption or file_of(ctx) or unattachable):
         return False
     if join_album(ctx):
         return True
@@ -244,7 +249,11 @@ def group_message(ctx: Context) -> bool:
     if ticket is None:
         return False
     user = acting_user(ctx)
-    reply_from_telegram(ctx, ticket, user, internal=not is_public_reply(ctx, ticket))
+    if ctx.message.text or ctx.message.caption or file_of(ctx):
+        reply_from_telegram(ctx, ticket, user, internal=not is_public_reply(ctx, ticket))
+    if unattachable:  # said, not dropped without a word: the web takes no videos either
+        ctx.reply(_("Video dan audio tidak bisa dilampirkan ke tiket %(n)s. Kirim tangkapan layar (foto), PDF, "
+                    "teks/log, atau ZIP.") % {"n": ticket.number}, parse_mode=None, silent=True)
     return True
 
 
@@ -322,9 +331,21 @@ def tiket(ctx: Context) -> None:
 
 
 def show_ticket(ctx: Context, user: User, number: str) -> None:
-    """/tiket <nomor>, and /status <nomor> in the private chat: the ticket's card and its last public reply."""
+    """/tiket <nomor>, and /status <nomor> in the private chat: the ticket's card and its last public reply.
+    In a group, only a public ticket or one this group carries: that the asker may see a private ticket does
+    not make it the business of everyone in another forum's group."""
     ticket = act(lambda: access.access_ticket(user, number.lstrip("#"), by_number=True))
+    if ctx.is_group and not belongs_to_chat(ticket, ctx.chat_id):
+        raise UsageError(_("Tiket %(n)s bukan tiket forum grup ini, jadi tidak ditampilkan di sini. Lihat di web, "
+                           "atau kirim /status %(n)s di obrolan pribadi dengan bot.") % {"n": ticket.number})
     ctx.reply(summary(ticket), subject=subject_of(ticket.pk), silent=ctx.is_group)
+
+
+def belongs_to_chat(ticket: Ticket, chat_id: int) -> bool:
+    """A public ticket, or a private one posted in this group or meant for it (its forum's group)."""
+    if ticket.is_public or TicketThread.objects.filter(ticket=ticket, chat_id=chat_id).exists():
+        return True
+    return ticket.forum is not None and chat_for(ticket.forum) == chat_id
 
 
 @command("antrean", help=gettext_lazy("tiket forum yang belum diambil, yang terlama dulu"), chats="group")

@@ -123,7 +123,11 @@ def relayed(message: Message) -> str:
     name = message.author.display_name if message.author else _("Sistem")
     role = role_of(message.ticket, message.author)
     head = f"💬 <b>{escape(masked(name))}</b>" + (f" ({escape(role)})" if role else "")
-    return f"{head}:\n{escape(cut(masked(message.body), RELAY_BODY))}"
+    body = masked(message.body).strip()
+    text = f"{head}:\n{escape(cut(body, RELAY_BODY))}"
+    if len(body) > RELAY_BODY:  # cut: say where the rest is
+        text += "\n" + _("Selengkapnya di web: %(url)s") % {"url": ticket_url(message.ticket)}
+    return text
 
 
 def sla_line(ticket: Ticket, kind: str) -> str:

@@ -22,10 +22,11 @@ from helpdesk.core.api import ChangeInput
 from helpdesk.core.errors import TooLarge
 from helpdesk.core.idempotency import SCHEMA_PARAMETER as IDEMPOTENCY_KEY
 from helpdesk.core.idempotency import idempotent
-from helpdesk.core.ids import IdField, query_id, to_id
+from helpdesk.core.ids import IdField, to_id
 from helpdesk.core.uploads import UploadRejected, check_upload
 
 from . import access, presenters, selectors, services
+from .api_filters import list_filters
 from .models import Attachment, Channel, Hosting, Message, Priority, Status, Ticket, Visibility
 
 
@@ -167,15 +168,7 @@ class TicketListCreateApi(APIView):
         if not request.user.is_authenticated:
             raise exceptions.NotAuthenticated()
         params = request.query_params
-        filters = selectors.TicketFilters(
-            status=[s for s in params.get("status", "").split(",") if s],
-            forum=query_id(params, "forum"),
-            region=params.get("region", "").strip(),
-            category=params.get("category", "").strip(),
-            assignee=params.get("assignee", "").strip(),
-            q=params.get("q", ""),
-            visibility=params.get("visibility", "").strip(),
-        )
+        filters = list_filters(params)
         try:
             rows, next_cursor = selectors.ticket_list(
                 user=request.user,

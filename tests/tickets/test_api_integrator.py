@@ -215,3 +215,24 @@ def test_a_change_names_the_fields_it_does_not_change_instead_of_ignoring_them(w
     assert me.status_code == 400 and list(me.json()["fields"]) == ["username"]
     forum = as_user(APIClient(), world.admin).patch(f"/api/v1/forums/{world.lotim.pk}/", {"slug": "x"}, format="json")
     assert forum.status_code == 400 and list(forum.json()["fields"]) == ["slug"]
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ({"status": "nope"}, "status"), ({"status": "baru,selesaii"}, "status"), ({"visibility": "zzz"}, "visibility"),
+    ({"forum": "abc"}, "forum"), ({"assignee": "abc"}, "assignee"), ({"region": "NTB"}, "region"),
+    ({"category": "tidak-ada"}, "category"),
+])
+def test_a_filter_value_the_list_does_not_know_is_a_400_naming_it(world: World, query: dict[str, str], field: str) -> None:
+    world.ticket()
+    response = as_user(APIClient(), world.vol_lotim).get("/api/v1/tickets/", query)
+    assert response.status_code == 400 and list(response.json()["fields"]) == [field]
+
+
+def test_known_filter_values_still_filter(world: World) -> None:
+    ticket = world.ticket()
+    volunteer = as_user(APIClient(), world.vol_lotim)
+    for query in ({"status": "baru,ditangani"}, {"visibility": "private"}, {"forum": str(world.lotim.pk)},
+                  {"assignee": "none"}, {"region": "52.03"}, {"category": "kependudukan"}):
+        ids = [t["id"] for t in volunteer.get("/api/v1/tickets/", query).json()["results"]]
+        assert ids == [ticket.pk], query
+    assert volunteer.get("/api/v1/tickets/", {"status": "selesai"}).json()["results"] == []

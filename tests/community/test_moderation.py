@@ -246,3 +246,15 @@ def test_reputation_rebuild_command(world: World) -> None:
     out = StringIO()
     call_command("reputation_rebuild", stdout=out)
     assert "1 pengguna" in out.getvalue() and Reputation.objects.get(user=world.op_b).points == 30
+
+
+def test_the_author_of_a_locked_question_is_told_it_is_locked(world: World) -> None:
+    from helpdesk.community import services
+
+    q = question(world)
+    a = answer(q, world.op_b, "Jawaban awal")
+    services.question_lock(actor=world.coord_lotim, ticket=Ticket.objects.get(pk=q.pk), locked=True)
+    refused = client_for(world.op_b).patch(f"/api/v1/messages/{a.pk}/", {"body": "Jawaban diperbaiki"}, format="json")
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "Pertanyaan ini dikunci moderator, jadi tulisannya tidak bisa disunting."
+    assert Message.objects.get(pk=a.pk).body == "Jawaban awal"

@@ -181,6 +181,11 @@ def post_edit(
         body = clean("description", body, required=False)
         title = clean("title", title or "", max_chars=200)
     if not access.can_edit(editor, ticket, author_id=author_id, hidden=hidden):
+        # Said as it is: the author of a locked question was told about "other people's posts".
+        if ticket.is_locked:
+            raise PermissionDenied(_("Pertanyaan ini dikunci moderator, jadi tulisannya tidak bisa disunting."))
+        if hidden:
+            raise PermissionDenied(_("Tulisan ini disembunyikan moderator; hanya moderator yang bisa menyuntingnya."))
         raise PermissionDenied(
             _("Menyunting tulisan orang lain terbuka untuk moderator dan anggota dengan reputasi %(n)d poin.")
             % {"n": reputation.PRIVILEGES["edit_others"]}

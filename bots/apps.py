@@ -1,4 +1,5 @@
 import logging
+import os
 
 from django.apps import AppConfig
 
@@ -22,3 +23,8 @@ class BotsConfig(AppConfig):
         httpx_log = logging.getLogger("httpx")
         if httpx_log.getEffectiveLevel() < logging.WARNING:
             httpx_log.setLevel(logging.WARNING)
+
+        # python-telegram-bot 22 gives time periods (a 429's retry_after) as seconds with a deprecation warning
+        # on every read, and as timedelta from its next major version or with this switch; the sender reads
+        # both, so take the coming form now (no warning in the logs on each 429).
+        os.environ.setdefault("PTB_TIMEDELTA", "1")

@@ -188,9 +188,10 @@ class HolidayApi(APIView):
 
     @extend_schema(request=inline_serializer("HolidayInput", {
         "date": serializers.CharField(), "name": serializers.CharField(),
-        "region_prefix": serializers.CharField(required=False)}), responses={201: HolidayOut})
+        "region_prefix": serializers.CharField(required=False)}), responses={201: HolidayOut, 200: HolidayOut})
     def post(self, request: Request) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
-        holiday = sla_config.holiday_add(actor=current_user(request), date=data.get("date", ""), name=data.get("name", ""),
-                                         region_prefix=data.get("region_prefix", ""))
-        return Response(HolidayOut(holiday).data, status=status.HTTP_201_CREATED)
+        holiday, added = sla_config.holiday_add(actor=current_user(request), date=data.get("date", ""),
+                                                name=data.get("name", ""), region_prefix=data.get("region_prefix", ""))
+        # 201 for a new day; the same day and region again renames it: 200, as an update.
+        return Response(HolidayOut(holiday).data, status=status.HTTP_201_CREATED if added else status.HTTP_200_OK)

@@ -78,7 +78,8 @@ def policy_update(*, actor: User, forum: Forum | None, data: dict[str, Any]) -> 
     return policy
 
 
-def holiday_add(*, actor: User, date: Any, name: str, region_prefix: str = "") -> Holiday:
+def holiday_add(*, actor: User, date: Any, name: str, region_prefix: str = "") -> tuple[Holiday, bool]:
+    """The holiday of that day and region, added or renamed; True when it was added."""
     if not is_admin(actor):
         raise PermissionDenied(_("Hanya admin yang bisa menambah hari libur."))
     try:
@@ -95,7 +96,4 @@ def holiday_add(*, actor: User, date: Any, name: str, region_prefix: str = "") -
     region_prefix = (region_prefix or "").strip()
     if region_prefix and not is_valid_code(region_prefix):
         raise ValidationError({"region_prefix": [_("Kode wilayah tidak valid.")]})
-    holiday, _created = Holiday.objects.update_or_create(
-        date=day, region_prefix=region_prefix, defaults={"name": name}
-    )
-    return holiday
+    return Holiday.objects.update_or_create(date=day, region_prefix=region_prefix, defaults={"name": name})

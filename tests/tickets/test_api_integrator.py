@@ -174,6 +174,10 @@ def test_a_holiday_name_too_long_is_refused_not_cut(world: World) -> None:
 
     assert not Holiday.objects.filter(date="2027-03-01").exists()
     assert client.post("/api/v1/sla/holidays/", {"date": "2027-03-01", "name": "Nyepi"}, format="json").status_code == 201
+    # The same day again renames it: an update (200), not a second creation (201), and still one row.
+    renamed = client.post("/api/v1/sla/holidays/", {"date": "2027-03-01", "name": "Hari Suci Nyepi"}, format="json")
+    assert renamed.status_code == 200 and renamed.json()["name"] == "Hari Suci Nyepi"
+    assert Holiday.objects.filter(date="2027-03-01").count() == 1
 
 
 def test_too_many_websocket_keys_is_a_429_with_retry_after(world: World, monkeypatch: pytest.MonkeyPatch) -> None:

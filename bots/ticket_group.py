@@ -154,8 +154,9 @@ def reply_from_telegram(ctx: Context, ticket: Ticket, user: User, *, internal: b
 def add_from_telegram(*, ticket: Ticket, user: User, text: str, file: File | None, chat_id: int,
                       message_id: int | None, internal: bool = False, thread_id: int | None = None,
                       quote: bool = True, media_group_id: str = "") -> Message:
+    placeholder = ""
     if not text.strip() and file is not None:
-        text = _("📎 %(name)s") % {"name": file[1]}
+        text = placeholder = _("📎 %(name)s") % {"name": file[1]}
     with from_chat(chat_id):
         created = act(lambda: services.message_create(ticket=ticket, author=user, body=text, internal=internal,
                                                       channel=Channel.TELEGRAM))
@@ -165,15 +166,17 @@ def add_from_telegram(*, ticket: Ticket, user: User, text: str, file: File | Non
                                                           "media_group_id": media_group_id})
     if file is not None:
         queue_file(file, ticket=ticket, message=created, user=user, chat_id=chat_id,
-                   reply_to=message_id if quote else None, thread_id=thread_id, key=str(message_id or created.pk))
+                   reply_to=message_id if quote else None, thread_id=thread_id, key=str(message_id or created.pk),
+                   placeholder=placeholder)
     return created
 
 
 def queue_file(file: File, *, ticket: Ticket, message: Message | None, user: User, chat_id: int,
-               reply_to: int | None, thread_id: int | None, key: str) -> None:
+               reply_to: int | None, thread_id: int | None, key: str, placeholder: str = "") -> None:
+    """`placeholder`: the text a file-only message got ("📎 name"), which says so if the file is refused."""
     outbox.enqueue(FILE_KIND, {"file_id": file[0], "name": file[1], "size": file[2], "ticket": ticket.pk,
                                "message": message.pk if message else None, "user": user.pk, "chat_id": chat_id,
-                               "reply_to": reply_to, "thread_id": thread_id},
+                               "reply_to": reply_to, "thread_id": thread_id, "placeholder": placeholder},
                    key=f"{FILE_KIND}:{chat_id}:{key}")
 
 
@@ -216,12 +219,14 @@ def file_job(payload: dict[str, Any], job: OutboxJob) -> None:
     except FileTooBig:
         with transaction.atomic():
             tell(_("Berkas lebih dari 20 MB; bot tidak bisa mengambilnya. Unggah lewat web."))
+        not_attached(payload)
         return
     try:
         checked = check_upload(str(payload["name"]), io.BytesIO(got.content), declared_size=len(got.content))
     except UploadRejected as exc:
         with transaction.atomic():
             tell(str(exc).replace(" (zip bomb)", ""))
+        not_attached(payload)
         return
     with transaction.atomic():
         ticket = Ticket.objects.filter(pk=payload["ticket"]).first()
@@ -233,6 +238,25 @@ def file_job(payload: dict[str, Any], job: OutboxJob) -> None:
             services.attachment_add(ticket=ticket, actor=user, checked=checked, message=message)
         except REFUSALS as exc:
             tell(refusal_text(exc))
+            transaction.on_commit(lambda: not_attached(payload))
+
+
+def not_attached(payload: dict[str, Any]) -> None:
+    """A message that was only a file, whose file was refused, says so on the ticket: "📎 name" with nothing
+    attached had reached the operator and the web as if the file were there. A message with its own words, or
+    with another file of its album attached, stays as it is."""
+    placeholder = str(payload.get("placeholder") or "")
+    message = Message.objects.select_related("ticket", "author").filter(pk=payload.get("message") or 0).first()
+    if not placeholder or message is None or message.author is None or message.body != placeholder:
+        return
+    if message.attachments.exists():  # type: ignore[attr-defined]
+        return
+    try:
+        with from_chat(int(payload["chat_id"])):  # the group has the person's own message: nothing to edit there
+            services.message_edit(message=message, editor=message.author, channel=Channel.TELEGRAM,
+                                  body=_("📎 %(name)s (tidak dilampirkan: berkasnya ditolak)") % {"name": payload["name"]})
+    except REFUSALS as exc:  # the edit window has closed, or they may no longer write here
+        log.info("telegram file %s refused; its message %s stays as it was: %s", payload["name"], message.pk, exc)
 
 
 # ----- handlers ------------------------------------------------------------------------------------------------

@@ -107,7 +107,7 @@ def test_files_over_20_mb_are_answered_only_when_meant_for_the_bot_and_quietly(
 def test_a_rejected_file_is_answered_quietly_in_the_group(bridge: FakeTelegram, world: World) -> None:
     fake = bridge
     budi, group, _operator = group_and_operator(fake, world)
-    world.ticket()
+    ticket = world.ticket()
     settle()
     card, topic = card_of(fake, group)
     fake.reset_log()
@@ -117,6 +117,10 @@ def test_a_rejected_file_is_answered_quietly_in_the_group(bridge: FakeTelegram, 
     assert "Jenis berkas tidak diizinkan" in fake.bot_texts(group, thread_id=topic)[-1]
     [answer] = sends(fake, group)
     assert answer["disable_notification"]
+    # The reply that was only this file says on the ticket that nothing was attached.
+    settle()
+    [reply] = Message.objects.filter(ticket=ticket, body__contains="layar.jpg")
+    assert reply.body == "📎 layar.jpg (tidak dilampirkan: berkasnya ditolak)" and not reply.attachments.exists()
 
 
 @pytest.mark.parametrize("text", ["/", "/ halo", "/mulai@bot_lain"])

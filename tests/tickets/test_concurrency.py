@@ -82,3 +82,28 @@ def test_a_ticket_lock_leaves_its_category_forum_and_desa_unlocked(world: World)
     finally:
         release.set()
         holder.join(timeout=30)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_volunteers_marking_two_tickets_duplicates_of_each_other_at_once_leave_one_canonical(
+    world: World,
+) -> None:
+    from django.core.exceptions import ValidationError
+
+    first, second = world.ticket(title="Peta tidak tampil"), world.ticket(title="Peta desa kosong", reporter=world.op_b)
+
+    def mark(ticket: Ticket, of: Ticket, user: Any) -> int:
+        services.ticket_mark_duplicate(ticket=Ticket.objects.get(pk=ticket.pk), actor=user,
+                                       of=Ticket.objects.get(pk=of.pk))
+        return ticket.pk
+
+    for _round in range(5):  # the race is a matter of timing: several rounds, each from two open tickets
+        Ticket.objects.filter(pk__in=[first.pk, second.pk]).update(status=Status.BARU, duplicate_of=None)
+        outcomes = run_together([lambda: mark(first, second, world.vol_lotim),
+                                 lambda: mark(second, first, world.vol2_lotim)])
+        marked = [o for o in outcomes if isinstance(o, int)]
+        assert len(marked) == 1 and all(isinstance(o, int | ValidationError) for o in outcomes), outcomes
+        canonical = Ticket.objects.get(pk=second.pk if marked == [first.pk] else first.pk)
+        assert canonical.duplicate_of_id is None and canonical.status == Status.BARU
+

@@ -28,11 +28,18 @@ from .common import (
 )
 
 
+def lock_pair(ticket: Ticket, other: Ticket) -> tuple[Ticket, Ticket]:
+    """Both tickets re-read under their row locks, taken in id order: A->B and B->A at the same moment then wait
+    for each other instead of deadlocking (each had locked its own ticket and waited for the other's)."""
+    locked = {t.pk: lock_ticket(t) for t in sorted((ticket, other), key=lambda t: t.pk)}
+    return locked[ticket.pk], locked[other.pk]
+
+
 def ticket_mark_duplicate(*, ticket: Ticket, actor: User, of: Ticket, channel: str = Channel.WEB) -> Ticket:
     if of.pk == ticket.pk:
         raise ValidationError({"of": [_("Tiket tidak bisa menjadi duplikat dirinya sendiri.")]})
     with transaction.atomic():
-        ticket = lock_ticket(ticket)
+        ticket, of = lock_pair(ticket, of)  # the target's state read under its lock: no cycle from two marks at once
         before = snapshot(ticket)
         if not access.can_mark_duplicate(actor, ticket):
             raise PermissionDenied(_("Hanya relawan forum ini yang bisa menandai duplikat."))
@@ -72,8 +79,7 @@ def ticket_merge(*, ticket: Ticket, actor: User, into: Ticket, channel: str = Ch
             _("Penggabungan hanya untuk tiket dari desa yang sama. Untuk desa lain, tandai sebagai duplikat.")
         ]})
     with transaction.atomic():
-        ticket = lock_ticket(ticket)
-        target = lock_ticket(into)
+        ticket, target = lock_pair(ticket, into)
         if not (access.can_triage(actor, ticket) and access.can_triage(actor, target)):
             raise PermissionDenied(_("Hanya relawan forum kedua tiket yang bisa menggabungkan."))
         if not target.is_open and target.status != Status.SELESAI:

@@ -53,6 +53,12 @@ class HoldUpdate(Exception):
         self.after = after
 
 
+class NotYet(Exception):
+    """Raised by a handler when what the update refers to is not recorded yet (a reply to the bot's message whose
+    sending the worker has not committed): the update stays waiting and is applied again shortly
+    (`intake.apply_pending`), instead of being taken as a message about nothing."""
+
+
 @dataclass
 class Context:
     update_id: int

@@ -69,6 +69,10 @@ def receive(payload: Any, *, source: str) -> TelegramUpdate | None:
     return row
 
 
+class _Later(Exception):
+    """A handler's NotYet, raised out of the transaction so that its claim on the update is rolled back."""
+
+
 def apply(update_id: int, *, replayed: bool = False) -> str | None:
     """Apply a received update once. Returns its new state, or None if it was not waiting to be applied."""
     try:
@@ -87,10 +91,17 @@ def apply(update_id: int, *, replayed: bool = False) -> str | None:
                 outcome = dispatch.Outcome(State.HELD, hold.reason or "held", hold.held_for)
                 if hold.after is not None:
                     hold.after()
+            except handlers.NotYet as wait:
+                raise _Later(str(wait)) from None
             TelegramUpdate.objects.filter(update_id=update_id).update(
                 state=outcome.state, note=outcome.note[:200], held_for=outcome.held_for[:80], last_error=""
             )
             return outcome.state
+    except _Later as later:
+        # Not an attempt used up: the wait is bounded by the handler (e.g. two minutes for a bot message's record).
+        log.info("telegram update %s: applied again shortly: %s", update_id, later)
+        TelegramUpdate.objects.filter(update_id=update_id, state=State.RECEIVED).update(last_error=str(later)[:4000])
+        return None  # still waiting
     except Exception as exc:
         log.exception("telegram update %s: applying failed", update_id)
         row = TelegramUpdate.objects.filter(update_id=update_id, state=State.RECEIVED).first()

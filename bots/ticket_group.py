@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -29,7 +31,8 @@ from helpdesk.core.refusals import REFUSALS_OR_ABSENT, person_message
 from helpdesk.tickets import access, selectors, services
 from helpdesk.tickets.models import Channel, Message, Ticket
 
-from .handlers import Ask, Context, UsageError, callback_handler, command, message_handler
+from . import config
+from .handlers import Ask, Context, NotYet, UsageError, callback_handler, command, message_handler
 from .linking import hold_unlinked, linked_user
 from .models import OutboundMessage
 from .outbound import outbound_by_message, telegram_send
@@ -74,7 +77,24 @@ def ticket_in_chat(ctx: Context) -> Ticket | None:
     reply = explicit_reply(ctx)
     if ticket_id is None and reply is not None:
         ticket_id, _m = replied_ticket(ctx.chat_id, reply)
+        if ticket_id is None and just_sent_unrecorded(ctx, reply):
+            raise NotYet(f"reply to bot message {reply} in {ctx.chat_id}, whose sending is not recorded yet")
     return load_ticket(ticket_id) if ticket_id else None
+
+
+RECORDING_GRACE = timedelta(minutes=2)
+
+
+def just_sent_unrecorded(ctx: Context, message_id: int) -> bool:
+    """A reply to the bot's own message of the last minutes that no sent request records: the worker that sent it
+    has not committed yet (a busy machine; a volunteer who answers the card the instant it appears). Older or
+    recorded ones are what they are: a message about no ticket."""
+    replied = ctx.message.reply_to_message if ctx.message is not None else None
+    if replied is None or replied.from_user is None or replied.from_user.id != config.bot_id():
+        return False
+    if replied.date is None or timezone.now() - replied.date > RECORDING_GRACE:
+        return False
+    return outbound_by_message(ctx.chat_id, message_id) is None
 
 
 def explicit_reply(ctx: Context) -> int | None:

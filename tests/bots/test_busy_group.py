@@ -314,3 +314,59 @@ def test_a_video_in_a_private_chat_gets_the_plain_answer(bridge: FakeTelegram, w
     assert fake.bot_texts(operator["id"])[-2:] == [
         "Maaf, bot belum bisa membaca stiker, pesan suara atau video. Tulis pesan teks, atau ketik /bantuan."] * 2
     assert Message.objects.filter(ticket=ticket).exclude(kind=Message.Kind.SYSTEM).count() == 1
+
+
+def test_a_reply_to_a_card_whose_sending_is_not_recorded_yet_waits_and_lands(
+        bridge: FakeTelegram, world: World) -> None:
+    """A volunteer answers the card the instant it appears, before the worker that sent it has committed its
+    record (a busy machine): the reply waits and lands on the ticket, instead of being taken as about nothing."""
+    from bots import intake
+    from bots.models import SentPart
+
+    fake = bridge
+    budi = fake.create_user("Budi", "budi")
+    group = fake.create_group("ForSID Lotim", members=[budi["id"]])
+    world.lotim.telegram_chat_id = group
+    world.lotim.save(update_fields=["telegram_chat_id"])
+    linking.link_account(user=world.vol_lotim, telegram_user_id=budi["id"])
+    ticket = world.ticket()
+    settle()
+    root = fake.bot_messages(group)[0]
+    record = SentPart.objects.get(chat_id=group, message_id=root["message_id"])
+    fields = {"outbound_id": record.outbound_id, "part": record.part, "chat_id": group,
+              "message_id": record.message_id, "thread_id": record.thread_id}
+    record.delete()  # as if the worker were still between Telegram's answer and its commit
+
+    fake.user_sends(group, budi["id"], "Coba impor ulang dengan format .xlsx", reply_to=root["message_id"])
+    step(fake)
+    waiting = TelegramUpdate.objects.get(chat_id=group, kind="message", from_user_id=budi["id"])
+    assert waiting.state == TelegramUpdate.State.RECEIVED and "not recorded yet" in waiting.last_error
+    assert not Message.objects.filter(ticket=ticket, body__contains=".xlsx").exists()
+
+    SentPart.objects.create(**fields)  # the worker commits
+    intake.apply_pending()
+    assert Message.objects.filter(ticket=ticket, body="Coba impor ulang dengan format .xlsx").count() == 1
+    waiting.refresh_from_db()
+    assert waiting.state == TelegramUpdate.State.APPLIED and waiting.attempts == 1
+
+
+def test_a_reply_to_an_old_bot_message_that_is_no_ticket_is_not_kept_waiting(
+        bridge: FakeTelegram, world: World) -> None:
+    from bots.models import SentPart
+
+    fake = bridge
+    budi = fake.create_user("Budi", "budi")
+    group = fake.create_group("ForSID Lotim", members=[budi["id"]])
+    world.lotim.telegram_chat_id = group
+    world.lotim.save(update_fields=["telegram_chat_id"])
+    linking.link_account(user=world.vol_lotim, telegram_user_id=budi["id"])
+    world.ticket()
+    settle()
+    root = fake.bot_messages(group)[0]
+    SentPart.objects.filter(chat_id=group, message_id=root["message_id"]).delete()
+    with fake.world.lock:  # sent ten minutes ago: long recorded, or never ours
+        fake.world.chat(group).messages[root["message_id"]]["date"] -= 600
+    fake.user_sends(group, budi["id"], "Ini pesan lama", reply_to=root["message_id"])
+    step(fake)
+    update = TelegramUpdate.objects.get(chat_id=group, kind="message", from_user_id=budi["id"])
+    assert update.state != TelegramUpdate.State.RECEIVED

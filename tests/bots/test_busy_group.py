@@ -316,6 +316,18 @@ def test_a_video_in_a_private_chat_gets_the_plain_answer(bridge: FakeTelegram, w
     assert Message.objects.filter(ticket=ticket).exclude(kind=Message.Kind.SYSTEM).count() == 1
 
 
+def plain_group_with_card(fake: FakeTelegram, world: World) -> tuple[dict[str, Any], int, Ticket, dict[str, Any]]:
+    """Budi, linked, in the Lotim forum's plain group (no topics), and a new ticket's card there:
+    (budi, group, ticket, card)."""
+    budi = fake.create_user("Budi", "budi")
+    group = fake.create_group("ForSID Lotim", members=[budi["id"]])
+    world.lotim.telegram_chat_id = group
+    world.lotim.save(update_fields=["telegram_chat_id"])
+    linking.link_account(user=world.vol_lotim, telegram_user_id=budi["id"])
+    ticket = world.ticket()
+    settle()
+    return budi, group, ticket, fake.bot_messages(group)[0]
+
 def test_a_reply_to_a_card_whose_sending_is_not_recorded_yet_waits_and_lands(
         bridge: FakeTelegram, world: World) -> None:
     """A volunteer answers the card the instant it appears, before the worker that sent it has committed its
@@ -324,14 +336,7 @@ def test_a_reply_to_a_card_whose_sending_is_not_recorded_yet_waits_and_lands(
     from bots.models import SentPart
 
     fake = bridge
-    budi = fake.create_user("Budi", "budi")
-    group = fake.create_group("ForSID Lotim", members=[budi["id"]])
-    world.lotim.telegram_chat_id = group
-    world.lotim.save(update_fields=["telegram_chat_id"])
-    linking.link_account(user=world.vol_lotim, telegram_user_id=budi["id"])
-    ticket = world.ticket()
-    settle()
-    root = fake.bot_messages(group)[0]
+    budi, group, ticket, root = plain_group_with_card(fake, world)
     record = SentPart.objects.get(chat_id=group, message_id=root["message_id"])
     fields = {"outbound_id": record.outbound_id, "part": record.part, "chat_id": group,
               "message_id": record.message_id, "thread_id": record.thread_id}
@@ -355,14 +360,7 @@ def test_a_reply_to_an_old_bot_message_that_is_no_ticket_is_not_kept_waiting(
     from bots.models import SentPart
 
     fake = bridge
-    budi = fake.create_user("Budi", "budi")
-    group = fake.create_group("ForSID Lotim", members=[budi["id"]])
-    world.lotim.telegram_chat_id = group
-    world.lotim.save(update_fields=["telegram_chat_id"])
-    linking.link_account(user=world.vol_lotim, telegram_user_id=budi["id"])
-    world.ticket()
-    settle()
-    root = fake.bot_messages(group)[0]
+    budi, group, _ticket, root = plain_group_with_card(fake, world)
     SentPart.objects.filter(chat_id=group, message_id=root["message_id"]).delete()
     with fake.world.lock:  # sent ten minutes ago: long recorded, or never ours
         fake.world.chat(group).messages[root["message_id"]]["date"] -= 600
